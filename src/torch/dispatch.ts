@@ -1,0 +1,47 @@
+// Calls an ATen operator by schema name ("aten::conv2d" or "aten::add.Tensor") through the
+// addon's boxed dispatcher. Operator handles are looked up once and cached.
+import { native, type NativeTensor, type NativeValue } from './native.js';
+import { Tensor } from './tensor.js';
+
+const handles = new Map<string, number>();
+
+function handle(name: string): number {
+  let h = handles.get(name);
+  if (h === undefined) {
+    const dot = name.indexOf('.');
+    h = dot < 0 ? native.op(name, '') : native.op(name.slice(0, dot), name.slice(dot + 1));
+    handles.set(name, h);
+  }
+  return h;
+}
+
+function lower(a: unknown): unknown {
+  if (a instanceof Tensor) return a.native;
+  if (Array.isArray(a)) return a.map(lower);
+  return a;
+}
+
+function lift(v: NativeValue): unknown {
+  if (v instanceof native.NativeTensor) return new Tensor(v as NativeTensor);
+  if (Array.isArray(v)) return v.map(lift);
+  return v;
+}
+
+/** Raw call: arguments in schema order, `undefined` for a default; results as Tensors. */
+export function callOp(name: string, ...args: unknown[]): unknown {
+  return lift(native.call(handle(name), args.map(lower)));
+}
+
+/** A call whose single result is a tensor. */
+export function op(name: string, ...args: unknown[]): Tensor {
+  return callOp(name, ...args) as Tensor;
+}
+
+/** A call returning several tensors (max.dim, adaptive_max_pool2d, ...). */
+export function ops(name: string, ...args: unknown[]): Tensor[] {
+  return callOp(name, ...args) as Tensor[];
+}
+
+export function schemaOf(name: string): string {
+  return native.schema(handle(name));
+}

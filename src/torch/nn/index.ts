@@ -1,0 +1,4 @@
+export * from './module.js';
+export * from './parameter.js';
+export * from './layers.js';
+export * from './init.js';

@@ -1,0 +1,52 @@
+// Views, joins and selections. Views share storage with their input, as in PyTorch.
+import { op, ops } from '../dispatch.js';
+import type { Tensor } from '../tensor.js';
+
+export const view = (a: Tensor, shape: number[]): Tensor => op('aten::view', a, shape);
+export const reshape = (a: Tensor, shape: number[]): Tensor => op('aten::reshape', a, shape);
+export const permute = (a: Tensor, dims: number[]): Tensor => op('aten::permute', a, dims);
+export const transpose = (a: Tensor, d0: number, d1: number): Tensor =>
+  op('aten::transpose.int', a, d0, d1);
+export const contiguous = (a: Tensor): Tensor => op('aten::contiguous', a);
+export const flatten = (a: Tensor, start = 0, end = -1): Tensor =>
+  op('aten::flatten.using_ints', a, start, end);
+export const unsqueeze = (a: Tensor, dim: number): Tensor => op('aten::unsqueeze', a, dim);
+export const squeeze = (a: Tensor, dim: number): Tensor => op('aten::squeeze.dim', a, dim);
+export const expand = (a: Tensor, shape: number[]): Tensor => op('aten::expand', a, shape);
+export const repeat = (a: Tensor, times: number[]): Tensor => op('aten::repeat', a, times);
+
+export function cat(ts: Tensor[], dim = 0): Tensor {
+  if (ts.length === 0) throw new Error('cat: no tensors given');
+  return op('aten::cat', ts, dim);
+}
+
+export function stack(ts: Tensor[], dim = 0): Tensor {
+  if (ts.length === 0) throw new Error('stack: no tensors given');
+  return op('aten::stack', ts, dim);
+}
+
+export const split = (a: Tensor, size: number, dim = 0): Tensor[] =>
+  ops('aten::split.Tensor', a, size, dim);
+export const chunk = (a: Tensor, chunks: number, dim = 0): Tensor[] => ops('aten::chunk', a, chunks, dim);
+
+export const narrow = (a: Tensor, dim: number, start: number, length: number): Tensor =>
+  op('aten::narrow', a, dim, start, length);
+export const select = (a: Tensor, dim: number, index: number): Tensor =>
+  op('aten::select.int', a, dim, index);
+export const indexSelect = (a: Tensor, dim: number, index: Tensor): Tensor =>
+  op('aten::index_select', a, dim, index);
+export const gather = (a: Tensor, dim: number, index: Tensor): Tensor =>
+  op('aten::gather', a, dim, index, false);
+export const flip = (a: Tensor, dims: number[]): Tensor => op('aten::flip', a, dims);
+
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
+/** Pads the last dims: [left, right, top, bottom, front, back], as torch.nn.functional.pad. */
+export function pad(a: Tensor, widths: number[], mode: PadMode = 'constant', value = 0): Tensor {
+  if (widths.length % 2 !== 0) throw new Error(`pad: widths must come in pairs, got ${widths.length}`);
+  if (mode === 'constant') return op('aten::constant_pad_nd', a, widths, value);
+  const n = widths.length / 2;
+  const name = mode === 'reflect' ? 'reflection_pad' : mode === 'replicate' ? 'replication_pad' : '';
+  if (!name) return op('aten::_pad_circular', a, widths);
+  return op(`aten::${name}${n}d`, a, widths);
+}

@@ -1,0 +1,50 @@
+// Process-wide engine settings: threads, seeds, autocast, devices.
+import { availableParallelism } from 'node:os';
+
+import type { DType } from './dtype.js';
+import { native } from './native.js';
+import { Tensor } from './tensor.js';
+
+/** Intra-op threads of libtorch. Default: the cores this process may use. */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
+  native.setNumThreads(n);
+}
+
+export const getNumThreads = (): number => native.getNumThreads();
+
+export function defaultThreads(): number {
+  const env = Number(process.env.VEIL_THREADS);
+  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
+}
+
+/** Seeds libtorch's default generator: every rand/randn/dropout/init draws from it. */
+export function manualSeed(seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`manualSeed: expected a non-negative integer, got ${seed}`);
+  native.manualSeed(seed);
+}
+
+/** The generator's full state (a uint8 tensor), to checkpoint and restore for exact resume. */
+export const getRngState = (): Tensor => new Tensor(native.getRngState());
+export const setRngState = (s: Tensor): void => native.setRngState(s.native);
+
+/**
+ * Runs fn under autocast: matmuls and convolutions in `dtype` (bfloat16 by default on the CPU,
+ * where AMX makes 3D convolutions about twice as fast), the rest in float32.
+ */
+export function autocast<T>(fn: () => T, opts: { device?: 'cpu' | 'cuda'; dtype?: DType } = {}): T {
+  const device = opts.device ?? 'cpu';
+  const dtype = opts.dtype ?? (device === 'cpu' ? 'bfloat16' : 'float16');
+  const prev = native.setAutocast(device, true, dtype);
+  try {
+    return fn();
+  } finally {
+    native.setAutocast(device, prev, dtype);
+  }
+}
+
+export const cudaAvailable = (): boolean => native.cudaAvailable();
+export const cudaDeviceCount = (): number => native.cudaDeviceCount();
+export const engineInfo = (): { torchVersion: string; config: string; parallel: string } => native.config();
+
+native.setNumThreads(defaultThreads());

@@ -1,0 +1,199 @@
+// The Tensor: one libtorch tensor seen from TypeScript. Its values live in native memory; the
+// methods below are conveniences that forward to the typed operator wrappers in ops/.
+import { arrayOf, type Device, type DType, type TypedArray } from './dtype.js';
+import { native, type NativeTensor } from './native.js';
+import * as F from './ops/index.js';
+import { track, type Disposable } from './scope.js';
+
+export type Shape = readonly number[];
+
+export class Tensor implements Disposable {
+  readonly native: NativeTensor;
+
+  constructor(handle: NativeTensor) {
+    this.native = handle;
+    track(this);
+  }
+
+  // --- metadata -------------------------------------------------------------------------------
+  get shape(): number[] {
+    return this.native.shape();
+  }
+  get dtype(): DType {
+    return this.native.dtype() as DType;
+  }
+  get device(): string {
+    return this.native.device();
+  }
+  get ndim(): number {
+    return this.native.shape().length;
+  }
+  get numel(): number {
+    return this.native.numel();
+  }
+  size(dim: number): number {
+    const s = this.shape;
+    const d = dim < 0 ? dim + s.length : dim;
+    if (d < 0 || d >= s.length) {
+      throw new RangeError(`size(${dim}): tensor of shape [${s.join(', ')}] has no such dim`);
+    }
+    return s[d] as number;
+  }
+  get isDisposed(): boolean {
+    return this.native.isDisposed();
+  }
+  dispose(): void {
+    this.native.dispose();
+  }
+  toString(): string {
+    if (this.isDisposed) return 'Tensor(disposed)';
+    return `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}, device=${this.device})`;
+  }
+
+  // --- values ---------------------------------------------------------------------------------
+  /** A copy of the values, row-major, in the dtype's TypedArray (float16/bfloat16 as float32). */
+  data(): TypedArray {
+    const d = this.dtype;
+    if (d === 'float16' || d === 'bfloat16') {
+      const f = F.to(this, 'float32');
+      try {
+        return f.data();
+      } finally {
+        f.dispose();
+      }
+    }
+    return arrayOf(d, this.native.toArrayBuffer());
+  }
+  /** The values as plain numbers (int64 converted, exactly below 2^53). */
+  toArray(): number[] {
+    const a = this.data();
+    return a instanceof BigInt64Array ? Array.from(a, Number) : Array.from(a as ArrayLike<number>);
+  }
+  item(): number {
+    return Number(this.native.item());
+  }
+
+  // --- autograd -------------------------------------------------------------------------------
+  get requiresGrad(): boolean {
+    return this.native.requiresGrad();
+  }
+  set requiresGrad(on: boolean) {
+    this.native.setRequiresGrad(on);
+  }
+  requiresGrad_(on = true): this {
+    this.native.setRequiresGrad(on);
+    return this;
+  }
+  /** The accumulated gradient, or null. Each call returns a new handle to the same values. */
+  get grad(): Tensor | null {
+    const g = this.native.grad();
+    return g ? new Tensor(g) : null;
+  }
+  set grad(g: Tensor | null) {
+    this.native.setGrad(g ? g.native : null);
+  }
+  get isLeaf(): boolean {
+    return this.native.isLeaf();
+  }
+  get gradFn(): string | null {
+    return this.native.gradFn();
+  }
+  backward(grad?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+    this.native.backward(grad ? grad.native : null, opts.retainGraph ?? false, opts.createGraph ?? false);
+  }
+  detach(): Tensor {
+    return F.detach(this);
+  }
+
+  // --- conversions ----------------------------------------------------------------------------
+  to(target: DType | Device): Tensor {
+    return F.to(this, target);
+  }
+  float(): Tensor {
+    return F.to(this, 'float32');
+  }
+  clone(): Tensor {
+    return F.clone(this);
+  }
+  contiguous(): Tensor {
+    return F.contiguous(this);
+  }
+
+  // --- shape ----------------------------------------------------------------------------------
+  view(...shape: number[]): Tensor {
+    return F.view(this, shape);
+  }
+  reshape(...shape: number[]): Tensor {
+    return F.reshape(this, shape);
+  }
+  permute(...dims: number[]): Tensor {
+    return F.permute(this, dims);
+  }
+  transpose(d0: number, d1: number): Tensor {
+    return F.transpose(this, d0, d1);
+  }
+  flatten(start = 0, end = -1): Tensor {
+    return F.flatten(this, start, end);
+  }
+  unsqueeze(dim: number): Tensor {
+    return F.unsqueeze(this, dim);
+  }
+  squeeze(dim: number): Tensor {
+    return F.squeeze(this, dim);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return F.narrow(this, dim, start, length);
+  }
+  expand(...shape: number[]): Tensor {
+    return F.expand(this, shape);
+  }
+
+  // --- arithmetic -----------------------------------------------------------------------------
+  add(o: Tensor | number): Tensor {
+    return F.add(this, o);
+  }
+  sub(o: Tensor | number): Tensor {
+    return F.sub(this, o);
+  }
+  mul(o: Tensor | number): Tensor {
+    return F.mul(this, o);
+  }
+  div(o: Tensor | number): Tensor {
+    return F.div(this, o);
+  }
+  neg(): Tensor {
+    return F.neg(this);
+  }
+  pow(e: Tensor | number): Tensor {
+    return F.pow(this, e);
+  }
+  sqrt(): Tensor {
+    return F.sqrt(this);
+  }
+  exp(): Tensor {
+    return F.exp(this);
+  }
+  log(): Tensor {
+    return F.log(this);
+  }
+  abs(): Tensor {
+    return F.abs(this);
+  }
+  clamp(min: number | null, max?: number | null): Tensor {
+    return F.clamp(this, min, max ?? null);
+  }
+  matmul(o: Tensor): Tensor {
+    return F.matmul(this, o);
+  }
+
+  // --- reductions -----------------------------------------------------------------------------
+  sum(dim?: number | number[], keepdim = false): Tensor {
+    return F.sum(this, dim, keepdim);
+  }
+  mean(dim?: number | number[], keepdim = false): Tensor {
+    return F.mean(this, dim, keepdim);
+  }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return F.argmax(this, dim, keepdim);
+  }
+}
