@@ -13,3 +13,4 @@ export * from './optim/schedule.js';
 export * from './io/safetensors.js';
 export * from './io/torchsave.js';
 export { writeFileAtomic } from './io/atomic.js';
+export { gradcheck, type GradcheckResult } from './gradcheck.js';
