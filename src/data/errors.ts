@@ -1,0 +1,16 @@
+// Errors about data on disk always name the file, so a broken dataset is fixed in one look.
+export class DataError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${message}`, options);
+    this.name = 'DataError';
+  }
+}
+
+/** An error about one line of a text file (split lists, CSV manifests). */
+export function lineError(file: string, line: number, message: string): DataError {
+  return new DataError(`${file}:${line}`, message);
+}
