@@ -1,16 +1,14 @@
 // f_A sees frames, f_T clips: a clip (B, 3, T, H, W) goes through f_A as B*T true RGB images
 // and comes back in its own layout. (The released code reshapes without permuting first and so
 // feeds f_A three time steps of one colour channel; this is the fix.)
-import type { Tensor } from '../torch/index.js';
+import { tidy, type Tensor } from '../torch/index.js';
 import type { Network } from './network.js';
 
 export function anonymizeClip(fA: Network, clip: Tensor): Tensor {
-  const [b, c, t, h, w] = clip.shape as [number, number, number, number, number];
   if (clip.ndim !== 5) throw new Error(`anonymizeClip: expects (B, 3, T, H, W), got [${clip.shape.join(', ')}]`);
-  const frames = clip.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w);
-  const out = fA.forward(frames);
-  frames.dispose();
-  const back = out.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4).contiguous();
-  out.dispose();
-  return back;
+  const [b, c, t, h, w] = clip.shape as [number, number, number, number, number];
+  return tidy(() => {
+    const frames = clip.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w);
+    return fA.forward(frames).reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4).contiguous();
+  });
 }

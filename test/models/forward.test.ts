@@ -1,0 +1,52 @@
+// Forward outputs equal PyTorch's for the same weights and input. The weights are the closed-form
+// fill of fill.ts (no big files committed); the fixture script ran the PyTorch references on them.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { createModel, type Network } from '../../src/models/index.js';
+import { noGrad, tidy } from '../../src/torch/index.js';
+import { assertClose } from '../helpers.js';
+import { fill, testInput } from './fill.js';
+import { reference, refTensor } from './reference.js';
+
+const CASES: [string, string, Record<string, unknown>][] = [
+  ['resnet18', 'resnet18', { head: 'classifier', classes: 1000 }],
+  ['resnet50-ssl', 'resnet50', {}],
+  ['r3d-18', 'r3d-18', {}],
+  ['r3d-18-spact', 'r3d-18', { layer4KeepsTime: true }],
+  ['r2plus1d-18', 'r2plus1d-18', {}],
+  ['i3d-r50', 'i3d-r50', {}],
+  ['unet', 'unet', {}],
+  ['unetpp-r18', 'unetpp-r18', {}],
+];
+
+function filled(name: string, options: Record<string, unknown>): Network {
+  const m = createModel(name, options);
+  fill(m);
+  return m;
+}
+
+for (const [fixtureName, model, options] of CASES) {
+  test(`${fixtureName}: eval-mode output equals PyTorch's (max abs diff < 1e-4)`, () => {
+    const m = filled(model, options).eval();
+    const shape = reference.cases[fixtureName]?.input as number[];
+    tidy(() => {
+      const y = noGrad(() => m.forward(testInput(shape, `input:${fixtureName}`)));
+      assertClose(y, refTensor(`${fixtureName}.output`), 1e-4, fixtureName);
+    });
+    m.dispose();
+  });
+}
+
+test("resnet18 in train mode: batch statistics and moved running statistics equal PyTorch's", () => {
+  const m = filled('resnet18', { head: 'classifier', classes: 1000 }).train();
+  tidy(() => {
+    const y = noGrad(() => m.forward(testInput([2, 3, 32, 32], 'input:resnet18-train')));
+    assertClose(y, refTensor('resnet18-train.output'), 1e-4, 'train-mode output');
+  });
+  const sd = m.stateDict();
+  assertClose(sd['bn1.running_mean']!, refTensor('resnet18-train.bn1.running_mean'), 1e-6, 'running_mean');
+  assertClose(sd['bn1.running_var']!, refTensor('resnet18-train.bn1.running_var'), 1e-5, 'running_var');
+  assert.equal(sd['bn1.num_batches_tracked']!.item(), 1);
+  m.dispose();
+});
