@@ -4,7 +4,7 @@
 namespace veil {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  TensorWrap::Init(env, exports);
+  InitTensor(env, exports);
   InitDispatch(env, exports);
   InitRuntime(env, exports);
   InitOptim(env, exports);

@@ -1,4 +1,4 @@
-// Shared helpers of the addon: the tensor wrapper and the error boundary.
+// Shared helpers of the addon: the tensor table and the error boundary.
 #pragma once
 
 #include <napi.h>
@@ -8,47 +8,17 @@
 
 namespace veil {
 
-// A JS object owning one reference to an at::Tensor. The tensor is released on dispose() or
-// when V8 collects the object; host memory it holds is reported to V8 so GC sees the pressure.
-class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
- public:
-  static void Init(Napi::Env env, Napi::Object exports);
-  static Napi::Value New(Napi::Env env, at::Tensor t);
-  static bool IsTensor(Napi::Value v);
-  // Throws a JS Error when v is not a live tensor; `what` names the argument.
-  static at::Tensor& Get(Napi::Value v, const std::string& what);
-
-  explicit TensorWrap(const Napi::CallbackInfo& info);
-  ~TensorWrap() override;
-
-  at::Tensor tensor;
-
- private:
-  static Napi::FunctionReference* constructor_;
-  void Release(Napi::Env env);
-
-  Napi::Value Dispose(const Napi::CallbackInfo& info);
-  Napi::Value IsDisposed(const Napi::CallbackInfo& info);
-  Napi::Value Shape(const Napi::CallbackInfo& info);
-  Napi::Value Strides(const Napi::CallbackInfo& info);
-  Napi::Value DType(const Napi::CallbackInfo& info);
-  Napi::Value Device(const Napi::CallbackInfo& info);
-  Napi::Value Numel(const Napi::CallbackInfo& info);
-  Napi::Value ToArrayBuffer(const Napi::CallbackInfo& info);
-  Napi::Value Item(const Napi::CallbackInfo& info);
-  Napi::Value GetRequiresGrad(const Napi::CallbackInfo& info);
-  Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info);
-  Napi::Value Grad(const Napi::CallbackInfo& info);
-  Napi::Value SetGrad(const Napi::CallbackInfo& info);
-  Napi::Value IsLeaf(const Napi::CallbackInfo& info);
-  Napi::Value GradFn(const Napi::CallbackInfo& info);
-  Napi::Value Backward(const Napi::CallbackInfo& info);
-  Napi::Value CopyFrom(const Napi::CallbackInfo& info);
-  Napi::Value SameStorage(const Napi::CallbackInfo& info);
-  Napi::Value Bytes(const Napi::CallbackInfo& info);
-
-  int64_t reported_ = 0;
-};
+// Tensors live in a native table; JS holds a slot number inside its Tensor object. No native
+// object is made per tensor, so nothing waits on a GC finalizer: dispose() frees at once, and a
+// tight synchronous loop leaves no garbage on the C++ heap.
+namespace slots {
+void Init(Napi::Env env, Napi::Object exports);
+// A JS Tensor (made by the factory TypeScript registered) owning a new slot for t; null if undefined.
+Napi::Value Wrap(Napi::Env env, at::Tensor t);
+bool IsTensor(Napi::Value v);
+// The tensor a JS Tensor refers to; a JS Error naming `what` if it is not one or was disposed.
+at::Tensor& Get(Napi::Value v, const std::string& what);
+}  // namespace slots
 
 c10::ScalarType ParseDType(const std::string& name);
 std::string DTypeName(c10::ScalarType t);
@@ -68,12 +38,13 @@ auto Guard(Napi::Env env, F&& f) -> decltype(f()) {
   }
 }
 
+void InitTensor(Napi::Env env, Napi::Object exports);
 void InitDispatch(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
 
-// IValue <-> JS conversions shared by the dispatcher and the pickle loader.
+// IValue -> JS conversion shared by the dispatcher and the optimizer state.
 Napi::Value FromIValue(Napi::Env env, const c10::IValue& v);
 
 }  // namespace veil

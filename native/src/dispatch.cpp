@@ -20,7 +20,7 @@ std::string Describe(Napi::Value v) {
   if (v.IsBoolean()) return "boolean";
   if (v.IsString()) return "string";
   if (v.IsArray()) return "array";
-  if (TensorWrap::IsTensor(v)) return "tensor";
+  if (slots::IsTensor(v)) return "tensor";
   return "object";
 }
 
@@ -77,7 +77,12 @@ c10::IValue ToList(Napi::Value v, const c10::ListTypePtr& lt, const std::string&
   }
   Napi::Array a = v.As<Napi::Array>();
   uint32_t n = a.Length();
-  auto at_ = [&](uint32_t i) { return where + "[" + std::to_string(i) + "]"; };
+  // "op argument 'size'" -> "op argument 'size[2]'"
+  auto at_ = [&](uint32_t i) {
+    std::string idx = "[" + std::to_string(i) + "]";
+    return !where.empty() && where.back() == '\'' ? where.substr(0, where.size() - 1) + idx + "'"
+                                                   : where + idx;
+  };
   switch (kind) {
     case c10::TypeKind::IntType:
     case c10::TypeKind::SymIntType: {
@@ -102,7 +107,7 @@ c10::IValue ToList(Napi::Value v, const c10::ListTypePtr& lt, const std::string&
     case c10::TypeKind::TensorType: {
       c10::List<at::Tensor> out;
       out.reserve(n);
-      for (uint32_t i = 0; i < n; ++i) out.push_back(TensorWrap::Get(a.Get(i), at_(i)));
+      for (uint32_t i = 0; i < n; ++i) out.push_back(slots::Get(a.Get(i), at_(i)));
       return c10::IValue(out);
     }
     case c10::TypeKind::OptionalType: {
@@ -112,7 +117,7 @@ c10::IValue ToList(Napi::Value v, const c10::ListTypePtr& lt, const std::string&
         if (e.IsNull() || e.IsUndefined()) {
           out.push_back(c10::nullopt);
         } else {
-          out.push_back(TensorWrap::Get(e, at_(i)));
+          out.push_back(slots::Get(e, at_(i)));
         }
       }
       return c10::IValue(out);
@@ -129,7 +134,7 @@ c10::IValue ToIValue(Napi::Value v, const c10::TypePtr& type, const std::string&
                      c10::optional<int32_t> fixedLength) {
   switch (type->kind()) {
     case c10::TypeKind::TensorType:
-      return c10::IValue(TensorWrap::Get(v, where));
+      return c10::IValue(slots::Get(v, where));
     case c10::TypeKind::OptionalType:
       if (v.IsNull() || v.IsUndefined()) return c10::IValue();
       return ToIValue(v, type->expectRef<c10::OptionalType>().getElementType(), where,
@@ -235,7 +240,7 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Value FromIValue(Napi::Env env, const c10::IValue& v) {
-  if (v.isTensor()) return TensorWrap::New(env, v.toTensor());
+  if (v.isTensor()) return slots::Wrap(env, v.toTensor());
   if (v.isNone()) return env.Null();
   if (v.isInt()) return Napi::Number::New(env, double(v.toInt()));
   if (v.isDouble()) return Napi::Number::New(env, v.toDouble());
@@ -254,7 +259,7 @@ Napi::Value FromIValue(Napi::Env env, const c10::IValue& v) {
   if (v.isTensorList()) {
     auto l = v.toTensorList();
     Napi::Array a = Napi::Array::New(env, l.size());
-    for (size_t i = 0; i < l.size(); ++i) a.Set(uint32_t(i), TensorWrap::New(env, l.get(i)));
+    for (size_t i = 0; i < l.size(); ++i) a.Set(uint32_t(i), slots::Wrap(env, l.get(i)));
     return a;
   }
   if (v.isIntList()) {

@@ -37,7 +37,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
     exports.Set("NativeOptimizer", cls);
   }
 
-  // new NativeOptimizer(kind, groups: {params: NativeTensor[], lr, ...options}[])
+  // new NativeOptimizer(kind, groups: {params: Tensor[], lr, ...options}[])
   explicit OptimizerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OptimizerWrap>(info) {
     Napi::Env env = info.Env();
     kind_ = info[0].As<Napi::String>().Utf8Value();
@@ -49,7 +49,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
         Napi::Array ps = o.Get("params").As<Napi::Array>();
         std::vector<at::Tensor> params;
         for (uint32_t i = 0; i < ps.Length(); ++i) {
-          params.push_back(TensorWrap::Get(ps.Get(i), "optimizer parameter " + std::to_string(i)));
+          params.push_back(slots::Get(ps.Get(i), "optimizer parameter " + std::to_string(i)));
         }
         pgs.emplace_back(params, MakeOptions(o));
       }
@@ -136,7 +136,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
     return Napi::Number::New(info.Env(), Group(info).options().get_lr());
   }
 
-  // getState() -> ({step, tensors: {name: NativeTensor}} | null)[] over all params, group order.
+  // getState() -> ({step, tensors: {name: Tensor}} | null)[] over all params, group order.
   Napi::Value GetState(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Array out = Napi::Array::New(env);
@@ -151,7 +151,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
         Napi::Object s = Napi::Object::New(env);
         Napi::Object ts = Napi::Object::New(env);
         auto put = [&](const char* n, const at::Tensor& t) {
-          if (t.defined()) ts.Set(n, TensorWrap::New(env, t.clone()));
+          if (t.defined()) ts.Set(n, slots::Wrap(env, t.clone()));
         };
         if (kind_ == "adam") {
           auto& st = static_cast<torch::optim::AdamParamState&>(*it->second);
@@ -196,8 +196,8 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
           Napi::Object ts = s.Get("tensors").As<Napi::Object>();
           auto get = [&](const char* n) -> at::Tensor {
             Napi::Value v = ts.Get(n);
-            if (!TensorWrap::IsTensor(v)) return at::Tensor();
-            at::Tensor t = TensorWrap::Get(v, std::string("optimizer state ") + n).clone();
+            if (!slots::IsTensor(v)) return at::Tensor();
+            at::Tensor t = slots::Get(v, std::string("optimizer state ") + n).clone();
             TORCH_CHECK(t.sizes() == p.sizes(), "optimizer state ", n, " has shape ", t.sizes(),
                         ", parameter ", k - 1, " has ", p.sizes());
             return t.to(p.device());

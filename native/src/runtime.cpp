@@ -35,12 +35,12 @@ Napi::Value GetRngState(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
-    return TensorWrap::New(info.Env(), gen.get_state());
+    return slots::Wrap(info.Env(), gen.get_state());
   });
 }
 
 Napi::Value SetRngState(const Napi::CallbackInfo& info) {
-  at::Tensor& s = TensorWrap::Get(info[0], "setRngState");
+  at::Tensor& s = slots::Get(info[0], "setRngState");
   Guard(info.Env(), [&] {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
@@ -108,10 +108,7 @@ Napi::Value Config(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitCreate(Napi::Env env, Napi::Object exports);
-
 void InitRuntime(Napi::Env env, Napi::Object exports) {
-  InitCreate(env, exports);
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));

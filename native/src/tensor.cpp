@@ -1,4 +1,4 @@
-// TensorWrap: the JS handle of one at::Tensor, plus TypedArray copies in and out.
+// Per-tensor queries and host copies. Each function takes a JS Tensor as its first argument.
 #include <torch/csrc/autograd/autograd.h>
 
 #include <cstring>
@@ -6,13 +6,6 @@
 #include "common.h"
 
 namespace veil {
-
-Napi::FunctionReference* TensorWrap::constructor_ = nullptr;
-
-static int64_t HostBytes(const at::Tensor& t) {
-  if (!t.defined() || !t.has_storage() || !t.device().is_cpu()) return 0;
-  return static_cast<int64_t>(t.storage().nbytes());
-}
 
 c10::ScalarType ParseDType(const std::string& n) {
   if (n == "float32") return at::kFloat;
@@ -46,127 +39,39 @@ std::string DTypeName(c10::ScalarType t) {
   }
 }
 
-void TensorWrap::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function cls = DefineClass(
-      env, "NativeTensor",
-      {
-          InstanceMethod("dispose", &TensorWrap::Dispose),
-          InstanceMethod("isDisposed", &TensorWrap::IsDisposed),
-          InstanceMethod("shape", &TensorWrap::Shape),
-          InstanceMethod("strides", &TensorWrap::Strides),
-          InstanceMethod("dtype", &TensorWrap::DType),
-          InstanceMethod("device", &TensorWrap::Device),
-          InstanceMethod("numel", &TensorWrap::Numel),
-          InstanceMethod("toArrayBuffer", &TensorWrap::ToArrayBuffer),
-          InstanceMethod("item", &TensorWrap::Item),
-          InstanceMethod("requiresGrad", &TensorWrap::GetRequiresGrad),
-          InstanceMethod("setRequiresGrad", &TensorWrap::SetRequiresGrad),
-          InstanceMethod("grad", &TensorWrap::Grad),
-          InstanceMethod("setGrad", &TensorWrap::SetGrad),
-          InstanceMethod("isLeaf", &TensorWrap::IsLeaf),
-          InstanceMethod("gradFn", &TensorWrap::GradFn),
-          InstanceMethod("backward", &TensorWrap::Backward),
-          InstanceMethod("copyFrom", &TensorWrap::CopyFrom),
-          InstanceMethod("sameStorage", &TensorWrap::SameStorage),
-          InstanceMethod("bytes", &TensorWrap::Bytes),
-      });
-  constructor_ = new Napi::FunctionReference(Napi::Persistent(cls));
-  exports.Set("NativeTensor", cls);
-}
+namespace {
 
-// JS cannot construct a tensor directly: the constructor takes an External made by New().
-TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorWrap>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal()) {
-    throw Napi::TypeError::New(info.Env(), "NativeTensor is created by the addon only");
-  }
-  auto* t = info[0].As<Napi::External<at::Tensor>>().Data();
-  tensor = std::move(*t);
-  delete t;
-  reported_ = HostBytes(tensor);
-  if (reported_) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), reported_);
-}
+at::Tensor& Self(const Napi::CallbackInfo& info) { return slots::Get(info[0], "tensor"); }
 
-TensorWrap::~TensorWrap() {
-  // Finalizers may run without a usable env for memory accounting; the tensor itself is freed.
-  tensor = at::Tensor();
-}
-
-void TensorWrap::Release(Napi::Env env) {
-  tensor = at::Tensor();
-  if (reported_) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, -reported_);
-    reported_ = 0;
-  }
-}
-
-Napi::Value TensorWrap::New(Napi::Env env, at::Tensor t) {
-  if (!t.defined()) return env.Null();
-  auto* ext = new at::Tensor(std::move(t));
-  return constructor_->New({Napi::External<at::Tensor>::New(env, ext)});
-}
-
-bool TensorWrap::IsTensor(Napi::Value v) {
-  return v.IsObject() && v.As<Napi::Object>().InstanceOf(constructor_->Value());
-}
-
-at::Tensor& TensorWrap::Get(Napi::Value v, const std::string& what) {
-  if (!IsTensor(v)) throw Napi::TypeError::New(v.Env(), what + ": expected a tensor");
-  auto* w = Napi::ObjectWrap<TensorWrap>::Unwrap(v.As<Napi::Object>());
-  if (!w->tensor.defined()) {
-    throw Napi::Error::New(v.Env(), what + ": tensor was disposed");
-  }
-  return w->tensor;
-}
-
-#define LIVE(info)                                                            \
-  if (!tensor.defined())                                                      \
-    throw Napi::Error::New(info.Env(), "tensor was disposed");
-
-Napi::Value TensorWrap::Dispose(const Napi::CallbackInfo& info) {
-  Release(info.Env());
-  return info.Env().Undefined();
-}
-
-Napi::Value TensorWrap::IsDisposed(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), !tensor.defined());
-}
-
-static Napi::Array IntArray(Napi::Env env, c10::IntArrayRef v) {
+Napi::Array IntArray(Napi::Env env, c10::IntArrayRef v) {
   Napi::Array a = Napi::Array::New(env, v.size());
-  for (size_t i = 0; i < v.size(); ++i) a.Set(i, Napi::Number::New(env, double(v[i])));
+  for (size_t i = 0; i < v.size(); ++i) a.Set(uint32_t(i), Napi::Number::New(env, double(v[i])));
   return a;
 }
 
-Napi::Value TensorWrap::Shape(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  return IntArray(info.Env(), tensor.sizes());
+Napi::Value Shape(const Napi::CallbackInfo& info) { return IntArray(info.Env(), Self(info).sizes()); }
+
+Napi::Value Strides(const Napi::CallbackInfo& info) {
+  return IntArray(info.Env(), Self(info).strides());
 }
 
-Napi::Value TensorWrap::Strides(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  return IntArray(info.Env(), tensor.strides());
+Napi::Value DType(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), DTypeName(Self(info).scalar_type()));
 }
 
-Napi::Value TensorWrap::DType(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  return Napi::String::New(info.Env(), DTypeName(tensor.scalar_type()));
+Napi::Value Device(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), Self(info).device().str());
 }
 
-Napi::Value TensorWrap::Device(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  return Napi::String::New(info.Env(), tensor.device().str());
+Napi::Value Numel(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(Self(info).numel()));
 }
 
-Napi::Value TensorWrap::Numel(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  return Napi::Number::New(info.Env(), double(tensor.numel()));
-}
-
-// Copies the tensor's values (row-major, on the CPU) into a fresh ArrayBuffer.
-Napi::Value TensorWrap::ToArrayBuffer(const Napi::CallbackInfo& info) {
-  LIVE(info);
+// Copies the values (row-major, on the CPU) into a fresh ArrayBuffer.
+Napi::Value ToArrayBuffer(const Napi::CallbackInfo& info) {
+  at::Tensor& t = Self(info);
   return Guard(info.Env(), [&]() -> Napi::Value {
-    at::Tensor c = tensor.detach().to(at::kCPU).contiguous();
+    at::Tensor c = t.detach().to(at::kCPU).contiguous();
     size_t n = c.numel() * c.element_size();
     Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(info.Env(), n);
     if (n) std::memcpy(buf.Data(), c.data_ptr(), n);
@@ -174,105 +79,131 @@ Napi::Value TensorWrap::ToArrayBuffer(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value TensorWrap::Item(const Napi::CallbackInfo& info) {
-  LIVE(info);
+Napi::Value Item(const Napi::CallbackInfo& info) {
+  at::Tensor& t = Self(info);
   return Guard(info.Env(), [&]() -> Napi::Value {
-    TORCH_CHECK(tensor.numel() == 1, "item(): tensor has ", tensor.numel(),
-                " elements, expected exactly one");
-    at::Scalar s = tensor.item();
+    TORCH_CHECK(t.numel() == 1, "item(): tensor has ", t.numel(), " elements, expected exactly one");
+    at::Scalar s = t.item();
     if (s.isBoolean()) return Napi::Boolean::New(info.Env(), s.toBool());
     if (s.isIntegral(false)) return Napi::Number::New(info.Env(), double(s.toLong()));
     return Napi::Number::New(info.Env(), s.toDouble());
   });
 }
 
-Napi::Value TensorWrap::GetRequiresGrad(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  return Napi::Boolean::New(info.Env(), tensor.requires_grad());
+Napi::Value RequiresGrad(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), Self(info).requires_grad());
 }
 
-Napi::Value TensorWrap::SetRequiresGrad(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  Guard(info.Env(), [&] { tensor.set_requires_grad(info[0].ToBoolean().Value()); });
+Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info) {
+  at::Tensor& t = Self(info);
+  Guard(info.Env(), [&] { t.set_requires_grad(info[1].ToBoolean().Value()); });
   return info.Env().Undefined();
 }
 
-Napi::Value TensorWrap::Grad(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  return TensorWrap::New(info.Env(), tensor.grad());
-}
+Napi::Value Grad(const Napi::CallbackInfo& info) { return slots::Wrap(info.Env(), Self(info).grad()); }
 
-Napi::Value TensorWrap::SetGrad(const Napi::CallbackInfo& info) {
-  LIVE(info);
+Napi::Value SetGrad(const Napi::CallbackInfo& info) {
+  at::Tensor& t = Self(info);
   Guard(info.Env(), [&] {
-    if (info[0].IsNull() || info[0].IsUndefined()) {
-      tensor.mutable_grad() = at::Tensor();
-    } else {
-      at::Tensor g = TensorWrap::Get(info[0], "setGrad");
-      TORCH_CHECK(g.sizes() == tensor.sizes(), "setGrad: gradient shape ", g.sizes(),
-                  " does not match tensor shape ", tensor.sizes());
-      tensor.mutable_grad() = g;
+    if (info[1].IsNull() || info[1].IsUndefined()) {
+      t.mutable_grad() = at::Tensor();
+      return;
     }
+    at::Tensor g = slots::Get(info[1], "grad");
+    TORCH_CHECK(g.sizes() == t.sizes(), "grad: gradient shape ", g.sizes(),
+                " does not match tensor shape ", t.sizes());
+    t.mutable_grad() = g;
   });
   return info.Env().Undefined();
 }
 
-Napi::Value TensorWrap::IsLeaf(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  return Napi::Boolean::New(info.Env(), tensor.is_leaf());
+Napi::Value IsLeaf(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), Self(info).is_leaf());
 }
 
-Napi::Value TensorWrap::GradFn(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  auto fn = tensor.grad_fn();
+Napi::Value GradFn(const Napi::CallbackInfo& info) {
+  auto fn = Self(info).grad_fn();
   if (!fn) return info.Env().Null();
   return Napi::String::New(info.Env(), fn->name());
 }
 
-// backward(grad?: Tensor|null, retainGraph?: boolean, createGraph?: boolean)
-Napi::Value TensorWrap::Backward(const Napi::CallbackInfo& info) {
-  LIVE(info);
+// backward(t, grad | null, retainGraph, createGraph)
+Napi::Value Backward(const Napi::CallbackInfo& info) {
+  at::Tensor& t = Self(info);
   Guard(info.Env(), [&] {
     std::vector<at::Tensor> grads;
-    if (info.Length() > 0 && TensorWrap::IsTensor(info[0])) {
-      grads.push_back(TensorWrap::Get(info[0], "backward gradient"));
-    }
-    bool retain = info.Length() > 1 && info[1].ToBoolean().Value();
-    bool create = info.Length() > 2 && info[2].ToBoolean().Value();
-    torch::autograd::backward({tensor}, grads, retain, create);
+    if (slots::IsTensor(info[1])) grads.push_back(slots::Get(info[1], "backward gradient"));
+    torch::autograd::backward({t}, grads, info[2].ToBoolean().Value(), info[3].ToBoolean().Value());
   });
   return info.Env().Undefined();
 }
 
-// copyFrom(typedArray): overwrites the tensor's values in place from host memory.
-Napi::Value TensorWrap::CopyFrom(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  if (!info[0].IsTypedArray()) {
-    throw Napi::TypeError::New(info.Env(), "copyFrom: expected a TypedArray");
-  }
-  Napi::TypedArray a = info[0].As<Napi::TypedArray>();
+// copyFrom(t, typedArray): overwrites the values in place from host memory.
+Napi::Value CopyFrom(const Napi::CallbackInfo& info) {
+  at::Tensor& t = Self(info);
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "copyFrom: expected a TypedArray");
+  Napi::TypedArray a = info[1].As<Napi::TypedArray>();
   Guard(info.Env(), [&] {
-    size_t want = tensor.numel() * tensor.element_size();
+    size_t want = t.numel() * t.element_size();
     TORCH_CHECK(a.ByteLength() == want, "copyFrom: ", a.ByteLength(), " bytes given, tensor of shape ",
-                tensor.sizes(), " and dtype ", DTypeName(tensor.scalar_type()), " needs ", want);
+                t.sizes(), " and dtype ", DTypeName(t.scalar_type()), " needs ", want);
     uint8_t* src = static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
-    at::Tensor host = at::from_blob(src, tensor.sizes(), tensor.options().device(at::kCPU));
+    at::Tensor host = at::from_blob(src, t.sizes(), t.options().device(at::kCPU));
     at::NoGradGuard ng;
-    tensor.copy_(host);
+    t.copy_(host);
   });
   return info.Env().Undefined();
 }
 
-Napi::Value TensorWrap::SameStorage(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  at::Tensor& o = TensorWrap::Get(info[0], "sameStorage");
-  return Napi::Boolean::New(info.Env(), tensor.has_storage() && o.has_storage() &&
-                                            tensor.storage().is_alias_of(o.storage()));
+Napi::Value SameStorage(const Napi::CallbackInfo& info) {
+  at::Tensor& a = Self(info);
+  at::Tensor& b = slots::Get(info[1], "sameStorage");
+  return Napi::Boolean::New(info.Env(),
+                            a.has_storage() && b.has_storage() && a.storage().is_alias_of(b.storage()));
 }
 
-Napi::Value TensorWrap::Bytes(const Napi::CallbackInfo& info) {
-  LIVE(info);
-  return Napi::Number::New(info.Env(), double(HostBytes(tensor)));
+// fromBytes(typedArray, shape, dtype) -> Tensor owning a copy of the bytes
+Napi::Value FromBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "fromBytes: expected a TypedArray");
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "fromBytes: shape must be an array");
+  Napi::TypedArray a = info[0].As<Napi::TypedArray>();
+  Napi::Array s = info[1].As<Napi::Array>();
+  std::vector<int64_t> shape(s.Length());
+  for (uint32_t i = 0; i < s.Length(); ++i) {
+    Napi::Value d = s.Get(i);
+    if (!d.IsNumber() || d.As<Napi::Number>().DoubleValue() < 0) {
+      throw Napi::TypeError::New(env, "fromBytes: shape entries must be non-negative integers");
+    }
+    shape[i] = d.As<Napi::Number>().Int64Value();
+  }
+  at::Tensor t = Guard(env, [&] {
+    c10::ScalarType dt = ParseDType(info[2].As<Napi::String>().Utf8Value());
+    at::Tensor r = at::empty(shape, at::TensorOptions().dtype(dt));
+    size_t want = r.numel() * r.element_size();
+    TORCH_CHECK(a.ByteLength() == want, "fromBytes: ", a.ByteLength(), " bytes given, shape ",
+                r.sizes(), " of ", DTypeName(dt), " needs ", want);
+    if (want) {
+      std::memcpy(r.data_ptr(), static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset(), want);
+    }
+    return r;
+  });
+  return slots::Wrap(env, std::move(t));
+}
+
+}  // namespace
+
+void InitTensor(Napi::Env env, Napi::Object exports) {
+  slots::Init(env, exports);
+  const std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)> fns[] = {
+      {"shape", Shape},           {"strides", Strides},     {"dtype", DType},
+      {"device", Device},         {"numel", Numel},         {"toArrayBuffer", ToArrayBuffer},
+      {"item", Item},             {"requiresGrad", RequiresGrad}, {"setRequiresGrad", SetRequiresGrad},
+      {"grad", Grad},             {"setGrad", SetGrad},     {"isLeaf", IsLeaf},
+      {"gradFn", GradFn},         {"backward", Backward},   {"copyFrom", CopyFrom},
+      {"sameStorage", SameStorage}, {"fromBytes", FromBytes},
+  };
+  for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
 }
 
 }  // namespace veil

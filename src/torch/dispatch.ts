@@ -1,7 +1,7 @@
 // Calls an ATen operator by schema name ("aten::conv2d" or "aten::add.Tensor") through the
 // addon's boxed dispatcher. Operator handles are looked up once and cached.
-import { native, type NativeTensor, type NativeValue } from './native.js';
-import { Tensor } from './tensor.js';
+import { native } from './native.js';
+import type { Tensor } from './tensor.js';
 
 const handles = new Map<string, number>();
 
@@ -15,21 +15,9 @@ function handle(name: string): number {
   return h;
 }
 
-function lower(a: unknown): unknown {
-  if (a instanceof Tensor) return a.native;
-  if (Array.isArray(a)) return a.map(lower);
-  return a;
-}
-
-function lift(v: NativeValue): unknown {
-  if (v instanceof native.NativeTensor) return new Tensor(v as NativeTensor);
-  if (Array.isArray(v)) return v.map(lift);
-  return v;
-}
-
-/** Raw call: arguments in schema order, `undefined` for a default; results as Tensors. */
+/** Raw call: arguments in schema order, `undefined` for a default; tensors in and out as Tensors. */
 export function callOp(name: string, ...args: unknown[]): unknown {
-  return lift(native.call(handle(name), args.map(lower)));
+  return native.call(handle(name), args);
 }
 
 /** A call whose single result is a tensor. */

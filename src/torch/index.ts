@@ -14,3 +14,4 @@ export * from './io/safetensors.js';
 export * from './io/torchsave.js';
 export { writeFileAtomic } from './io/atomic.js';
 export { gradcheck, type GradcheckResult } from './gradcheck.js';
+export { native } from './native.js';

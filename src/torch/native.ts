@@ -4,30 +4,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export interface NativeTensor {
-  dispose(): void;
-  isDisposed(): boolean;
-  shape(): number[];
-  strides(): number[];
-  dtype(): string;
-  device(): string;
-  numel(): number;
-  toArrayBuffer(): ArrayBuffer;
-  item(): number | boolean;
-  requiresGrad(): boolean;
-  setRequiresGrad(on: boolean): void;
-  grad(): NativeTensor | null;
-  setGrad(g: NativeTensor | null): void;
-  isLeaf(): boolean;
-  gradFn(): string | null;
-  backward(grad?: NativeTensor | null, retainGraph?: boolean, createGraph?: boolean): void;
-  copyFrom(data: ArrayBufferView): void;
-  sameStorage(other: NativeTensor): boolean;
-  bytes(): number;
+/** What the addon needs of a JS tensor: its slot in the native tensor table (-1 once freed). */
+export interface TensorRef {
+  slot: number;
 }
 
 export interface OptimizerGroupSpec {
-  params: NativeTensor[];
+  params: TensorRef[];
   lr: number;
   betas?: [number, number];
   eps?: number;
@@ -40,7 +23,7 @@ export interface OptimizerGroupSpec {
 
 export interface NativeParamState {
   step: number;
-  tensors: Record<string, NativeTensor>;
+  tensors: Record<string, TensorRef>;
 }
 
 export interface NativeOptimizer {
@@ -52,28 +35,39 @@ export interface NativeOptimizer {
   setState(state: (NativeParamState | null)[]): void;
 }
 
-/** A value as the boxed dispatcher returns it. */
-export type NativeValue =
-  | NativeTensor
-  | number
-  | boolean
-  | string
-  | null
-  | NativeValue[]
-  | { [key: string]: NativeValue };
-
+/** The addon's functions. Tensors cross as JS objects carrying a slot; results come back as
+ * objects made by the factory registered with setTensorFactory. */
 export interface Native {
-  NativeTensor: abstract new (...args: never[]) => NativeTensor;
   NativeOptimizer: new (kind: string, groups: OptimizerGroupSpec[]) => NativeOptimizer;
+  setTensorFactory(make: (slot: number) => unknown, slotKey: string): void;
+  free(slot: number): void;
+  liveTensors(): number;
+  detachedSlot(t: TensorRef): number;
+  shape(t: TensorRef): number[];
+  strides(t: TensorRef): number[];
+  dtype(t: TensorRef): string;
+  device(t: TensorRef): string;
+  numel(t: TensorRef): number;
+  toArrayBuffer(t: TensorRef): ArrayBuffer;
+  item(t: TensorRef): number | boolean;
+  requiresGrad(t: TensorRef): boolean;
+  setRequiresGrad(t: TensorRef, on: boolean): void;
+  grad(t: TensorRef): unknown;
+  setGrad(t: TensorRef, g: TensorRef | null): void;
+  isLeaf(t: TensorRef): boolean;
+  gradFn(t: TensorRef): string | null;
+  backward(t: TensorRef, grad: TensorRef | null, retainGraph: boolean, createGraph: boolean): void;
+  copyFrom(t: TensorRef, data: ArrayBufferView): void;
+  sameStorage(a: TensorRef, b: TensorRef): boolean;
+  fromBytes(data: ArrayBufferView, shape: number[], dtype: string): unknown;
   op(name: string, overload: string): number;
   schema(handle: number): string;
-  call(handle: number, args: unknown[]): NativeValue;
-  fromBytes(data: ArrayBufferView, shape: number[], dtype: string): NativeTensor;
+  call(handle: number, args: unknown[]): unknown;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number | bigint): void;
-  getRngState(): NativeTensor;
-  setRngState(state: NativeTensor): void;
+  getRngState(): unknown;
+  setRngState(state: TensorRef): void;
   setGradEnabled(on: boolean): boolean;
   isGradEnabled(): boolean;
   setAutocast(device: 'cpu' | 'cuda', enabled: boolean, dtype: string): boolean;
@@ -81,8 +75,7 @@ export interface Native {
   cudaDeviceCount(): number;
   cudaSynchronize(): void;
   config(): { torchVersion: string; config: string; parallel: string };
-  pickleLoad(bytes: Uint8Array): NativeValue;
-  pickleSave(dict: Record<string, NativeTensor>): Buffer;
+  pickleSave(dict: Record<string, TensorRef>): Buffer;
 }
 
 function findAddon(): string {

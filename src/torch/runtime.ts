@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 
 import type { DType } from './dtype.js';
 import { native } from './native.js';
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
 
 /** Intra-op threads of libtorch. Default: the cores this process may use. */
 export function setNumThreads(n: number): void {
@@ -25,8 +25,11 @@ export function manualSeed(seed: number): void {
 }
 
 /** The generator's full state (a uint8 tensor), to checkpoint and restore for exact resume. */
-export const getRngState = (): Tensor => new Tensor(native.getRngState());
-export const setRngState = (s: Tensor): void => native.setRngState(s.native);
+export const getRngState = (): Tensor => native.getRngState() as Tensor;
+export const setRngState = (s: Tensor): void => native.setRngState(s);
+
+/** Tensors currently held in the native table (for leak checks). */
+export const liveTensors = (): number => native.liveTensors();
 
 /**
  * Runs fn under autocast: matmuls and convolutions in `dtype` (bfloat16 by default on the CPU,

@@ -1,35 +1,40 @@
 // The Tensor: one libtorch tensor seen from TypeScript. Its values live in native memory; the
 // methods below are conveniences that forward to the typed operator wrappers in ops/.
 import { arrayOf, type Device, type DType, type TypedArray } from './dtype.js';
-import { native, type NativeTensor } from './native.js';
+import { native, type TensorRef } from './native.js';
 import * as F from './ops/index.js';
 import { track, type Disposable } from './scope.js';
 
 export type Shape = readonly number[];
 
-export class Tensor implements Disposable {
-  readonly native: NativeTensor;
+// The last resort for tensors nobody disposed: their slot is freed after V8 collects them.
+const orphans = new FinalizationRegistry<number>((slot) => native.free(slot));
 
-  constructor(handle: NativeTensor) {
-    this.native = handle;
+export class Tensor implements Disposable, TensorRef {
+  /** This tensor's entry in the addon's tensor table; -1 once disposed. */
+  slot: number;
+
+  constructor(slot: number) {
+    this.slot = slot;
+    orphans.register(this, slot, this);
     track(this);
   }
 
   // --- metadata -------------------------------------------------------------------------------
   get shape(): number[] {
-    return this.native.shape();
+    return native.shape(this);
   }
   get dtype(): DType {
-    return this.native.dtype() as DType;
+    return native.dtype(this) as DType;
   }
   get device(): string {
-    return this.native.device();
+    return native.device(this);
   }
   get ndim(): number {
-    return this.native.shape().length;
+    return native.shape(this).length;
   }
   get numel(): number {
-    return this.native.numel();
+    return native.numel(this);
   }
   size(dim: number): number {
     const s = this.shape;
@@ -40,10 +45,14 @@ export class Tensor implements Disposable {
     return s[d] as number;
   }
   get isDisposed(): boolean {
-    return this.native.isDisposed();
+    return this.slot < 0;
   }
+  /** Frees the native values now (they stay alive while a view or the autograd graph uses them). */
   dispose(): void {
-    this.native.dispose();
+    if (this.slot < 0) return;
+    orphans.unregister(this);
+    native.free(this.slot);
+    this.slot = -1;
   }
   toString(): string {
     if (this.isDisposed) return 'Tensor(disposed)';
@@ -62,7 +71,7 @@ export class Tensor implements Disposable {
         f.dispose();
       }
     }
-    return arrayOf(d, this.native.toArrayBuffer());
+    return arrayOf(d, native.toArrayBuffer(this));
   }
   /** The values as plain numbers (int64 converted, exactly below 2^53). */
   toArray(): number[] {
@@ -70,36 +79,35 @@ export class Tensor implements Disposable {
     return a instanceof BigInt64Array ? Array.from(a, Number) : Array.from(a as ArrayLike<number>);
   }
   item(): number {
-    return Number(this.native.item());
+    return Number(native.item(this));
   }
 
   // --- autograd -------------------------------------------------------------------------------
   get requiresGrad(): boolean {
-    return this.native.requiresGrad();
+    return native.requiresGrad(this);
   }
   set requiresGrad(on: boolean) {
-    this.native.setRequiresGrad(on);
+    native.setRequiresGrad(this, on);
   }
   requiresGrad_(on = true): this {
-    this.native.setRequiresGrad(on);
+    native.setRequiresGrad(this, on);
     return this;
   }
   /** The accumulated gradient, or null. Each call returns a new handle to the same values. */
   get grad(): Tensor | null {
-    const g = this.native.grad();
-    return g ? new Tensor(g) : null;
+    return native.grad(this) as Tensor | null;
   }
   set grad(g: Tensor | null) {
-    this.native.setGrad(g ? g.native : null);
+    native.setGrad(this, g);
   }
   get isLeaf(): boolean {
-    return this.native.isLeaf();
+    return native.isLeaf(this);
   }
   get gradFn(): string | null {
-    return this.native.gradFn();
+    return native.gradFn(this);
   }
   backward(grad?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    this.native.backward(grad ? grad.native : null, opts.retainGraph ?? false, opts.createGraph ?? false);
+    native.backward(this, grad ?? null, opts.retainGraph ?? false, opts.createGraph ?? false);
   }
   detach(): Tensor {
     return F.detach(this);
@@ -197,3 +205,5 @@ export class Tensor implements Disposable {
     return F.argmax(this, dim, keepdim);
   }
 }
+
+native.setTensorFactory((slot) => new Tensor(slot), 'slot');

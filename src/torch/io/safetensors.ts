@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 import type { DType } from '../dtype.js';
 import { native } from '../native.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { writeFileAtomic } from './atomic.js';
 
 const TO_ST: Record<DType, string> = {
@@ -48,7 +48,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   let offset = 0;
   for (const name of names) {
     const t = tensors[name] as Tensor;
-    const bytes = new Uint8Array(t.native.toArrayBuffer());
+    const bytes = new Uint8Array(native.toArrayBuffer(t));
     header[name] = { dtype: TO_ST[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.byteLength] };
     blobs.push(bytes);
     offset += bytes.byteLength;
@@ -103,7 +103,7 @@ export function decodeSafetensors(buf: Uint8Array, source = 'safetensors data'):
       if (!(b >= 0 && e >= b && e <= dataLen)) fail(`tensor '${name}' lies outside the file (truncated?)`);
       if (e - b !== want) fail(`tensor '${name}' has ${e - b} bytes, its shape needs ${want}`);
       const bytes = new Uint8Array(buf.buffer, buf.byteOffset + dataStart + b, e - b);
-      tensors[name] = new Tensor(native.fromBytes(bytes, shape as number[], dtype as DType));
+      tensors[name] = native.fromBytes(bytes, shape as number[], dtype as DType) as Tensor;
     }
   } catch (e) {
     for (const t of Object.values(tensors)) t.dispose();

@@ -87,7 +87,7 @@ export function loadTorch(path: string): Loaded {
             if (!entry) throw new Error(`${path}: storage ${key} is missing from the archive`);
             const bytes = entry.read();
             const n = typeof numel === 'number' ? numel : 0;
-            s = new Tensor(native.fromBytes(bytes, [n], dtype));
+            s = native.fromBytes(bytes, [n], dtype) as Tensor;
             made.push(s);
             storages.set(key, s);
           }
@@ -132,8 +132,7 @@ export function loadTorch(path: string): Loaded {
 
 /** A checkpoint that torch.load reads back as a dict of tensors. */
 export function saveTorch(path: string, tensors: Record<string, Tensor>): void {
-  const natives = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.native]));
-  writeFileAtomic(path, [native.pickleSave(natives)]);
+  writeFileAtomic(path, [native.pickleSave(tensors)]);
 }
 
 /**

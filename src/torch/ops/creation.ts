@@ -2,7 +2,7 @@
 import { assertDType, dtypeOfArray, type Device, type DType, type TypedArray } from '../dtype.js';
 import { op } from '../dispatch.js';
 import { native } from '../native.js';
-import { Tensor, type Shape } from '../tensor.js';
+import type { Tensor, Shape } from '../tensor.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -68,7 +68,7 @@ export function tensor(
           dtype === 'float16' || dtype === 'bfloat16' ? 'float32' : dtype,
         );
   const hostDType = dtype === 'float16' || dtype === 'bfloat16' ? 'float32' : dtype;
-  let t = new Tensor(native.fromBytes(host, s, hostDType));
+  let t = native.fromBytes(host, s, hostDType) as Tensor;
   if (hostDType !== dtype) t = to(t, dtype);
   if (opts.device && opts.device !== 'cpu') t = to(t, opts.device);
   return t;

@@ -45,7 +45,7 @@ export class Optimizer {
     this.groups = groups;
     this.#native = new native.NativeOptimizer(
       kind,
-      groups.map((g) => ({ ...g, params: g.params.map((p) => p.native) })),
+      groups,
     );
   }
 
@@ -73,7 +73,7 @@ export class Optimizer {
     const steps: (number | null)[] = [];
     this.#native.getState().forEach((s, i) => {
       steps.push(s ? s.step : null);
-      if (s) for (const [k, t] of Object.entries(s.tensors)) tensors[`${i}.${k}`] = new Tensor(t);
+      if (s) for (const [k, t] of Object.entries(s.tensors)) tensors[`${i}.${k}`] = t as Tensor;
     });
     return { kind: this.kind, lrs: this.groups.map((_, i) => this.getLr(i)), steps, tensors };
   }
@@ -82,10 +82,10 @@ export class Optimizer {
     if (s.kind !== this.kind) throw new Error(`loadStateDict: state of a ${s.kind} optimizer given to ${this.kind}`);
     const per = s.steps.map((step, i) => {
       if (step === null) return null;
-      const tensors: Record<string, import('../native.js').NativeTensor> = {};
+      const tensors: Record<string, Tensor> = {};
       for (const [k, t] of Object.entries(s.tensors)) {
         const dot = k.indexOf('.');
-        if (Number(k.slice(0, dot)) === i) tensors[k.slice(dot + 1)] = t.native;
+        if (Number(k.slice(0, dot)) === i) tensors[k.slice(dot + 1)] = t;
       }
       return { step, tensors };
     });
