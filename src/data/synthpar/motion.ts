@@ -1,0 +1,211 @@
+// SynthPAR's actions as motion alone: each maps the clip's normalised time tau in [0, 1] to a
+// pose of a front-facing 2D puppet. The body looks the same whatever it does, so a single frame
+// shows a pose, never an action; actions that are another played backwards (walk_left,
+// stand_up, ...) have no function here at all: the renderer evaluates their forward twin at
+// 1 - tau, which is what makes their single frames indistinguishable by construction.
+
+/** Absolute limb angles in radians: 0 points down, +pi/2 towards +x (image right), pi up. */
+export interface Limb {
+  upper: number;
+  lower: number;
+}
+
+export interface Pose {
+  /** Horizontal shift of the hips, in frame widths. */
+  x: number;
+  /** Feet above the ground, in body heights. */
+  lift: number;
+  /** Torso angle from vertical, radians (+ leans towards +x). */
+  lean: number;
+  armL: Limb;
+  armR: Limb;
+  legL: Limb;
+  legR: Limb;
+}
+
+/** Per-clip motion parameters: how fast, how wide, when, from where. */
+export interface MotionParams {
+  /** Start phase of periodic motions. */
+  phase: number;
+  /** Cycles per clip. */
+  cycles: number;
+  /** Amplitude factor. */
+  amp: number;
+  /** Transition window [start, end] in tau for one-off motions (sit down, raise arms). */
+  start: number;
+  end: number;
+  /** Distance travelled over the clip by walking and hopping, in frame widths. */
+  travel: number;
+}
+
+type Motion = (tau: number, m: MotionParams) => Pose;
+
+const limb = (upper: number, lower: number): Limb => ({ upper, lower });
+/** A symmetric pair: angle a outwards on both sides. */
+const out = (a: number, b = a): [Limb, Limb] => [limb(-a, -b), limb(a, b)];
+
+function rest(): Pose {
+  const [armL, armR] = out(0.15, 0.1);
+  const [legL, legR] = out(0.06, 0.04);
+  return { x: 0, lift: 0, lean: 0, armL, armR, legL, legR };
+}
+
+const phaseOf = (tau: number, m: MotionParams): number =>
+  m.phase + 2 * Math.PI * m.cycles * tau;
+/** 0 before the window, 1 after it, smooth in between. */
+function progress(tau: number, m: MotionParams): number {
+  const u = Math.min(1, Math.max(0, (tau - m.start) / (m.end - m.start)));
+  return u * u * (3 - 2 * u);
+}
+const pos = (v: number): number => Math.max(0, v);
+const wave01 = (p: number): number => (1 - Math.cos(p)) / 2;
+
+export const MOTIONS: Record<string, Motion> = {
+  walk_right: (tau, m) => {
+    const s = Math.sin(phaseOf(tau, m)) * m.amp;
+    const p = rest();
+    p.x = m.travel * (tau - 0.5);
+    p.lift = 0.012 * Math.abs(Math.cos(phaseOf(tau, m)));
+    p.legL = limb(-0.05 + 0.32 * s, -0.05 + 0.2 * s);
+    p.legR = limb(0.05 - 0.32 * s, 0.05 - 0.2 * s);
+    // Arms swing beside the body, never across it.
+    p.armL = limb(-0.25 - 0.2 * s, -0.22 - 0.22 * s);
+    p.armR = limb(0.25 - 0.2 * s, 0.22 - 0.22 * s);
+    return p;
+  },
+  sit_down: (tau, m) => {
+    const k = progress(tau, m);
+    const p = rest();
+    [p.legL, p.legR] = out(0.06 + 1.3 * k, 0.04 + 0.06 * k);
+    [p.armL, p.armR] = out(0.15 + 0.4 * k, 0.1 - 0.15 * k);
+    return p;
+  },
+  wave: (tau, m) => {
+    const s = Math.sin(phaseOf(tau, m));
+    const p = rest();
+    p.armR = limb(2.3, Math.PI + 0.45 * m.amp * s);
+    p.lean = -0.03 * s;
+    return p;
+  },
+  jump: (tau, m) => {
+    const s = Math.sin(phaseOf(tau, m));
+    const air = pos(s);
+    const ground = pos(-s);
+    const p = rest();
+    p.lift = 0.12 * m.amp * air;
+    [p.legL, p.legR] = out(0.06 + 0.7 * ground, 0.04 - 0.6 * ground);
+    [p.armL, p.armR] = out(0.2 + 2.4 * air);
+    return p;
+  },
+  clap_overhead: (tau, m) => {
+    const s = wave01(phaseOf(tau, m));
+    const p = rest();
+    [p.armL, p.armR] = out(2.8, 2.8 + 1.5 * s * Math.min(1, m.amp));
+    return p;
+  },
+  squat: (tau, m) => {
+    const s = wave01(phaseOf(tau, m)) * Math.min(1, m.amp);
+    const p = rest();
+    [p.legL, p.legR] = out(0.06 + 1.0 * s, 0.04 - 0.5 * s);
+    [p.armL, p.armR] = out(0.15 + 1.35 * s);
+    return p;
+  },
+  box: (tau, m) => {
+    const s = Math.sin(phaseOf(tau, m));
+    const punch = (e: number): Limb =>
+      limb(0.7 + 0.85 * e, Math.PI - (Math.PI - 1.55) * e);
+    const l = punch(pos(s));
+    const r = punch(pos(-s));
+    const p = rest();
+    p.armL = limb(-l.upper, -l.lower);
+    p.armR = r;
+    [p.legL, p.legR] = out(0.15);
+    p.lean = 0.05 * m.amp * -s;
+    return p;
+  },
+  jumping_jack: (tau, m) => {
+    const ph = phaseOf(tau, m);
+    const s = wave01(ph);
+    const p = rest();
+    p.lift = 0.03 * m.amp * Math.abs(Math.sin(ph));
+    [p.armL, p.armR] = out(0.2 + 2.6 * s);
+    [p.legL, p.legR] = out(0.05 + 0.3 * s);
+    return p;
+  },
+  raise_arms: (tau, m) => {
+    const k = progress(tau, m);
+    const p = rest();
+    [p.armL, p.armR] = out(0.15 + 2.85 * k);
+    return p;
+  },
+  hop_right: (tau, m) => {
+    const ph = phaseOf(tau, m);
+    const p = rest();
+    p.x = m.travel * (tau - 0.5);
+    p.lift = 0.07 * m.amp * Math.abs(Math.sin(ph));
+    p.legL = limb(-0.5, 0.3);
+    p.legR = limb(0.05, 0.05);
+    [p.armL, p.armR] = out(1.2 + 0.2 * Math.sin(ph));
+    return p;
+  },
+  arm_circles: (tau, m) => {
+    const ph = phaseOf(tau, m);
+    const p = rest();
+    [p.armL, p.armR] = out(
+      1.57 + 0.35 * m.amp * Math.sin(ph),
+      1.57 + 0.5 * m.amp * Math.cos(ph),
+    );
+    return p;
+  },
+  march: (tau, m) => {
+    const s = Math.sin(phaseOf(tau, m));
+    const p = rest();
+    p.legL = limb(-(0.06 + 1.2 * pos(s) * m.amp), -(0.04 - 0.3 * pos(s)));
+    p.legR = limb(0.06 + 1.2 * pos(-s) * m.amp, 0.04 - 0.3 * pos(-s));
+    p.armL = limb(-0.15 + 0.5 * s, -0.1 + 0.6 * s);
+    p.armR = limb(0.15 + 0.5 * s, 0.1 + 0.6 * s);
+    return p;
+  },
+  side_bend: (tau, m) => {
+    const s = Math.sin(phaseOf(tau, m));
+    const p = rest();
+    p.lean = 0.4 * m.amp * s;
+    p.armL = limb(-(0.15 + 2.5 * pos(s)), -(0.1 + 2.6 * pos(s)));
+    p.armR = limb(0.15 + 2.5 * pos(-s), 0.1 + 2.6 * pos(-s));
+    return p;
+  },
+  kick: (tau, m) => {
+    const e = pos(Math.sin(phaseOf(tau, m))) ** 2 * m.amp;
+    const p = rest();
+    p.legR = limb(0.06 + 1.3 * e, 0.06 + 1.5 * e);
+    [p.armL, p.armR] = out(0.4 + 0.6 * e);
+    return p;
+  },
+  reach_side: (tau, m) => {
+    const s = Math.sin(phaseOf(tau, m));
+    const p = rest();
+    p.lean = 0.3 * m.amp * s;
+    p.armR = limb(0.15 + 1.4 * pos(s), 0.1 + 1.45 * pos(s));
+    p.armL = limb(-(0.15 + 1.4 * pos(-s)), -(0.1 + 1.45 * pos(-s)));
+    [p.legL, p.legR] = out(0.25);
+    return p;
+  },
+  windmill: (tau, m) => {
+    const ph = phaseOf(tau, m);
+    const p = rest();
+    p.armL = limb(-ph, -ph - 0.2);
+    p.armR = limb(ph + Math.PI, ph + Math.PI + 0.2);
+    [p.legL, p.legR] = out(0.2);
+    return p;
+  },
+};
+
+/** The idle sway of a bystander: present in every frame, telling nothing about the action. */
+export function idle(tau: number, m: MotionParams): Pose {
+  const s = Math.sin(m.phase + 2 * Math.PI * 0.7 * tau);
+  const p = rest();
+  p.lean = 0.04 * s;
+  p.armL = limb(-0.15 - 0.08 * s, -0.1 - 0.1 * s);
+  p.armR = limb(0.15 - 0.08 * s, 0.1 - 0.1 * s);
+  return p;
+}

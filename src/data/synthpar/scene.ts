@@ -1,0 +1,255 @@
+// A SynthPAR scene: everything about one clip, drawn from keyed random streams of (seed, index),
+// so that the action, the attributes, the looks, the motion and the lighting are independent of
+// each other; overriding one (the action, say) leaves all the others as they were.
+import { Rng } from "../rng.js";
+import { type Background, sampleBackground } from "./background.js";
+import { BADGE_CHARS } from "./font.js";
+import {
+  ATTRIBUTE_PRIOR,
+  type Attribute,
+  type Attributes,
+  KNOWN_ATTRIBUTES,
+  NOVEL_ATTRIBUTES,
+  actionsOf,
+  attributesOf,
+  type Variant,
+} from "./catalog.js";
+import type { MotionParams } from "./motion.js";
+import type { Look, LogoShape } from "./person.js";
+import { hsv, type Rgb } from "./raster.js";
+
+export interface Figure {
+  look: Look;
+  /** Hip x as a fraction of the width; ground line and standing height as fractions of the height. */
+  x: number;
+  ground: number;
+  height: number;
+  motion: MotionParams;
+}
+
+export interface Lighting {
+  gain: number;
+  tint: Rgb;
+  /** Relative brightness change from the centre to the right and bottom edges. */
+  gradX: number;
+  gradY: number;
+  /** Sensor noise standard deviation in 8-bit levels. */
+  noise: number;
+}
+
+export interface Scene {
+  variant: Variant;
+  seed: number;
+  index: number;
+  action: string;
+  /** Index of the action in its variant's list. */
+  label: number;
+  /** The action whose motion is drawn, and whether it runs backwards. */
+  motion: string;
+  reversed: boolean;
+  attributes: Attributes;
+  actor: Figure;
+  bystander: Figure | null;
+  background: Background;
+  lighting: Lighting;
+  noiseSeed: number;
+}
+
+export interface SceneOverrides {
+  action?: string;
+  attributes?: Partial<Attributes>;
+}
+
+const stream = (
+  variant: Variant,
+  seed: number,
+  index: number,
+  what: string,
+): Rng => new Rng("synthpar", variant, seed, index, what);
+
+function drawAttributes(variant: Variant, rng: Rng): Attributes {
+  const a = {} as Attributes;
+  for (const k of [...KNOWN_ATTRIBUTES, ...NOVEL_ATTRIBUTES])
+    a[k] = rng.bool(ATTRIBUTE_PRIOR);
+  // The known variant never shows the novel attributes: they stay unseen until the novel protocol.
+  if (variant === "known") for (const k of NOVEL_ATTRIBUTES) a[k] = false;
+  return a;
+}
+
+function skinOf(rng: Rng, dark: boolean): Rgb {
+  return dark
+    ? hsv(rng.uniform(18, 28), rng.uniform(0.45, 0.65), rng.uniform(0.3, 0.48))
+    : hsv(
+        rng.uniform(20, 32),
+        rng.uniform(0.18, 0.38),
+        rng.uniform(0.86, 0.97),
+      );
+}
+
+function hairOf(rng: Rng, bright: boolean): Rgb {
+  if (!bright)
+    return hsv(
+      rng.uniform(15, 35),
+      rng.uniform(0.3, 0.7),
+      rng.uniform(0.06, 0.28),
+    );
+  return rng.pick<Rgb>([
+    hsv(rng.uniform(40, 52), rng.uniform(0.45, 0.7), rng.uniform(0.8, 0.95)),
+    hsv(rng.uniform(8, 20), rng.uniform(0.7, 0.85), rng.uniform(0.6, 0.8)),
+    hsv(0, 0, rng.uniform(0.82, 0.95)),
+  ]);
+}
+
+function clothes(rng: Rng): {
+  shirt: Rgb;
+  pants: Rgb;
+  shoes: Rgb;
+  hue: number;
+} {
+  const hue = rng.uniform(0, 360);
+  return {
+    hue,
+    shirt: hsv(hue, rng.uniform(0.3, 0.85), rng.uniform(0.45, 0.95)),
+    pants: hsv(
+      rng.uniform(0, 360),
+      rng.uniform(0.1, 0.6),
+      rng.uniform(0.15, 0.5),
+    ),
+    shoes: hsv(
+      rng.uniform(0, 360),
+      rng.uniform(0, 0.3),
+      rng.uniform(0.05, 0.25),
+    ),
+  };
+}
+
+function motionOf(rng: Rng): MotionParams {
+  return {
+    phase: rng.uniform(0, 2 * Math.PI),
+    cycles: rng.uniform(1.2, 2.4),
+    amp: rng.uniform(0.8, 1.15),
+    start: rng.uniform(0, 0.3),
+    end: rng.uniform(0.7, 1),
+    travel: rng.uniform(0.25, 0.4),
+  };
+}
+
+export function sampleScene(
+  seed: number,
+  variant: Variant,
+  index: number,
+  o: SceneOverrides = {},
+): Scene {
+  const actions = actionsOf(variant);
+  const action = o.action ?? (actions[index % actions.length]?.id as string);
+  const label = actions.findIndex((a) => a.id === action);
+  if (label < 0)
+    throw new Error(
+      `SynthPAR ${variant}: no action '${action}' (have ${actions.map((a) => a.id).join(", ")})`,
+    );
+  const def = actions[label] as { id: string; reverseOf?: string };
+  const attributes = {
+    ...drawAttributes(variant, stream(variant, seed, index, "attributes")),
+    ...o.attributes,
+  };
+
+  const r = stream(variant, seed, index, "look");
+  const skin = skinOf(r, attributes.dark_skin);
+  const hair = hairOf(r, attributes.bright_hair);
+  const c = clothes(r);
+  const badge = Array.from({ length: 3 }, () => r.pick([...BADGE_CHARS])).join(
+    "",
+  );
+  const logo = {
+    shape: r.pick<LogoShape>(["diamond", "disc", "triangle"]),
+    color: hsv(
+      (c.hue + r.uniform(120, 240)) % 360,
+      r.uniform(0.8, 1),
+      r.uniform(0.9, 1),
+    ),
+  };
+  const hat = hsv(r.uniform(0, 360), r.uniform(0.5, 0.9), r.uniform(0.6, 0.95));
+  const look: Look = {
+    skin,
+    hair,
+    ...c,
+    longHair: attributes.long_hair,
+    faceVisible: attributes.face_visible,
+    badge: attributes.id_badge ? badge : null,
+    logo: attributes.clothing_logo ? logo : null,
+    hat: attributes.hat ? hat : null,
+    ball: attributes.sports_ball,
+    tattoo: attributes.tattoo,
+    heavy: attributes.heavy_build,
+    child: attributes.child,
+  };
+
+  const p = stream(variant, seed, index, "place");
+  const actor: Figure = {
+    look,
+    x: p.uniform(0.3, 0.7),
+    ground: p.uniform(0.86, 0.96),
+    height: p.uniform(0.5, 0.7),
+    motion: motionOf(stream(variant, seed, index, "motion")),
+  };
+  // The bystander shares the actor's private looks (skin, hair, face) so labels stay unambiguous.
+  const side = actor.x < 0.5 ? p.uniform(0.8, 0.92) : p.uniform(0.08, 0.2);
+  const scale = p.uniform(0.7, 0.85);
+  const depth = p.uniform(0.03, 0.08);
+  const bc = clothes(p);
+  const bystanderMotion = motionOf(p);
+  const bystander: Figure | null = attributes.second_person
+    ? {
+        look: {
+          ...look,
+          ...bc,
+          badge: null,
+          logo: null,
+          hat: null,
+          ball: false,
+          tattoo: false,
+          heavy: false,
+          child: false,
+        },
+        x: side,
+        ground: actor.ground - depth,
+        height: actor.height * scale,
+        motion: bystanderMotion,
+      }
+    : null;
+
+  const l = stream(variant, seed, index, "light");
+  const lighting: Lighting = {
+    gain: l.uniform(0.65, 1.2),
+    tint: [l.uniform(0.92, 1.08), l.uniform(0.92, 1.08), l.uniform(0.92, 1.08)],
+    gradX: l.uniform(-0.2, 0.2),
+    gradY: l.uniform(-0.2, 0.2),
+    noise: l.uniform(1, 6),
+  };
+  return {
+    variant,
+    seed,
+    index,
+    action,
+    label,
+    motion: def.reverseOf ?? def.id,
+    reversed: def.reverseOf !== undefined,
+    attributes,
+    actor,
+    bystander,
+    background: sampleBackground(
+      stream(variant, seed, index, "background"),
+      attributes.outdoor,
+      attributes.landmark,
+    ),
+    lighting,
+    noiseSeed: l.u32(),
+  };
+}
+
+/** The labels of a scene over its variant's attributes, as 0/1. */
+export function labelsOf(scene: Scene): Uint8Array {
+  return Uint8Array.from(attributesOf(scene.variant), (k: Attribute) =>
+    scene.attributes[k] ? 1 : 0,
+  );
+}
