@@ -18,7 +18,5 @@ export async function forEachLimit<T>(
       }
     }
   };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane),
-  );
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }

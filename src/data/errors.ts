@@ -6,15 +6,11 @@ export class DataError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`${file}: ${message}`, options);
-    this.name = "DataError";
+    this.name = 'DataError';
   }
 }
 
 /** An error about one line of a text file (split lists, CSV manifests). */
-export function lineError(
-  file: string,
-  line: number,
-  message: string,
-): DataError {
+export function lineError(file: string, line: number, message: string): DataError {
   return new DataError(`${file}:${line}`, message);
 }

@@ -13,7 +13,7 @@ export function hashSeed(...parts: (number | string)[]): number {
     h = Math.imul(h ^ (v >>> 24), 0x01000193);
   };
   for (const p of parts) {
-    if (typeof p === "number") {
+    if (typeof p === 'number') {
       mix(p >>> 0);
       mix(Math.floor(p / 0x100000000) >>> 0);
     } else {
@@ -92,7 +92,7 @@ export class Rng {
   }
 
   pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error("Rng.pick: empty list");
+    if (items.length === 0) throw new Error('Rng.pick: empty list');
     return items[Math.floor(this.float() * items.length)] as T;
   }
 

@@ -1,23 +1,23 @@
 // Shared by the data tests: temporary directories and running ffmpeg for fixtures that veil's
 // own writer deliberately cannot make (rotated, variable-rate, with audio).
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after } from "node:test";
-import { promisify } from "node:util";
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
 /** A fresh directory, removed when the test file finishes. */
-export async function tempDir(tag = "data"): Promise<string> {
+export async function tempDir(tag = 'data'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `veil-${tag}-`));
   after(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
 export async function ffmpeg(...args: string[]): Promise<void> {
-  await exec("ffmpeg", ["-nostdin", "-v", "error", "-y", ...args]);
+  await exec('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...args]);
 }
 
 /** Frame t of a small moving test pattern: distinct per frame, per pixel and per channel. */
@@ -35,10 +35,8 @@ export function pattern(width: number, height: number, t: number): Uint8Array {
 }
 
 export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length)
-    throw new Error(`length ${a.length} vs ${b.length}`);
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let s = 0;
-  for (let i = 0; i < a.length; i++)
-    s += Math.abs((a[i] as number) - (b[i] as number));
+  for (let i = 0; i < a.length; i++) s += Math.abs((a[i] as number) - (b[i] as number));
   return s / a.length;
 }

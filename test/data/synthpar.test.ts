@@ -1,5 +1,5 @@
-import assert from "node:assert/strict";
-import { test } from "node:test";
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 
 import {
   actionsOf,
@@ -15,7 +15,7 @@ import {
   VARIANTS,
   type Attribute,
   type Variant,
-} from "../../src/data/synthpar/index.js";
+} from '../../src/data/synthpar/index.js';
 
 const S = 64;
 const T = 12;
@@ -41,7 +41,7 @@ function changed(a: Uint8Array, b: Uint8Array, tol = 24): number {
   return n;
 }
 
-test("every variant has at least 10 motion-defined actions and 7 attributes, and they differ", () => {
+test('every variant has at least 10 motion-defined actions and 7 attributes, and they differ', () => {
   for (const v of VARIANTS) {
     assert.ok(actionsOf(v).length >= 10);
     assert.equal(attributesOf(v).length, 7);
@@ -49,50 +49,43 @@ test("every variant has at least 10 motion-defined actions and 7 attributes, and
   const known = new Set(KNOWN_ACTIONS.map((a) => a.id));
   assert.ok(
     NOVEL_ACTIONS.every((a) => !known.has(a.id)),
-    "novel actions are new",
+    'novel actions are new',
   );
   assert.ok(
-    attributesOf("novel").every((a) => !attributesOf("known").includes(a)),
-    "novel attributes are new",
+    attributesOf('novel').every((a) => !attributesOf('known').includes(a)),
+    'novel attributes are new',
   );
   for (const [v, pairs] of [
     [
-      "known",
+      'known',
       [
-        ["walk_left", "walk_right"],
-        ["stand_up", "sit_down"],
+        ['walk_left', 'walk_right'],
+        ['stand_up', 'sit_down'],
       ],
     ],
     [
-      "novel",
+      'novel',
       [
-        ["lower_arms", "raise_arms"],
-        ["hop_left", "hop_right"],
+        ['lower_arms', 'raise_arms'],
+        ['hop_left', 'hop_right'],
       ],
     ],
   ] as const) {
-    for (const [rev, fwd] of pairs)
-      assert.equal(actionsOf(v).find((a) => a.id === rev)?.reverseOf, fwd);
+    for (const [rev, fwd] of pairs) assert.equal(actionsOf(v).find((a) => a.id === rev)?.reverseOf, fwd);
   }
 });
 
-test("the same seed renders the same clip; another seed or index does not", () => {
-  const a = synthClip(cfg("known"), 3);
-  const b = synthClip(cfg("known"), 3);
+test('the same seed renders the same clip; another seed or index does not', () => {
+  const a = synthClip(cfg('known'), 3);
+  const b = synthClip(cfg('known'), 3);
   assert.deepEqual(a.frames, b.frames);
   assert.deepEqual(a.boxes, b.boxes);
-  assert.notDeepEqual(
-    synthClip({ ...cfg("known"), seed: 8 }, 3).frames[0],
-    a.frames[0],
-  );
-  assert.notDeepEqual(synthClip(cfg("known"), 4).frames[0], a.frames[0]);
-  assert.deepEqual(
-    synthImage(cfg("known"), 5).data,
-    synthImage(cfg("known"), 5).data,
-  );
+  assert.notDeepEqual(synthClip({ ...cfg('known'), seed: 8 }, 3).frames[0], a.frames[0]);
+  assert.notDeepEqual(synthClip(cfg('known'), 4).frames[0], a.frames[0]);
+  assert.deepEqual(synthImage(cfg('known'), 5).data, synthImage(cfg('known'), 5).data);
 });
 
-test("attributes are 30-50% positive each and drawn independently of the action", () => {
+test('attributes are 30-50% positive each and drawn independently of the action', () => {
   for (const v of VARIANTS) {
     const n = 2000;
     const scenes = Array.from({ length: n }, (_, i) => sampleScene(11, v, i));
@@ -103,32 +96,24 @@ test("attributes are 30-50% positive each and drawn independently of the action"
       for (const a of actions) {
         const of = scenes.filter((s) => s.action === a);
         const r = of.filter((s) => s.attributes[k]).length / of.length;
-        assert.ok(
-          Math.abs(r - rate) < 0.13,
-          `${v} ${k} given ${a}: ${r} vs ${rate}`,
-        );
+        assert.ok(Math.abs(r - rate) < 0.13, `${v} ${k} given ${a}: ${r} vs ${rate}`);
       }
     }
     // Structurally: the attributes of a scene are the same whatever its action is.
     for (let i = 0; i < 20; i++) {
       const base = sampleScene(11, v, i);
       for (const a of actions)
-        assert.deepEqual(
-          sampleScene(11, v, i, { action: a }).attributes,
-          base.attributes,
-        );
+        assert.deepEqual(sampleScene(11, v, i, { action: a }).attributes, base.attributes);
     }
   }
-  const known = Array.from({ length: 300 }, (_, i) =>
-    sampleScene(1, "known", i),
-  );
+  const known = Array.from({ length: 300 }, (_, i) => sampleScene(1, 'known', i));
   assert.ok(
     known.every((s) => NOVEL_ATTRIBUTES.every((k) => !s.attributes[k])),
-    "the known variant never shows novel attributes",
+    'the known variant never shows novel attributes',
   );
 });
 
-test("a time-reversed pair has the very same single frames: only the order tells them apart", () => {
+test('a time-reversed pair has the very same single frames: only the order tells them apart', () => {
   for (const v of VARIANTS) {
     for (const def of actionsOf(v).filter((a) => a.reverseOf)) {
       for (const index of [0, 1, 2]) {
@@ -143,9 +128,7 @@ test("a time-reversed pair has the very same single frames: only the order tells
           assert.deepEqual(back.boxes[t], fwd.boxes[T - 1 - t]);
         }
         // So the multiset of frames is the same, but the clips are not: the action needs time.
-        const moved = back.frames.some(
-          (f, t) => changed(f, fwd.frames[t] as Uint8Array) > 10,
-        );
+        const moved = back.frames.some((f, t) => changed(f, fwd.frames[t] as Uint8Array) > 10);
         assert.ok(moved, `${def.id} and ${def.reverseOf} differ as sequences`);
         const sb = sampleScene(7, v, index, { action: def.id });
         const sf = sampleScene(7, v, index, { action: def.reverseOf });
@@ -158,7 +141,7 @@ test("a time-reversed pair has the very same single frames: only the order tells
   }
 });
 
-test("every attribute shows in every single frame", () => {
+test('every attribute shows in every single frame', () => {
   for (const v of VARIANTS) {
     for (const k of attributesOf(v)) {
       for (const index of [0, 1, 2, 3, 4, 5, 6, 7]) {
@@ -172,64 +155,47 @@ test("every attribute shows in every single frame", () => {
         assert.equal(off.labels[attributesOf(v).indexOf(k)], 0);
         on.frames.forEach((f, t) => {
           const n = changed(f, off.frames[t] as Uint8Array);
-          assert.ok(
-            n >= 4,
-            `${v} ${k} scene ${index} frame ${t}: only ${n} pixels show it`,
-          );
+          assert.ok(n >= 4, `${v} ${k} scene ${index} frame ${t}: only ${n} pixels show it`);
         });
       }
     }
   }
 });
 
-test("person boxes hold everything that moves, one per person", () => {
+test('person boxes hold everything that moves, one per person', () => {
   for (const index of [0, 4, 6, 9]) {
-    const c = synthClip({ ...cfg("known"), noise: false }, index, {
+    const c = synthClip({ ...cfg('known'), noise: false }, index, {
       attributes: { second_person: true },
     });
     for (let t = 1; t < T; t++) {
-      assert.equal(c.boxes[t]?.length, 2, "actor and bystander");
+      assert.equal(c.boxes[t]?.length, 2, 'actor and bystander');
       const a = c.frames[t - 1] as Uint8Array;
       const b = c.frames[t] as Uint8Array;
       for (let p = 0; p < S * S; p++) {
-        if (
-          a[p * 3] === b[p * 3] &&
-          a[p * 3 + 1] === b[p * 3 + 1] &&
-          a[p * 3 + 2] === b[p * 3 + 2]
-        )
-          continue;
+        if (a[p * 3] === b[p * 3] && a[p * 3 + 1] === b[p * 3 + 1] && a[p * 3 + 2] === b[p * 3 + 2]) continue;
         const x = p % S;
         const y = Math.floor(p / S);
         const inside = [...c.boxes[t - 1]!, ...c.boxes[t]!].some(
           ([x0, y0, x1, y1]) => x >= x0 && x < x1 && y >= y0 && y < y1,
         );
-        assert.ok(
-          inside,
-          `scene ${index} frame ${t}: pixel ${x},${y} changed outside every box`,
-        );
+        assert.ok(inside, `scene ${index} frame ${t}: pixel ${x},${y} changed outside every box`);
       }
     }
-    const alone = synthClip(cfg("known"), index, {
+    const alone = synthClip(cfg('known'), index, {
       attributes: { second_person: false },
     });
     assert.ok(alone.boxes.every((b) => b.length === 1));
   }
 });
 
-test("any resolution and clip length; 16 frames at 112x112 render in well under 50 ms", () => {
+test('any resolution and clip length; 16 frames at 112x112 render in well under 50 ms', () => {
   const c = synthClip({ seed: 1, width: 48, height: 32, frames: 3 }, 0);
   assert.deepEqual([c.frames.length, c.frames[0]?.length], [3, 48 * 32 * 3]);
-  assert.equal(
-    synthClip({ seed: 1, width: 16, height: 16, frames: 1 }, 0).frames.length,
-    1,
-  );
-  assert.throws(
-    () => synthClip({ seed: 1, width: 4, height: 16, frames: 1 }, 0),
-    /at least 8x8/,
-  );
+  assert.equal(synthClip({ seed: 1, width: 16, height: 16, frames: 1 }, 0).frames.length, 1);
+  assert.throws(() => synthClip({ seed: 1, width: 4, height: 16, frames: 1 }, 0), /at least 8x8/);
   const times: number[] = [];
   for (let i = 0; i < 7; i++) {
-    const scene = sampleScene(5, "known", i, {
+    const scene = sampleScene(5, 'known', i, {
       attributes: { second_person: true, id_badge: true },
     });
     const t0 = performance.now();

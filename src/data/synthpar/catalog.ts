@@ -14,26 +14,26 @@
 //   second_person  -> a64_rel_personal       heavy_build  -> a2_weight_approx
 //   clothing_logo  -> a12_semi_nudity        landmark     -> a73_landmark
 //   outdoor        -> a65_rel_social         tattoo       -> a11_tattoo
-export type Variant = "known" | "novel";
-export const VARIANTS: readonly Variant[] = ["known", "novel"];
+export type Variant = 'known' | 'novel';
+export const VARIANTS: readonly Variant[] = ['known', 'novel'];
 
 export const KNOWN_ATTRIBUTES = [
-  "dark_skin",
-  "long_hair",
-  "face_visible",
-  "id_badge",
-  "second_person",
-  "clothing_logo",
-  "outdoor",
+  'dark_skin',
+  'long_hair',
+  'face_visible',
+  'id_badge',
+  'second_person',
+  'clothing_logo',
+  'outdoor',
 ] as const;
 export const NOVEL_ATTRIBUTES = [
-  "bright_hair",
-  "hat",
-  "sports_ball",
-  "child",
-  "heavy_build",
-  "landmark",
-  "tattoo",
+  'bright_hair',
+  'hat',
+  'sports_ball',
+  'child',
+  'heavy_build',
+  'landmark',
+  'tattoo',
 ] as const;
 
 export type KnownAttribute = (typeof KNOWN_ATTRIBUTES)[number];
@@ -42,20 +42,20 @@ export type Attribute = KnownAttribute | NovelAttribute;
 export type Attributes = Record<Attribute, boolean>;
 
 export const VISPR_ID: Record<Attribute, string> = {
-  dark_skin: "a17_color",
-  long_hair: "a4_gender",
-  face_visible: "a9_face_complete",
-  id_badge: "a10_face_partial",
-  second_person: "a64_rel_personal",
-  clothing_logo: "a12_semi_nudity",
-  outdoor: "a65_rel_social",
-  bright_hair: "a6_hair_color",
-  hat: "a16_race",
-  sports_ball: "a59_sports",
-  child: "a1_age_approx",
-  heavy_build: "a2_weight_approx",
-  landmark: "a73_landmark",
-  tattoo: "a11_tattoo",
+  dark_skin: 'a17_color',
+  long_hair: 'a4_gender',
+  face_visible: 'a9_face_complete',
+  id_badge: 'a10_face_partial',
+  second_person: 'a64_rel_personal',
+  clothing_logo: 'a12_semi_nudity',
+  outdoor: 'a65_rel_social',
+  bright_hair: 'a6_hair_color',
+  hat: 'a16_race',
+  sports_ball: 'a59_sports',
+  child: 'a1_age_approx',
+  heavy_build: 'a2_weight_approx',
+  landmark: 'a73_landmark',
+  tattoo: 'a11_tattoo',
 };
 
 /** Prior of every attribute being present: inside the 30-50% the issue asks for. */
@@ -68,44 +68,44 @@ export interface ActionDef {
 }
 
 export const KNOWN_ACTIONS: readonly ActionDef[] = [
-  { id: "walk_right" },
-  { id: "walk_left", reverseOf: "walk_right" },
-  { id: "sit_down" },
-  { id: "stand_up", reverseOf: "sit_down" },
-  { id: "wave" },
-  { id: "jump" },
-  { id: "clap_overhead" },
-  { id: "squat" },
-  { id: "box" },
-  { id: "jumping_jack" },
+  { id: 'walk_right' },
+  { id: 'walk_left', reverseOf: 'walk_right' },
+  { id: 'sit_down' },
+  { id: 'stand_up', reverseOf: 'sit_down' },
+  { id: 'wave' },
+  { id: 'jump' },
+  { id: 'clap_overhead' },
+  { id: 'squat' },
+  { id: 'box' },
+  { id: 'jumping_jack' },
 ];
 
 export const NOVEL_ACTIONS: readonly ActionDef[] = [
-  { id: "raise_arms" },
-  { id: "lower_arms", reverseOf: "raise_arms" },
-  { id: "hop_right" },
-  { id: "hop_left", reverseOf: "hop_right" },
-  { id: "arm_circles" },
-  { id: "march" },
-  { id: "side_bend" },
-  { id: "kick" },
-  { id: "reach_side" },
-  { id: "windmill" },
+  { id: 'raise_arms' },
+  { id: 'lower_arms', reverseOf: 'raise_arms' },
+  { id: 'hop_right' },
+  { id: 'hop_left', reverseOf: 'hop_right' },
+  { id: 'arm_circles' },
+  { id: 'march' },
+  { id: 'side_bend' },
+  { id: 'kick' },
+  { id: 'reach_side' },
+  { id: 'windmill' },
 ];
 
 export function actionsOf(v: Variant): readonly ActionDef[] {
-  return v === "known" ? KNOWN_ACTIONS : NOVEL_ACTIONS;
+  return v === 'known' ? KNOWN_ACTIONS : NOVEL_ACTIONS;
 }
 
 /** The attributes a variant labels (the other seven may still be drawn, unlabelled). */
 export function attributesOf(v: Variant): readonly Attribute[] {
-  return v === "known" ? KNOWN_ATTRIBUTES : NOVEL_ATTRIBUTES;
+  return v === 'known' ? KNOWN_ATTRIBUTES : NOVEL_ATTRIBUTES;
 }
 
 /** `walk_right` -> `WalkRight`, the UCF101 class-name style. */
 export function camelName(id: string): string {
   return id
-    .split("_")
+    .split('_')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join("");
+    .join('');
 }

@@ -1,14 +1,9 @@
 // SynthPAR in memory: clips and privacy images straight from the generator, for tests and for
 // training without touching the disk. The same scenes are what write.ts puts on disk.
-import { hashSeed, Rng } from "../rng.js";
-import { actionsOf, attributesOf, type Variant } from "./catalog.js";
-import { type Box, renderClip, renderStill } from "./render.js";
-import {
-  labelsOf,
-  sampleScene,
-  type Scene,
-  type SceneOverrides,
-} from "./scene.js";
+import { hashSeed, Rng } from '../rng.js';
+import { actionsOf, attributesOf, type Variant } from './catalog.js';
+import { type Box, renderClip, renderStill } from './render.js';
+import { labelsOf, sampleScene, type Scene, type SceneOverrides } from './scene.js';
 
 export interface SynthConfig {
   seed: number;
@@ -46,12 +41,8 @@ export interface SynthImage {
   boxes: Box[];
 }
 
-export function synthClip(
-  c: SynthConfig,
-  index: number,
-  o: SceneOverrides = {},
-): SynthClip {
-  const scene = sampleScene(c.seed, c.variant ?? "known", index, o);
+export function synthClip(c: SynthConfig, index: number, o: SceneOverrides = {}): SynthClip {
+  const scene = sampleScene(c.seed, c.variant ?? 'known', index, o);
   const clip = renderClip(scene, c.frames, {
     width: c.width,
     height: c.height,
@@ -67,22 +58,15 @@ export function synthClip(
   };
 }
 
-export function* synthClips(
-  c: SynthConfig,
-  count: number,
-  start = 0,
-): Generator<SynthClip> {
+export function* synthClips(c: SynthConfig, count: number, start = 0): Generator<SynthClip> {
   for (let i = start; i < start + count; i++) yield synthClip(c, i);
 }
 
 /** Privacy images come from their own scenes (another seed space), each at a random moment. */
-export function synthImage(
-  c: Omit<SynthConfig, "frames">,
-  index: number,
-): SynthImage {
-  const variant = c.variant ?? "known";
-  const scene = sampleScene(hashSeed("images", c.seed), variant, index);
-  const tau = new Rng("synthpar-still", variant, c.seed, index).float();
+export function synthImage(c: Omit<SynthConfig, 'frames'>, index: number): SynthImage {
+  const variant = c.variant ?? 'known';
+  const scene = sampleScene(hashSeed('images', c.seed), variant, index);
+  const tau = new Rng('synthpar-still', variant, c.seed, index).float();
   const f = renderStill(scene, tau, {
     width: c.width,
     height: c.height,
@@ -100,8 +84,5 @@ export function synthImage(
   };
 }
 
-export const classNames = (v: Variant = "known"): string[] =>
-  actionsOf(v).map((a) => a.id);
-export const attributeNames = (v: Variant = "known"): string[] => [
-  ...attributesOf(v),
-];
+export const classNames = (v: Variant = 'known'): string[] => actionsOf(v).map((a) => a.id);
+export const attributeNames = (v: Variant = 'known'): string[] => [...attributesOf(v)];

@@ -1,7 +1,7 @@
 // A 3x5 pixel font for the characters on SynthPAR's ID badges: A-Z and 0-9.
-import type { Canvas, Rgb } from "./raster.js";
+import type { Canvas, Rgb } from './raster.js';
 
-export const BADGE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+export const BADGE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 // Each glyph is five rows of three bits, top row first, leftmost pixel the high bit.
 // prettier-ignore
@@ -17,28 +17,14 @@ const GLYPHS: Record<string, readonly number[]> = {
 };
 
 /** Draws `text` with its top-left corner at (x, y), each font pixel `px` canvas pixels wide. */
-export function drawText(
-  canvas: Canvas,
-  text: string,
-  x: number,
-  y: number,
-  px: number,
-  c: Rgb,
-): void {
+export function drawText(canvas: Canvas, text: string, x: number, y: number, px: number, c: Rgb): void {
   for (const [k, ch] of [...text].entries()) {
     const rows = GLYPHS[ch];
     if (!rows) throw new Error(`drawText: no glyph for '${ch}'`);
     const gx = x + k * 4 * px;
     rows.forEach((bits, r) => {
       for (let b = 0; b < 3; b++) {
-        if (bits & (4 >> b))
-          canvas.rect(
-            gx + b * px,
-            y + r * px,
-            gx + (b + 1) * px,
-            y + (r + 1) * px,
-            c,
-          );
+        if (bits & (4 >> b)) canvas.rect(gx + b * px, y + r * px, gx + (b + 1) * px, y + (r + 1) * px, c);
       }
     });
   }

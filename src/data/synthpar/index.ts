@@ -1,12 +1,7 @@
 // SynthPAR: the procedural privacy-action dataset.
-export * from "./catalog.js";
-export * from "./dataset.js";
-export * from "./layout.js";
-export { type Box, renderClip, renderStill, SceneRenderer } from "./render.js";
-export {
-  labelsOf,
-  sampleScene,
-  type Scene,
-  type SceneOverrides,
-} from "./scene.js";
-export * from "./write.js";
+export * from './catalog.js';
+export * from './dataset.js';
+export * from './layout.js';
+export { type Box, renderClip, renderStill, SceneRenderer } from './render.js';
+export { labelsOf, sampleScene, type Scene, type SceneOverrides } from './scene.js';
+export * from './write.js';

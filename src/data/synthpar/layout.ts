@@ -2,7 +2,7 @@
 // UCF101: clips of a class are spread over its 25 groups; split k tests groups 7k-6..7k, as in
 // the real split lists. HMDB51: per split, 2 in 10 clips of a class are test, 1 unused, 7 train.
 // VISPR: 65% train, 10% val, 25% test.
-import { camelName } from "./catalog.js";
+import { camelName } from './catalog.js';
 
 export interface UcfName {
   className: string;
@@ -20,7 +20,7 @@ export function ucfNames(action: string, n: number): UcfName[] {
     const group = 1 + Math.floor((k * 25) / n);
     const clip = (perGroup.get(group) ?? 0) + 1;
     perGroup.set(group, clip);
-    const pad = (v: number): string => String(v).padStart(2, "0");
+    const pad = (v: number): string => String(v).padStart(2, '0');
     return {
       className,
       group,
@@ -39,20 +39,15 @@ export function hmdbSplit(k: number, split: 1 | 2 | 3): 0 | 1 | 2 {
   return slot < 2 ? 2 : slot === 2 ? 0 : 1;
 }
 
-export function hmdbName(
-  index: number,
-  action: string,
-  people: number,
-): string {
-  return `SynthPAR_${String(index).padStart(6, "0")}_${action}_f_nm_np${people}_fr_goo_0.avi`;
+export function hmdbName(index: number, action: string, people: number): string {
+  return `SynthPAR_${String(index).padStart(6, '0')}_${action}_f_nm_np${people}_fr_goo_0.avi`;
 }
 
-export type VisprSplit = "train" | "val" | "test";
+export type VisprSplit = 'train' | 'val' | 'test';
 
 export function visprSplit(index: number): VisprSplit {
   const r = index % 20;
-  return r < 13 ? "train" : r < 15 ? "val" : "test";
+  return r < 13 ? 'train' : r < 15 ? 'val' : 'test';
 }
 
-export const visprId = (index: number): string =>
-  `2017_${String(10000000 + index)}`;
+export const visprId = (index: number): string => `2017_${String(10000000 + index)}`;

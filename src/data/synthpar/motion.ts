@@ -50,8 +50,7 @@ function rest(): Pose {
   return { x: 0, lift: 0, lean: 0, armL, armR, legL, legR };
 }
 
-const phaseOf = (tau: number, m: MotionParams): number =>
-  m.phase + 2 * Math.PI * m.cycles * tau;
+const phaseOf = (tau: number, m: MotionParams): number => m.phase + 2 * Math.PI * m.cycles * tau;
 /** 0 before the window, 1 after it, smooth in between. */
 function progress(tau: number, m: MotionParams): number {
   const u = Math.min(1, Math.max(0, (tau - m.start) / (m.end - m.start)));
@@ -112,8 +111,7 @@ export const MOTIONS: Record<string, Motion> = {
   },
   box: (tau, m) => {
     const s = Math.sin(phaseOf(tau, m));
-    const punch = (e: number): Limb =>
-      limb(0.7 + 0.85 * e, Math.PI - (Math.PI - 1.55) * e);
+    const punch = (e: number): Limb => limb(0.7 + 0.85 * e, Math.PI - (Math.PI - 1.55) * e);
     const l = punch(pos(s));
     const r = punch(pos(-s));
     const p = rest();
@@ -151,10 +149,7 @@ export const MOTIONS: Record<string, Motion> = {
   arm_circles: (tau, m) => {
     const ph = phaseOf(tau, m);
     const p = rest();
-    [p.armL, p.armR] = out(
-      1.57 + 0.35 * m.amp * Math.sin(ph),
-      1.57 + 0.5 * m.amp * Math.cos(ph),
-    );
+    [p.armL, p.armR] = out(1.57 + 0.35 * m.amp * Math.sin(ph), 1.57 + 0.5 * m.amp * Math.cos(ph));
     return p;
   },
   march: (tau, m) => {

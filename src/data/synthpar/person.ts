@@ -1,10 +1,10 @@
 // Drawing a SynthPAR person: a front-facing puppet of capsules (limbs, torso) and discs (head,
 // hands) whose look carries the private attributes, posed by motion.ts.
-import { drawText } from "./font.js";
-import type { Pose } from "./motion.js";
-import { BoxAcc, type Canvas, mix, type Rgb } from "./raster.js";
+import { drawText } from './font.js';
+import type { Pose } from './motion.js';
+import { BoxAcc, type Canvas, mix, type Rgb } from './raster.js';
 
-export type LogoShape = "diamond" | "disc" | "triangle";
+export type LogoShape = 'diamond' | 'disc' | 'triangle';
 
 /** Everything about a person that does not move. */
 export interface Look {
@@ -73,10 +73,7 @@ export function drawPerson(
   // Hips sit as high as the longer leg allows, so a bent leg lowers the body (sitting, squats).
   const reach = (l: { upper: number; lower: number }): number =>
     THIGH * Math.cos(l.upper) + SHIN * Math.cos(l.lower);
-  const hipY =
-    at.ground -
-    h * (Math.max(reach(pose.legL), reach(pose.legR)) + pose.lift) -
-    legR;
+  const hipY = at.ground - h * (Math.max(reach(pose.legL), reach(pose.legR)) + pose.lift) - legR;
   const hip: Pt = [at.x, hipY];
   const neck = along(hip, Math.PI - pose.lean, TORSO * h);
   const head = along(neck, Math.PI - pose.lean, NECK * h + headR);
@@ -94,43 +91,15 @@ export function drawPerson(
     const foot = along(knee, leg.lower, SHIN * h);
     cv.capsule(top[0], top[1], knee[0], knee[1], legR, look.pants);
     cv.capsule(knee[0], knee[1], foot[0], foot[1], legR * 0.9, look.pants);
-    cv.ellipse(
-      foot[0] + s * legR * 0.6,
-      foot[1],
-      legR * 1.5,
-      legR * 0.8,
-      look.shoes,
-    );
+    cv.ellipse(foot[0] + s * legR * 0.6, foot[1], legR * 1.5, legR * 0.8, look.shoes);
   }
-  if (look.longHair)
-    cv.capsule(
-      head[0],
-      head[1],
-      head[0],
-      head[1] + headR * 1.7,
-      headR * 1.1,
-      look.hair,
-    );
-  cv.capsule(
-    hip[0],
-    hip[1],
-    neck[0],
-    neck[1] + torsoR * 0.4,
-    torsoR,
-    look.shirt,
-  );
+  if (look.longHair) cv.capsule(head[0], head[1], head[0], head[1] + headR * 1.7, headR * 1.1, look.hair);
+  cv.capsule(hip[0], hip[1], neck[0], neck[1] + torsoR * 0.4, torsoR, look.shirt);
   if (look.longHair) {
     // Strands falling over both shoulders, in front: seen from the front and from behind.
     for (const s of [-1, 1]) {
       const x = head[0] + s * headR * 0.95;
-      cv.capsule(
-        x,
-        head[1],
-        x + s * headR * 0.2,
-        head[1] + headR * 2.3,
-        headR * 0.4,
-        look.hair,
-      );
+      cv.capsule(x, head[1], x + s * headR * 0.2, head[1] + headR * 2.3, headR * 0.4, look.hair);
     }
   }
 
@@ -143,8 +112,8 @@ export function drawPerson(
     const [cx, cy] = chest(0.38, 0.15);
     const r = torsoR * 0.8;
     const c = look.logo.color;
-    if (look.logo.shape === "disc") cv.ellipse(cx, cy, r, r, c);
-    else if (look.logo.shape === "diamond")
+    if (look.logo.shape === 'disc') cv.ellipse(cx, cy, r, r, c);
+    else if (look.logo.shape === 'diamond')
       cv.polygon(
         [
           [cx, cy - r],
@@ -181,14 +150,7 @@ export function drawPerson(
     const shoulder = side(neck, SHOULDER, s);
     const elbow = along(shoulder, arm.upper, UPPER_ARM * h);
     const hand = along(elbow, arm.lower, FORE_ARM * h);
-    cv.capsule(
-      shoulder[0],
-      shoulder[1],
-      elbow[0],
-      elbow[1],
-      armR * 1.1,
-      look.shirt,
-    );
+    cv.capsule(shoulder[0], shoulder[1], elbow[0], elbow[1], armR * 1.1, look.shirt);
     // A tattoo is an inked forearm: as large as a forearm gets at any resolution.
     cv.capsule(
       elbow[0],
@@ -205,14 +167,7 @@ export function drawPerson(
     const r = 0.08 * h;
     const [cx, cy] = chest(0.15, 1);
     cv.ellipse(cx + r * 0.5, cy, r, r, BALL);
-    cv.capsule(
-      cx + r * 0.5 - r * 0.9,
-      cy,
-      cx + r * 0.5 + r * 0.9,
-      cy,
-      Math.max(0.5, r * 0.12),
-      DARK,
-    );
+    cv.capsule(cx + r * 0.5 - r * 0.9, cy, cx + r * 0.5 + r * 0.9, cy, Math.max(0.5, r * 0.12), DARK);
   }
   cv.capsule(neck[0], neck[1], head[0], head[1], headR * 0.45, look.skin);
   const [hx, hy] = head;
@@ -234,13 +189,7 @@ export function drawPerson(
     cv.ellipse(hx, hy, headR, headR, look.hair);
   }
   if (look.hat) {
-    cv.rect(
-      hx - headR * 0.85,
-      hy - headR * 1.9,
-      hx + headR * 0.85,
-      hy - headR * 0.5,
-      look.hat,
-    );
+    cv.rect(hx - headR * 0.85, hy - headR * 1.9, hx + headR * 0.85, hy - headR * 0.5, look.hat);
     cv.capsule(
       hx - headR * 1.5,
       hy - headR * 0.55,

@@ -119,14 +119,7 @@ export class Canvas {
   }
 
   /** A segment with round caps: limbs, torsos, hair. */
-  capsule(
-    ax: number,
-    ay: number,
-    bx: number,
-    by: number,
-    r: number,
-    c: Rgb,
-  ): void {
+  capsule(ax: number, ay: number, bx: number, by: number, r: number, c: Rgb): void {
     const dx = bx - ax;
     const dy = by - ay;
     const len2 = dx * dx + dy * dy || 1e-9;
@@ -147,18 +140,11 @@ export class Canvas {
 
   ellipse(cx: number, cy: number, rx: number, ry: number, c: Rgb): void {
     const m = Math.min(rx, ry);
-    this.field(
-      cx - rx - 1,
-      cy - ry - 1,
-      cx + rx + 1,
-      cy + ry + 1,
-      c,
-      (x, y) => {
-        const u = (x - cx) / rx;
-        const v = (y - cy) / ry;
-        return (Math.sqrt(u * u + v * v) - 1) * m;
-      },
-    );
+    this.field(cx - rx - 1, cy - ry - 1, cx + rx + 1, cy + ry + 1, c, (x, y) => {
+      const u = (x - cx) / rx;
+      const v = (y - cy) / ry;
+      return (Math.sqrt(u * u + v * v) - 1) * m;
+    });
   }
 
   /** Convex polygon (points in either winding): the largest edge distance approximates the field. */
@@ -189,8 +175,7 @@ export class Canvas {
       c,
       (x, y) => {
         let d = -Infinity;
-        for (const [px, py, nx, ny] of edges)
-          d = Math.max(d, (x - px) * nx + (y - py) * ny);
+        for (const [px, py, nx, ny] of edges) d = Math.max(d, (x - px) * nx + (y - py) * ny);
         return d;
       },
     );

@@ -2,12 +2,12 @@
 // (a gain, a colour tint and a brightness gradient); sensor noise is fresh per frame but keyed
 // by the forward time of the motion, so a reversed action's frame t is bit-for-bit its twin's
 // frame T-1-t.
-import { avalanche, hashSeed } from "../rng.js";
-import { drawBackground } from "./background.js";
-import { idle, MOTIONS, type Pose } from "./motion.js";
-import { drawPerson } from "./person.js";
-import { Canvas } from "./raster.js";
-import type { Figure, Scene } from "./scene.js";
+import { avalanche, hashSeed } from '../rng.js';
+import { drawBackground } from './background.js';
+import { idle, MOTIONS, type Pose } from './motion.js';
+import { drawPerson } from './person.js';
+import { Canvas } from './raster.js';
+import type { Figure, Scene } from './scene.js';
 
 /** [x0, y0, x1, y1] in pixels, x1 and y1 exclusive. */
 export type Box = [number, number, number, number];
@@ -46,9 +46,7 @@ export class SceneRenderer {
   ) {
     const { width: W, height: H } = opts;
     if (!(Number.isInteger(W) && Number.isInteger(H) && W >= 8 && H >= 8)) {
-      throw new Error(
-        `SynthPAR: frames must be at least 8x8 pixels, got ${W}x${H}`,
-      );
+      throw new Error(`SynthPAR: frames must be at least 8x8 pixels, got ${W}x${H}`);
     }
     const bg = new Canvas(W, H);
     drawBackground(bg, scene.background);
@@ -58,12 +56,7 @@ export class SceneRenderer {
     this.light = new Float32Array(W * H * 3);
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
-        const g =
-          255 *
-          gain *
-          (1 +
-            gradX * ((2 * (x + 0.5)) / W - 1) +
-            gradY * ((2 * (y + 0.5)) / H - 1));
+        const g = 255 * gain * (1 + gradX * ((2 * (x + 0.5)) / W - 1) + gradY * ((2 * (y + 0.5)) / H - 1));
         const i = (y * W + x) * 3;
         this.light[i] = g * tint[0];
         this.light[i + 1] = g * tint[1];
@@ -84,9 +77,7 @@ export class SceneRenderer {
         ground: f.ground * H,
         height: f.height * H,
       });
-    const other = s.bystander
-      ? place(s.bystander, idle(tau, s.bystander.motion))
-      : null;
+    const other = s.bystander ? place(s.bystander, idle(tau, s.bystander.motion)) : null;
     const motion = MOTIONS[s.motion];
     if (!motion) throw new Error(`SynthPAR: no motion for '${s.motion}'`);
     const actor = place(s.actor, motion(tau, s.actor.motion));
@@ -119,13 +110,8 @@ export class SceneRenderer {
 }
 
 /** All T frames of a scene's clip: the motion runs over the clip whatever its length. */
-export function renderClip(
-  scene: Scene,
-  frames: number,
-  opts: RenderOptions,
-): RenderedClip {
-  if (!(Number.isInteger(frames) && frames >= 1))
-    throw new Error(`SynthPAR: bad clip length ${frames}`);
+export function renderClip(scene: Scene, frames: number, opts: RenderOptions): RenderedClip {
+  if (!(Number.isInteger(frames) && frames >= 1)) throw new Error(`SynthPAR: bad clip length ${frames}`);
   const r = new SceneRenderer(scene, opts);
   const out: RenderedClip = {
     width: opts.width,
@@ -143,14 +129,7 @@ export function renderClip(
 }
 
 /** One still at the action's own time tau (privacy images are single moments of a scene). */
-export function renderStill(
-  scene: Scene,
-  tau: number,
-  opts: RenderOptions,
-): RenderedFrame {
+export function renderStill(scene: Scene, tau: number, opts: RenderOptions): RenderedFrame {
   const forward = scene.reversed ? 1 - tau : tau;
-  return new SceneRenderer(scene, opts).frameAtForwardTime(
-    forward,
-    Math.round(forward * 1e6),
-  );
+  return new SceneRenderer(scene, opts).frameAtForwardTime(forward, Math.round(forward * 1e6));
 }

@@ -1,9 +1,9 @@
 // A SynthPAR scene: everything about one clip, drawn from keyed random streams of (seed, index),
 // so that the action, the attributes, the looks, the motion and the lighting are independent of
 // each other; overriding one (the action, say) leaves all the others as they were.
-import { Rng } from "../rng.js";
-import { type Background, sampleBackground } from "./background.js";
-import { BADGE_CHARS } from "./font.js";
+import { Rng } from '../rng.js';
+import { type Background, sampleBackground } from './background.js';
+import { BADGE_CHARS } from './font.js';
 import {
   ATTRIBUTE_PRIOR,
   type Attribute,
@@ -13,10 +13,10 @@ import {
   actionsOf,
   attributesOf,
   type Variant,
-} from "./catalog.js";
-import type { MotionParams } from "./motion.js";
-import type { Look, LogoShape } from "./person.js";
-import { hsv, type Rgb } from "./raster.js";
+} from './catalog.js';
+import type { MotionParams } from './motion.js';
+import type { Look, LogoShape } from './person.js';
+import { hsv, type Rgb } from './raster.js';
 
 export interface Figure {
   look: Look;
@@ -60,39 +60,25 @@ export interface SceneOverrides {
   attributes?: Partial<Attributes>;
 }
 
-const stream = (
-  variant: Variant,
-  seed: number,
-  index: number,
-  what: string,
-): Rng => new Rng("synthpar", variant, seed, index, what);
+const stream = (variant: Variant, seed: number, index: number, what: string): Rng =>
+  new Rng('synthpar', variant, seed, index, what);
 
 function drawAttributes(variant: Variant, rng: Rng): Attributes {
   const a = {} as Attributes;
-  for (const k of [...KNOWN_ATTRIBUTES, ...NOVEL_ATTRIBUTES])
-    a[k] = rng.bool(ATTRIBUTE_PRIOR);
+  for (const k of [...KNOWN_ATTRIBUTES, ...NOVEL_ATTRIBUTES]) a[k] = rng.bool(ATTRIBUTE_PRIOR);
   // The known variant never shows the novel attributes: they stay unseen until the novel protocol.
-  if (variant === "known") for (const k of NOVEL_ATTRIBUTES) a[k] = false;
+  if (variant === 'known') for (const k of NOVEL_ATTRIBUTES) a[k] = false;
   return a;
 }
 
 function skinOf(rng: Rng, dark: boolean): Rgb {
   return dark
     ? hsv(rng.uniform(18, 28), rng.uniform(0.45, 0.65), rng.uniform(0.3, 0.48))
-    : hsv(
-        rng.uniform(20, 32),
-        rng.uniform(0.18, 0.38),
-        rng.uniform(0.86, 0.97),
-      );
+    : hsv(rng.uniform(20, 32), rng.uniform(0.18, 0.38), rng.uniform(0.86, 0.97));
 }
 
 function hairOf(rng: Rng, bright: boolean): Rgb {
-  if (!bright)
-    return hsv(
-      rng.uniform(15, 35),
-      rng.uniform(0.3, 0.7),
-      rng.uniform(0.06, 0.28),
-    );
+  if (!bright) return hsv(rng.uniform(15, 35), rng.uniform(0.3, 0.7), rng.uniform(0.06, 0.28));
   return rng.pick<Rgb>([
     hsv(rng.uniform(40, 52), rng.uniform(0.45, 0.7), rng.uniform(0.8, 0.95)),
     hsv(rng.uniform(8, 20), rng.uniform(0.7, 0.85), rng.uniform(0.6, 0.8)),
@@ -110,16 +96,8 @@ function clothes(rng: Rng): {
   return {
     hue,
     shirt: hsv(hue, rng.uniform(0.3, 0.85), rng.uniform(0.45, 0.95)),
-    pants: hsv(
-      rng.uniform(0, 360),
-      rng.uniform(0.1, 0.6),
-      rng.uniform(0.15, 0.5),
-    ),
-    shoes: hsv(
-      rng.uniform(0, 360),
-      rng.uniform(0, 0.3),
-      rng.uniform(0.05, 0.25),
-    ),
+    pants: hsv(rng.uniform(0, 360), rng.uniform(0.1, 0.6), rng.uniform(0.15, 0.5)),
+    shoes: hsv(rng.uniform(0, 360), rng.uniform(0, 0.3), rng.uniform(0.05, 0.25)),
   };
 }
 
@@ -134,39 +112,28 @@ function motionOf(rng: Rng): MotionParams {
   };
 }
 
-export function sampleScene(
-  seed: number,
-  variant: Variant,
-  index: number,
-  o: SceneOverrides = {},
-): Scene {
+export function sampleScene(seed: number, variant: Variant, index: number, o: SceneOverrides = {}): Scene {
   const actions = actionsOf(variant);
   const action = o.action ?? (actions[index % actions.length]?.id as string);
   const label = actions.findIndex((a) => a.id === action);
   if (label < 0)
     throw new Error(
-      `SynthPAR ${variant}: no action '${action}' (have ${actions.map((a) => a.id).join(", ")})`,
+      `SynthPAR ${variant}: no action '${action}' (have ${actions.map((a) => a.id).join(', ')})`,
     );
   const def = actions[label] as { id: string; reverseOf?: string };
   const attributes = {
-    ...drawAttributes(variant, stream(variant, seed, index, "attributes")),
+    ...drawAttributes(variant, stream(variant, seed, index, 'attributes')),
     ...o.attributes,
   };
 
-  const r = stream(variant, seed, index, "look");
+  const r = stream(variant, seed, index, 'look');
   const skin = skinOf(r, attributes.dark_skin);
   const hair = hairOf(r, attributes.bright_hair);
   const c = clothes(r);
-  const badge = Array.from({ length: 3 }, () => r.pick([...BADGE_CHARS])).join(
-    "",
-  );
+  const badge = Array.from({ length: 3 }, () => r.pick([...BADGE_CHARS])).join('');
   const logo = {
-    shape: r.pick<LogoShape>(["diamond", "disc", "triangle"]),
-    color: hsv(
-      (c.hue + r.uniform(120, 240)) % 360,
-      r.uniform(0.8, 1),
-      r.uniform(0.9, 1),
-    ),
+    shape: r.pick<LogoShape>(['diamond', 'disc', 'triangle']),
+    color: hsv((c.hue + r.uniform(120, 240)) % 360, r.uniform(0.8, 1), r.uniform(0.9, 1)),
   };
   const hat = hsv(r.uniform(0, 360), r.uniform(0.5, 0.9), r.uniform(0.6, 0.95));
   const look: Look = {
@@ -184,13 +151,13 @@ export function sampleScene(
     child: attributes.child,
   };
 
-  const p = stream(variant, seed, index, "place");
+  const p = stream(variant, seed, index, 'place');
   const actor: Figure = {
     look,
     x: p.uniform(0.3, 0.7),
     ground: p.uniform(0.86, 0.96),
     height: p.uniform(0.5, 0.7),
-    motion: motionOf(stream(variant, seed, index, "motion")),
+    motion: motionOf(stream(variant, seed, index, 'motion')),
   };
   // The bystander shares the actor's private looks (skin, hair, face) so labels stay unambiguous.
   const side = actor.x < 0.5 ? p.uniform(0.8, 0.92) : p.uniform(0.08, 0.2);
@@ -218,7 +185,7 @@ export function sampleScene(
       }
     : null;
 
-  const l = stream(variant, seed, index, "light");
+  const l = stream(variant, seed, index, 'light');
   const lighting: Lighting = {
     gain: l.uniform(0.65, 1.2),
     tint: [l.uniform(0.92, 1.08), l.uniform(0.92, 1.08), l.uniform(0.92, 1.08)],
@@ -238,7 +205,7 @@ export function sampleScene(
     actor,
     bystander,
     background: sampleBackground(
-      stream(variant, seed, index, "background"),
+      stream(variant, seed, index, 'background'),
       attributes.outdoor,
       attributes.landmark,
     ),
@@ -249,7 +216,5 @@ export function sampleScene(
 
 /** The labels of a scene over its variant's attributes, as 0/1. */
 export function labelsOf(scene: Scene): Uint8Array {
-  return Uint8Array.from(attributesOf(scene.variant), (k: Attribute) =>
-    scene.attributes[k] ? 1 : 0,
-  );
+  return Uint8Array.from(attributesOf(scene.variant), (k: Attribute) => (scene.attributes[k] ? 1 : 0));
 }

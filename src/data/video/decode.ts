@@ -1,11 +1,11 @@
 // Streaming decode through a spawned ffmpeg: raw rgb24 frames over a pipe, one frame in memory
 // at a time, never the whole video. Frames come out as ffmpeg decodes them (no frame-rate
 // conversion), turned upright by the file's rotation, and optionally scaled on decode.
-import { spawn } from "node:child_process";
+import { spawn } from 'node:child_process';
 
-import { DataError } from "../errors.js";
-import { stderrTail, toolMissing } from "../process.js";
-import { probeVideo, type VideoInfo } from "./probe.js";
+import { DataError } from '../errors.js';
+import { stderrTail, toolMissing } from '../process.js';
+import { probeVideo, type VideoInfo } from './probe.js';
 
 /** One RGB frame: height*width*3 bytes, row-major, channels last. */
 export interface Frame {
@@ -31,10 +31,7 @@ export interface DecodeOptions {
 }
 
 /** The decoded frame size for the options: the explicit size, the short-side rule, or as stored. */
-export function outputSize(
-  info: VideoInfo,
-  o: DecodeOptions,
-): { width: number; height: number } {
+export function outputSize(info: VideoInfo, o: DecodeOptions): { width: number; height: number } {
   if (o.size) return o.size;
   const w = info.displayWidth;
   const h = info.displayHeight;
@@ -57,59 +54,27 @@ export function selectExpr(sorted: readonly number[]): string {
     const a = sorted[i] as number;
     const s = (sorted[i + 1] ?? a) - a;
     let j = i + 1;
-    while (
-      j + 1 < sorted.length &&
-      (sorted[j + 1] as number) - (sorted[j] as number) === s
-    )
-      j++;
+    while (j + 1 < sorted.length && (sorted[j + 1] as number) - (sorted[j] as number) === s) j++;
     if (j - i >= 2) {
       const b = sorted[j] as number;
-      terms.push(
-        s === 1
-          ? `between(n\\,${a}\\,${b})`
-          : `between(n\\,${a}\\,${b})*not(mod(n-${a}\\,${s}))`,
-      );
+      terms.push(s === 1 ? `between(n\\,${a}\\,${b})` : `between(n\\,${a}\\,${b})*not(mod(n-${a}\\,${s}))`);
       i = j + 1;
     } else {
       terms.push(`eq(n\\,${a})`);
       i++;
     }
   }
-  return terms.join("+");
+  return terms.join('+');
 }
 
-function ffmpegArgs(
-  file: string,
-  width: number,
-  height: number,
-  select: string | null,
-): string[] {
+function ffmpegArgs(file: string, width: number, height: number, select: string | null): string[] {
   const filters: string[] = [];
   if (select !== null) filters.push(`select='${select}'`);
   filters.push(`scale=${width}:${height}:flags=bilinear`);
   return [
-    ...[
-      "-nostdin",
-      "-v",
-      "error",
-      "-threads",
-      "1",
-      "-i",
-      file,
-      "-map",
-      "0:v:0",
-      "-an",
-      "-sn",
-    ],
-    ...[
-      "-filter_threads",
-      "1",
-      "-vf",
-      filters.join(","),
-      "-fps_mode",
-      "passthrough",
-    ],
-    ...["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+    ...['-nostdin', '-v', 'error', '-threads', '1', '-i', file, '-map', '0:v:0', '-an', '-sn'],
+    ...['-filter_threads', '1', '-vf', filters.join(','), '-fps_mode', 'passthrough'],
+    ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
   ];
 }
 
@@ -120,16 +85,14 @@ async function* stream(
   height: number,
   select: string | null,
 ): AsyncGenerator<Uint8Array> {
-  const child = spawn("ffmpeg", ffmpegArgs(file, width, height, select), {
-    stdio: ["ignore", "pipe", "pipe"],
+  const child = spawn('ffmpeg', ffmpegArgs(file, width, height, select), {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = "";
+  let stderr = '';
   let spawnError: unknown = null;
-  child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-  child.on("error", (e) => (spawnError = e));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("close", (code) => resolve(code)),
-  );
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.on('error', (e) => (spawnError = e));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const bytes = width * height * 3;
   let frame = new Uint8Array(bytes);
   let filled = 0;
@@ -151,36 +114,24 @@ async function* stream(
     }
     const code = await exited;
     finished = true;
-    if (spawnError) throw toolMissing("ffmpeg", file, spawnError);
-    if (code !== 0)
-      throw new DataError(
-        file,
-        `cannot decode (ffmpeg exit ${code})${stderrTail(stderr)}`,
-      );
-    if (filled !== 0)
-      throw new DataError(
-        file,
-        `decoding ended inside a frame (${filled}/${bytes} bytes)`,
-      );
+    if (spawnError) throw toolMissing('ffmpeg', file, spawnError);
+    if (code !== 0) throw new DataError(file, `cannot decode (ffmpeg exit ${code})${stderrTail(stderr)}`);
+    if (filled !== 0) throw new DataError(file, `decoding ended inside a frame (${filled}/${bytes} bytes)`);
   } finally {
     if (!finished) {
-      child.kill("SIGKILL");
+      child.kill('SIGKILL');
       await exited;
     }
   }
 }
 
 /** Every frame of a video, in order, one at a time. */
-export async function* decodeVideo(
-  file: string,
-  opts: DecodeOptions = {},
-): AsyncGenerator<DecodedFrame> {
+export async function* decodeVideo(file: string, opts: DecodeOptions = {}): AsyncGenerator<DecodedFrame> {
   const info = opts.info ?? (await probeVideo(file));
   const { width, height } = outputSize(info, opts);
   let index = 0;
-  for await (const data of stream(file, width, height, null))
-    yield { data, width, height, index: index++ };
-  if (index === 0) throw new DataError(file, "video has no decodable frames");
+  for await (const data of stream(file, width, height, null)) yield { data, width, height, index: index++ };
+  if (index === 0) throw new DataError(file, 'video has no decodable frames');
   if (opts.expectFrames !== undefined && index !== opts.expectFrames) {
     throw new DataError(
       file,
@@ -191,7 +142,7 @@ export async function* decodeVideo(
 
 export interface SelectOptions extends DecodeOptions {
   /** What to do when an index lies past the last decodable frame: fail, or repeat the last frame. */
-  onShort?: "error" | "repeat-last";
+  onShort?: 'error' | 'repeat-last';
 }
 
 export interface Frames {
@@ -210,11 +161,9 @@ export async function decodeFrames(
   indices: readonly number[],
   opts: SelectOptions = {},
 ): Promise<Frames> {
-  if (indices.length === 0)
-    throw new Error("decodeFrames: no frame indices given");
+  if (indices.length === 0) throw new Error('decodeFrames: no frame indices given');
   for (const i of indices) {
-    if (!Number.isInteger(i) || i < 0)
-      throw new Error(`decodeFrames: bad frame index ${i}`);
+    if (!Number.isInteger(i) || i < 0) throw new Error(`decodeFrames: bad frame index ${i}`);
   }
   const info = opts.info ?? (await probeVideo(file));
   const { width, height } = outputSize(info, opts);
@@ -227,7 +176,7 @@ export async function decodeFrames(
   }
   if (k < wanted.length) {
     const missing = wanted[k] as number;
-    if (k === 0 || opts.onShort !== "repeat-last") {
+    if (k === 0 || opts.onShort !== 'repeat-last') {
       throw new DataError(
         file,
         `frame ${missing} is past the end: only ${k} of the ${wanted.length} wanted frames decode (header says ${info.frames} frames)`,

@@ -1,4 +1,4 @@
 // Video I/O through Debian's ffmpeg and ffprobe.
-export * from "./probe.js";
-export * from "./decode.js";
-export * from "./encode.js";
+export * from './probe.js';
+export * from './decode.js';
+export * from './encode.js';

@@ -1,10 +1,10 @@
 // Video metadata through ffprobe: frame count, frame rates (variable ones too), duration, size,
 // rotation and audio. The header's frame count is cheap but can lie (truncated files keep it);
 // `count: true` counts the packets actually in the file, which is what `veil data check` uses.
-import { access } from "node:fs/promises";
+import { access } from 'node:fs/promises';
 
-import { DataError } from "../errors.js";
-import { runTool } from "../process.js";
+import { DataError } from '../errors.js';
+import { runTool } from '../process.js';
 
 export interface VideoInfo {
   file: string;
@@ -56,7 +56,7 @@ interface ProbeOutput {
 /** "30000/1001" -> 29.97; "0/0" and junk -> 0. */
 export function parseRate(r: string | undefined): number {
   if (!r) return 0;
-  const [n, d] = r.split("/").map(Number);
+  const [n, d] = r.split('/').map(Number);
   if (n === undefined || !Number.isFinite(n)) return 0;
   if (d === undefined) return n;
   return d > 0 && Number.isFinite(d) ? n / d : 0;
@@ -68,43 +68,30 @@ function positiveInt(s: string | undefined): number | null {
 }
 
 function rotationOf(s: ProbeStream): number {
-  const side = s.side_data_list?.find(
-    (d) => typeof d.rotation === "number",
-  )?.rotation;
+  const side = s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
   // The display matrix gives counter-clockwise degrees; the legacy `rotate` tag clockwise ones.
   const deg = side !== undefined ? -side : Number(s.tags?.rotate ?? 0);
   return (((Math.round(deg / 90) * 90) % 360) + 360) % 360;
 }
 
-export async function probeVideo(
-  file: string,
-  opts: { count?: boolean } = {},
-): Promise<VideoInfo> {
+export async function probeVideo(file: string, opts: { count?: boolean } = {}): Promise<VideoInfo> {
   await access(file).catch((e: unknown) => {
-    throw new DataError(file, "video not found", { cause: e });
+    throw new DataError(file, 'video not found', { cause: e });
   });
-  const args = [
-    "-v",
-    "error",
-    "-print_format",
-    "json",
-    "-show_streams",
-    "-show_format",
-  ];
-  if (opts.count) args.push("-count_packets");
-  const { stdout } = await runTool("ffprobe", [...args, file], file);
+  const args = ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format'];
+  if (opts.count) args.push('-count_packets');
+  const { stdout } = await runTool('ffprobe', [...args, file], file);
   let out: ProbeOutput;
   try {
     out = JSON.parse(stdout.toString()) as ProbeOutput;
   } catch (e) {
-    throw new DataError(file, "ffprobe printed no readable metadata", {
+    throw new DataError(file, 'ffprobe printed no readable metadata', {
       cause: e,
     });
   }
   const streams = out.streams ?? [];
-  const v = streams.find((s) => s.codec_type === "video");
-  if (!v || !v.width || !v.height)
-    throw new DataError(file, "no video stream (unreadable or not a video)");
+  const v = streams.find((s) => s.codec_type === 'video');
+  if (!v || !v.width || !v.height) throw new DataError(file, 'no video stream (unreadable or not a video)');
   let counted = opts.count ? (positiveInt(v.nb_read_packets) ?? 0) : null;
   const header = positiveInt(v.nb_frames);
   if (header === null && counted === null) {
@@ -115,15 +102,14 @@ export async function probeVideo(
   const duration = Number(v.duration ?? out.format?.duration ?? NaN);
   const rFrameRate = parseRate(v.r_frame_rate);
   const avgFrameRate = parseRate(v.avg_frame_rate);
-  const measured =
-    Number.isFinite(duration) && duration > 0 ? frames / duration : 0;
+  const measured = Number.isFinite(duration) && duration > 0 ? frames / duration : 0;
   const fps = avgFrameRate || measured || rFrameRate;
   const rotation = rotationOf(v);
   const turned = rotation === 90 || rotation === 270;
   counted = opts.count ? counted : null;
   return {
     file,
-    codec: v.codec_name ?? "unknown",
+    codec: v.codec_name ?? 'unknown',
     width: v.width,
     height: v.height,
     rotation,
@@ -136,10 +122,8 @@ export async function probeVideo(
     rFrameRate,
     avgFrameRate,
     variableFrameRate:
-      rFrameRate > 0 &&
-      avgFrameRate > 0 &&
-      Math.abs(rFrameRate - avgFrameRate) > 0.01 * rFrameRate,
+      rFrameRate > 0 && avgFrameRate > 0 && Math.abs(rFrameRate - avgFrameRate) > 0.01 * rFrameRate,
     duration: Number.isFinite(duration) ? duration : frames / (fps || 1),
-    hasAudio: streams.some((s) => s.codec_type === "audio"),
+    hasAudio: streams.some((s) => s.codec_type === 'audio'),
   };
 }
