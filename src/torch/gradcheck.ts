@@ -29,10 +29,11 @@ export function gradcheck(
     const v = randnLike(out0.detach());
     const s = sum(mul(out0, v));
     s.backward();
-    const analytic = leaves.map((l) => (l.grad ? (l.grad.data() as Float64Array) : new Float64Array(l.numel)));
+    const analytic = leaves.map((l) =>
+      l.grad ? (l.grad.data() as Float64Array) : new Float64Array(l.numel),
+    );
 
-    const scalarAt = (xs: Tensor[]): number =>
-      noGrad(() => tidy(() => sum(mul(fn(...xs), v)).item()));
+    const scalarAt = (xs: Tensor[]): number => noGrad(() => tidy(() => sum(mul(fn(...xs), v)).item()));
     const relErrors = inputs.map((x, i) => {
       const base = x.data() as Float64Array;
       const numeric = new Float64Array(base.length);

@@ -20,7 +20,8 @@ export function defaultThreads(): number {
 
 /** Seeds libtorch's default generator: every rand/randn/dropout/init draws from it. */
 export function manualSeed(seed: number): void {
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`manualSeed: expected a non-negative integer, got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new Error(`manualSeed: expected a non-negative integer, got ${seed}`);
   native.manualSeed(seed);
 }
 

@@ -14,10 +14,26 @@ const idx = (v: number[], shape?: number[]): Tensor => T.tensor(v, shape ?? [v.l
 type Case = [name: string, fn: (...xs: Tensor[]) => Tensor, inputs: () => Tensor[]];
 
 const cases: Case[] = [
-  ['conv2d', (x, w, b) => F.conv2d(x, w, b, { stride: 2, padding: 1 }), () => [r(2, 2, 5, 4), r(3, 2, 3, 3), r(3)]],
-  ['conv2d groups+dilation', (x, w) => F.conv2d(x, w, null, { groups: 2, dilation: 2, padding: 2 }), () => [r(1, 4, 5, 5), r(2, 2, 3, 3)]],
-  ['conv3d', (x, w, b) => F.conv3d(x, w, b, { stride: [1, 2, 2], padding: 1 }), () => [r(1, 2, 3, 4, 4), r(2, 2, 3, 3, 3), r(2)]],
-  ['conv_transpose2d', (x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }), () => [r(1, 2, 3, 3), r(2, 3, 3, 3), r(3)]],
+  [
+    'conv2d',
+    (x, w, b) => F.conv2d(x, w, b, { stride: 2, padding: 1 }),
+    () => [r(2, 2, 5, 4), r(3, 2, 3, 3), r(3)],
+  ],
+  [
+    'conv2d groups+dilation',
+    (x, w) => F.conv2d(x, w, null, { groups: 2, dilation: 2, padding: 2 }),
+    () => [r(1, 4, 5, 5), r(2, 2, 3, 3)],
+  ],
+  [
+    'conv3d',
+    (x, w, b) => F.conv3d(x, w, b, { stride: [1, 2, 2], padding: 1 }),
+    () => [r(1, 2, 3, 4, 4), r(2, 2, 3, 3, 3), r(2)],
+  ],
+  [
+    'conv_transpose2d',
+    (x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }),
+    () => [r(1, 2, 3, 3), r(2, 3, 3, 3), r(3)],
+  ],
   [
     'batch_norm train',
     (x, g, b) => F.batchNorm(x, { weight: g, bias: b, training: true }),
@@ -25,7 +41,14 @@ const cases: Case[] = [
   ],
   [
     'batch_norm eval',
-    (x, g, b) => F.batchNorm(x, { weight: g, bias: b, runningMean: T.zeros([3], f64), runningVar: T.full([3], 2, f64), training: false }),
+    (x, g, b) =>
+      F.batchNorm(x, {
+        weight: g,
+        bias: b,
+        runningMean: T.zeros([3], f64),
+        runningVar: T.full([3], 2, f64),
+        training: false,
+      }),
     () => [r(2, 3, 2, 2), r(3), r(3)],
   ],
   ['relu', (x) => F.relu(x), () => [r(3, 4)]],
@@ -41,9 +64,21 @@ const cases: Case[] = [
   ['adaptive_avg_pool2d', (x) => F.adaptiveAvgPool2d(x, [2, 3]), () => [r(1, 2, 5, 7)]],
   ['adaptive_avg_pool3d', (x) => F.adaptiveAvgPool3d(x, 1), () => [r(2, 2, 3, 3, 3)]],
   ['adaptive_max_pool2d', (x) => F.adaptiveMaxPool2d(x, 2), () => [r(1, 2, 4, 4)]],
-  ['interpolate nearest', (x) => F.interpolate(x, { scaleFactor: 2, mode: 'nearest' }), () => [r(1, 2, 3, 3)]],
-  ['interpolate bilinear', (x) => F.interpolate(x, { size: [5, 7], mode: 'bilinear' }), () => [r(1, 2, 3, 4)]],
-  ['interpolate trilinear', (x) => F.interpolate(x, { scaleFactor: 2, mode: 'trilinear' }), () => [r(1, 1, 2, 2, 2)]],
+  [
+    'interpolate nearest',
+    (x) => F.interpolate(x, { scaleFactor: 2, mode: 'nearest' }),
+    () => [r(1, 2, 3, 3)],
+  ],
+  [
+    'interpolate bilinear',
+    (x) => F.interpolate(x, { size: [5, 7], mode: 'bilinear' }),
+    () => [r(1, 2, 3, 4)],
+  ],
+  [
+    'interpolate trilinear',
+    (x) => F.interpolate(x, { scaleFactor: 2, mode: 'trilinear' }),
+    () => [r(1, 1, 2, 2, 2)],
+  ],
   ['cat', (a, b) => F.cat([a, b], 1), () => [r(2, 3), r(2, 2)]],
   ['stack', (a, b) => F.stack([a, b], 0), () => [r(2, 3), r(2, 3)]],
   ['view/permute/contiguous', (x) => F.contiguous(F.permute(x.view(2, 3, 4), [2, 0, 1])), () => [r(6, 4)]],
@@ -53,7 +88,11 @@ const cases: Case[] = [
   ['gather', (x) => F.gather(x, 1, idx([0, 3, 1, 1, 2, 0], [3, 2])), () => [r(3, 4)]],
   ['matmul', (a, b) => F.matmul(a, b), () => [r(2, 3, 4), r(4, 5)]],
   ['linear', (x, w, b) => F.linear(x, w, b), () => [r(3, 4), r(5, 4), r(5)]],
-  ['add/sub/mul/div', (a, b) => F.div(F.mul(F.sub(F.add(a, b), 0.5), a), F.add(F.mul(b, b), 1)), () => [r(3, 4), r(3, 4)]],
+  [
+    'add/sub/mul/div',
+    (a, b) => F.div(F.mul(F.sub(F.add(a, b), 0.5), a), F.add(F.mul(b, b), 1)),
+    () => [r(3, 4), r(3, 4)],
+  ],
   ['broadcast mul', (a, b) => F.mul(a, b), () => [r(3, 4), r(1, 4)]],
   ['clamp', (x) => F.clamp(x, -0.5, 0.7), () => [r(4, 5)]],
   ['pow', (x) => F.pow(x, 3), () => [r(3, 4)]],
@@ -83,8 +122,16 @@ const cases: Case[] = [
   ['flip', (x) => F.flip(x, [0, 1]), () => [r(3, 4)]],
   ['where', (a, b) => F.where(F.gt(a, b), a, b), () => [r(3, 4), r(3, 4)]],
   ['cross_entropy', (x) => F.crossEntropy(x, idx([1, 0, 3])), () => [r(3, 4)]],
-  ['cross_entropy smoothing', (x) => F.crossEntropy(x, idx([1, 0, 3]), { labelSmoothing: 0.1 }), () => [r(3, 4)]],
-  ['bce_with_logits', (x) => F.binaryCrossEntropyWithLogits(x, T.tensor([1, 0, 1, 1, 0, 0], [2, 3], f64)), () => [r(2, 3)]],
+  [
+    'cross_entropy smoothing',
+    (x) => F.crossEntropy(x, idx([1, 0, 3]), { labelSmoothing: 0.1 }),
+    () => [r(3, 4)],
+  ],
+  [
+    'bce_with_logits',
+    (x) => F.binaryCrossEntropyWithLogits(x, T.tensor([1, 0, 1, 1, 0, 0], [2, 3], f64)),
+    () => [r(2, 3)],
+  ],
   ['l1_loss', (x, y) => F.l1Loss(x, y), () => [r(3, 4), r(3, 4)]],
   ['mse_loss', (x, y) => F.mseLoss(x, y, 'sum'), () => [r(3, 4), r(3, 4)]],
 ];

@@ -26,7 +26,10 @@ test('safetensors written by veil follow the reference layout byte for byte', ()
   const buf = readFileSync(path);
   const n = Number(buf.readBigUInt64LE(0));
   assert.equal((8 + n) % 8, 0, 'data starts 8-byte aligned');
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: number[] }>;
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: number[] }
+  >;
   assert.deepEqual(header.__metadata__, { format: 'pt' });
   // Tensors are laid out in sorted name order, back to back.
   assert.deepEqual(header['a.idx'], { dtype: 'I64', shape: [3], data_offsets: [0, 24] });
@@ -76,7 +79,13 @@ test('a safetensors round trip keeps every dtype and value', () => {
 
 test('torch.save state dicts from PyTorch load by name and reproduce its outputs', () => {
   T.tidy(() => {
-    const net = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.Flatten(), new nn.Linear(144, 5));
+    const net = new nn.Sequential(
+      new nn.Conv2d(3, 4, 3),
+      new nn.BatchNorm2d(4),
+      new nn.ReLU(),
+      new nn.Flatten(),
+      new nn.Linear(144, 5),
+    );
     net.loadStateDict(T.loadStateDictFile(fixture('torch/fixtures/seqnet.pt')));
     net.eval();
     const io = T.loadSafetensors(fixture('torch/fixtures/seqnet_io.safetensors')).tensors;
@@ -108,25 +117,46 @@ test('truncated, foreign and missing checkpoint files are errors that name the f
   const good = readFileSync(fixture('torch/fixtures/seqnet_io.safetensors'));
   const cut = join(dir, 'cut.safetensors');
   writeFileSync(cut, good.subarray(0, good.byteLength - 100));
-  assert.throws(() => T.loadSafetensors(cut), (e: Error) => e.message.includes(cut) && /truncated/.test(e.message));
+  assert.throws(
+    () => T.loadSafetensors(cut),
+    (e: Error) => e.message.includes(cut) && /truncated/.test(e.message),
+  );
   const foreign = join(dir, 'notes.txt');
   writeFileSync(foreign, 'these are not tensors at all, just some text');
-  assert.throws(() => T.loadSafetensors(foreign), (e: Error) => e.message.includes(foreign));
-  assert.throws(() => T.loadStateDictFile(foreign), (e: Error) => e.message.includes(foreign));
+  assert.throws(
+    () => T.loadSafetensors(foreign),
+    (e: Error) => e.message.includes(foreign),
+  );
+  assert.throws(
+    () => T.loadStateDictFile(foreign),
+    (e: Error) => e.message.includes(foreign),
+  );
   const pt = readFileSync(fixture('torch/fixtures/seqnet.pt'));
   const cutPt = join(dir, 'cut.pt');
   writeFileSync(cutPt, pt.subarray(0, pt.byteLength / 2));
-  assert.throws(() => T.loadTorch(cutPt), (e: Error) => e.message.includes(cutPt));
-  assert.throws(() => T.loadTorch(foreign), (e: Error) => e.message.includes(foreign));
+  assert.throws(
+    () => T.loadTorch(cutPt),
+    (e: Error) => e.message.includes(cutPt),
+  );
+  assert.throws(
+    () => T.loadTorch(foreign),
+    (e: Error) => e.message.includes(foreign),
+  );
   const missing = join(dir, 'nope.safetensors');
-  assert.throws(() => T.loadSafetensors(missing), (e: Error) => e.message.includes(missing));
+  assert.throws(
+    () => T.loadSafetensors(missing),
+    (e: Error) => e.message.includes(missing),
+  );
   assert.ok(!existsSync(missing));
 });
 
 test('an unwritable checkpoint path is an error naming it, leaving nothing behind', () => {
   const path = join(tempDir(), 'no-such-dir', 'x.safetensors');
   T.tidy(() => {
-    assert.throws(() => T.saveSafetensors(path, { a: F.relu(T.ones([2])) }), (e: Error) => e.message.includes(path));
+    assert.throws(
+      () => T.saveSafetensors(path, { a: F.relu(T.ones([2])) }),
+      (e: Error) => e.message.includes(path),
+    );
   });
 });
 
@@ -150,7 +180,9 @@ test('PyTorch reads the files veil writes (when python3-torch is installed)', (t
       expect[`pt:${k}`] = [v.shape, v.to('float64').sum().item()];
     }
   });
-  const r = spawnSync('/usr/bin/python3', [fixture('torch/fixtures/check_veil_files.py'), st, pt], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', [fixture('torch/fixtures/check_veil_files.py'), st, pt], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const got = JSON.parse(r.stdout) as Record<string, [number[], number]> & { meta: Record<string, string> };
   assert.deepEqual(got.meta, { by: 'veil' });

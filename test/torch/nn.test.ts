@@ -104,9 +104,24 @@ test('Adam, AdamW and SGD follow PyTorch step for step', () => {
       }
       return p;
     });
-  assertClose(run((ps) => T.Adam(ps, { lr: 0.01, weightDecay: 0.1, amsgrad: true })), fx.adam as Tensor, 1e-6, 'adam');
-  assertClose(run((ps) => T.AdamW(ps, { lr: 0.01, weightDecay: 0.1 })), fx.adamw as Tensor, 1e-6, 'adamw');
-  assertClose(run((ps) => T.SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true })), fx.sgd as Tensor, 1e-6, 'sgd');
+  assertClose(
+    run((ps) => T.Adam(ps, { lr: 0.01, weightDecay: 0.1, amsgrad: true })),
+    fx.adam as Tensor,
+    1e-6,
+    'adam',
+  );
+  assertClose(
+    run((ps) => T.AdamW(ps, { lr: 0.01, weightDecay: 0.1 })),
+    fx.adamw as Tensor,
+    1e-6,
+    'adamw',
+  );
+  assertClose(
+    run((ps) => T.SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true })),
+    fx.sgd as Tensor,
+    1e-6,
+    'sgd',
+  );
   T.dispose(fx);
 });
 
@@ -157,7 +172,7 @@ test('per-group learning rates and the cosine and step schedules', () => {
     assert.equal(opt.getLr(1), 1e-4);
     const cos = new T.CosineLR(opt, 10);
     cos.step();
-    assert.ok(Math.abs(opt.getLr(1) - 1e-4 * (1 + Math.cos(Math.PI / 10)) / 2) < 1e-15);
+    assert.ok(Math.abs(opt.getLr(1) - (1e-4 * (1 + Math.cos(Math.PI / 10))) / 2) < 1e-15);
     cos.setEpoch(10);
     assert.ok(Math.abs(opt.getLr(0)) < 1e-18);
     const sgd = T.SGD(a.parameters(), { lr: 1 });

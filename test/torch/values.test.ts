@@ -32,7 +32,13 @@ test('conv_transpose2d matches PyTorch', () => {
 test('batch_norm matches PyTorch in train mode (with running stats) and eval mode', () => {
   const rm = T.zeros([3]);
   const rv = T.ones([3]);
-  const opts = { weight: get('bn.gamma'), bias: get('bn.beta'), runningMean: rm, runningVar: rv, momentum: 0.1 };
+  const opts = {
+    weight: get('bn.gamma'),
+    bias: get('bn.beta'),
+    runningMean: rm,
+    runningVar: rv,
+    momentum: 0.1,
+  };
   assertClose(F.batchNorm(get('bn.x'), { ...opts, training: true }), get('bn.train_out'), 1e-5);
   assertClose(rm, get('bn.running_mean'), 1e-6, 'running_mean');
   assertClose(rv, get('bn.running_var'), 1e-5, 'running_var');
@@ -40,8 +46,16 @@ test('batch_norm matches PyTorch in train mode (with running stats) and eval mod
 });
 
 test('interpolate matches PyTorch (bilinear, nearest)', () => {
-  assertClose(F.interpolate(get('interp.x'), { size: [8, 11], mode: 'bilinear' }), get('interp.bilinear'), 1e-6);
-  assertClose(F.interpolate(get('interp.x'), { scaleFactor: 2, mode: 'nearest' }), get('interp.nearest'), 1e-7);
+  assertClose(
+    F.interpolate(get('interp.x'), { size: [8, 11], mode: 'bilinear' }),
+    get('interp.bilinear'),
+    1e-6,
+  );
+  assertClose(
+    F.interpolate(get('interp.x'), { scaleFactor: 2, mode: 'nearest' }),
+    get('interp.nearest'),
+    1e-7,
+  );
 });
 
 test('cross_entropy matches PyTorch (with and without label smoothing)', () => {
@@ -51,7 +65,11 @@ test('cross_entropy matches PyTorch (with and without label smoothing)', () => {
 });
 
 test('binary_cross_entropy_with_logits matches PyTorch', () => {
-  assertClose(F.binaryCrossEntropyWithLogits(get('bce.logits'), get('bce.target')).reshape(1), get('bce.out'), 1e-6);
+  assertClose(
+    F.binaryCrossEntropyWithLogits(get('bce.logits'), get('bce.target')).reshape(1),
+    get('bce.out'),
+    1e-6,
+  );
   const none = F.binaryCrossEntropyWithLogits(get('bce.logits'), get('bce.target'), { reduction: 'none' });
   assertClose(none, get('bce.none'), 1e-6);
 });
@@ -77,16 +95,30 @@ test('elementwise, reductions and shapes give the values arithmetic says', () =>
 test('random creation is reproducible under manualSeed', () => {
   T.tidy(() => {
     T.manualSeed(5);
-    const a = [T.rand([4]), T.randn([4]), T.randint(0, 10, [4]), T.randperm(6), T.bernoulli(T.full([5], 0.5))];
+    const a = [
+      T.rand([4]),
+      T.randn([4]),
+      T.randint(0, 10, [4]),
+      T.randperm(6),
+      T.bernoulli(T.full([5], 0.5)),
+    ];
     T.manualSeed(5);
-    const b = [T.rand([4]), T.randn([4]), T.randint(0, 10, [4]), T.randperm(6), T.bernoulli(T.full([5], 0.5))];
+    const b = [
+      T.rand([4]),
+      T.randn([4]),
+      T.randint(0, 10, [4]),
+      T.randperm(6),
+      T.bernoulli(T.full([5], 0.5)),
+    ];
     a.forEach((t, i) => assert.deepEqual(t.toArray(), (b[i] as Tensor).toArray()));
     const state = T.getRngState();
     const c = T.randn([3]).toArray();
     T.setRngState(state);
     assert.deepEqual(T.randn([3]).toArray(), c, 'restoring the RNG state replays the draws');
     assert.deepEqual(
-      T.randperm(6).toArray().sort((x, y) => x - y),
+      T.randperm(6)
+        .toArray()
+        .sort((x, y) => x - y),
       [0, 1, 2, 3, 4, 5],
     );
   });

@@ -40,7 +40,10 @@ export interface SafetensorsFile {
 }
 
 /** Serialises tensors (sorted by name, as the reference writer does) into one buffer list. */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array[] {
+export function encodeSafetensors(
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array[] {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
@@ -49,7 +52,11 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   for (const name of names) {
     const t = tensors[name] as Tensor;
     const bytes = new Uint8Array(native.toArrayBuffer(t));
-    header[name] = { dtype: TO_ST[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.byteLength] };
+    header[name] = {
+      dtype: TO_ST[t.dtype],
+      shape: t.shape,
+      data_offsets: [offset, offset + bytes.byteLength],
+    };
     blobs.push(bytes);
     offset += bytes.byteLength;
   }
@@ -61,7 +68,11 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   return [len, head, ...blobs];
 }
 
-export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+export function saveSafetensors(
+  path: string,
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): void {
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new Error(`saveSafetensors(${path}): metadata '${k}' must be a string`);
   }
@@ -79,7 +90,10 @@ export function decodeSafetensors(buf: Uint8Array, source = 'safetensors data'):
   if (n > buf.byteLength - 8 || n > 100_000_000) fail(`header of ${n} bytes in a file of ${buf.byteLength}`);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, n).toString('utf8')) as Record<string, unknown>;
+    header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, n).toString('utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch (e) {
     return fail(`header is not JSON: ${(e as Error).message}`);
   }
@@ -96,7 +110,8 @@ export function decodeSafetensors(buf: Uint8Array, source = 'safetensors data'):
       if (!dtype) fail(`tensor '${name}' has unsupported dtype ${String(info.dtype)}`);
       const shape = info.shape;
       const offs = info.data_offsets;
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor '${name}' has a bad shape`);
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+        fail(`tensor '${name}' has a bad shape`);
       if (!Array.isArray(offs) || offs.length !== 2) fail(`tensor '${name}' has bad data_offsets`);
       const [b, e] = offs as [number, number];
       const want = (shape as number[]).reduce((a, d) => a * d, 1) * SIZE[dtype as DType];

@@ -61,7 +61,9 @@ function ints(v: PyValue, what: string): number[] {
 export function loadTorch(path: string): Loaded {
   const buf = read(path);
   if (!isZip(buf)) {
-    throw new Error(`${path}: not a PyTorch zip checkpoint (files from torch < 1.6 or with _use_new_zipfile_serialization=False: re-save them with torch.save)`);
+    throw new Error(
+      `${path}: not a PyTorch zip checkpoint (files from torch < 1.6 or with _use_new_zipfile_serialization=False: re-save them with torch.save)`,
+    );
   }
   const made: Tensor[] = [];
   try {
@@ -101,7 +103,13 @@ export function loadTorch(path: string): Loaded {
             case 'torch._utils._rebuild_tensor': {
               const [storage, offset, size, stride] = args;
               if (!(storage instanceof PyForeign)) throw new Error(`${path}: tensor without storage`);
-              const view = op('aten::as_strided', storage.value, ints(size ?? null, 'size'), ints(stride ?? null, 'stride'), offset);
+              const view = op(
+                'aten::as_strided',
+                storage.value,
+                ints(size ?? null, 'size'),
+                ints(stride ?? null, 'stride'),
+                offset,
+              );
               const t = op('aten::clone', view, 'contiguous_format');
               view.dispose();
               made.push(t);
@@ -143,7 +151,13 @@ export function loadStateDictFile(path: string, opts: { prefix?: string } = {}):
   const buf = read(path);
   let root: Loaded = isZip(buf) ? loadTorch(path) : decodeSafetensors(buf, path).tensors;
   for (const key of ['state_dict', 'model', 'model_state_dict']) {
-    if (root && typeof root === 'object' && !(root instanceof Tensor) && !Array.isArray(root) && key in root) {
+    if (
+      root &&
+      typeof root === 'object' &&
+      !(root instanceof Tensor) &&
+      !Array.isArray(root) &&
+      key in root
+    ) {
       root = (root as Record<string, Loaded>)[key] as Loaded;
     }
   }

@@ -54,8 +54,14 @@ export function readZip(buf: Uint8Array, source: string): Map<string, ZipEntry> 
       const sz = u16(e + 2);
       if (id === 1) {
         let q = e + 4;
-        if (usize === 0xffffffff) (usize = u64(q)), (q += 8);
-        if (csize === 0xffffffff) (csize = u64(q)), (q += 8);
+        if (usize === 0xffffffff) {
+          usize = u64(q);
+          q += 8;
+        }
+        if (csize === 0xffffffff) {
+          csize = u64(q);
+          q += 8;
+        }
         if (local === 0xffffffff) local = u64(q);
       }
       e += 4 + sz;

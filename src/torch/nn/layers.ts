@@ -25,7 +25,14 @@ abstract class ConvNd extends Module {
   readonly dilation: number[];
   readonly groups: number;
 
-  constructor(dims: number, inC: number, outC: number, kernel: IntOrTuple, c: ConvConfig, transposed: boolean) {
+  constructor(
+    dims: number,
+    inC: number,
+    outC: number,
+    kernel: IntOrTuple,
+    c: ConvConfig,
+    transposed: boolean,
+  ) {
     super();
     const groups = c.groups ?? 1;
     if (inC % groups || outC % groups) {
@@ -64,7 +71,12 @@ export class Conv3d extends ConvNd {
 
 export class ConvTranspose2d extends ConvNd {
   readonly outputPadding: number[];
-  constructor(inC: number, outC: number, kernel: IntOrTuple, c: ConvConfig & { outputPadding?: IntOrTuple } = {}) {
+  constructor(
+    inC: number,
+    outC: number,
+    kernel: IntOrTuple,
+    c: ConvConfig & { outputPadding?: IntOrTuple } = {},
+  ) {
     super(2, inC, outC, kernel, c, true);
     this.outputPadding = tuple(c.outputPadding ?? 0, 2);
   }

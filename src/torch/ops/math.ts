@@ -60,8 +60,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 
 export const matmul = (a: Tensor, b: Tensor): Tensor => op('aten::matmul', a, b);
 /** x W^T + b, as nn.Linear. */
-export const linear = (x: Tensor, w: Tensor, b: Tensor | null = null): Tensor =>
-  op('aten::linear', x, w, b);
+export const linear = (x: Tensor, w: Tensor, b: Tensor | null = null): Tensor => op('aten::linear', x, w, b);
 
 // In place, for optimizers, initialisers and buffers; they bypass nothing in autograd.
 export const zero_ = (a: Tensor): Tensor => op('aten::zero_', a);

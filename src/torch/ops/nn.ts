@@ -67,8 +67,13 @@ export const batchNorm = (x: Tensor, o: BatchNormOptions): Tensor =>
     true,
   );
 
-export const groupNorm = (x: Tensor, groups: number, w: Tensor | null, b: Tensor | null, eps = 1e-5): Tensor =>
-  op('aten::group_norm', x, groups, w, b, eps, true);
+export const groupNorm = (
+  x: Tensor,
+  groups: number,
+  w: Tensor | null,
+  b: Tensor | null,
+  eps = 1e-5,
+): Tensor => op('aten::group_norm', x, groups, w, b, eps, true);
 
 export const relu = (x: Tensor): Tensor => op('aten::relu', x);
 export const relu_ = (x: Tensor): Tensor => op('aten::relu_', x);

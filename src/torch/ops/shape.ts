@@ -5,8 +5,7 @@ import type { Tensor } from '../tensor.js';
 export const view = (a: Tensor, shape: number[]): Tensor => op('aten::view', a, shape);
 export const reshape = (a: Tensor, shape: number[]): Tensor => op('aten::reshape', a, shape);
 export const permute = (a: Tensor, dims: number[]): Tensor => op('aten::permute', a, dims);
-export const transpose = (a: Tensor, d0: number, d1: number): Tensor =>
-  op('aten::transpose.int', a, d0, d1);
+export const transpose = (a: Tensor, d0: number, d1: number): Tensor => op('aten::transpose.int', a, d0, d1);
 export const contiguous = (a: Tensor): Tensor => op('aten::contiguous', a);
 export const flatten = (a: Tensor, start = 0, end = -1): Tensor =>
   op('aten::flatten.using_ints', a, start, end);
@@ -25,8 +24,7 @@ export function stack(ts: Tensor[], dim = 0): Tensor {
   return op('aten::stack', ts, dim);
 }
 
-export const split = (a: Tensor, size: number, dim = 0): Tensor[] =>
-  ops('aten::split.Tensor', a, size, dim);
+export const split = (a: Tensor, size: number, dim = 0): Tensor[] => ops('aten::split.Tensor', a, size, dim);
 export const chunk = (a: Tensor, chunks: number, dim = 0): Tensor[] => ops('aten::chunk', a, chunks, dim);
 
 export const narrow = (a: Tensor, dim: number, start: number, length: number): Tensor =>

@@ -43,10 +43,7 @@ export class Optimizer {
       if (g.params.length === 0) throw new Error(`${kind}: group ${i} has no parameters`);
     }
     this.groups = groups;
-    this.#native = new native.NativeOptimizer(
-      kind,
-      groups,
-    );
+    this.#native = new native.NativeOptimizer(kind, groups);
   }
 
   step(): void {
@@ -79,7 +76,8 @@ export class Optimizer {
   }
 
   loadStateDict(s: OptimizerState): void {
-    if (s.kind !== this.kind) throw new Error(`loadStateDict: state of a ${s.kind} optimizer given to ${this.kind}`);
+    if (s.kind !== this.kind)
+      throw new Error(`loadStateDict: state of a ${s.kind} optimizer given to ${this.kind}`);
     const per = s.steps.map((step, i) => {
       if (step === null) return null;
       const tensors: Record<string, Tensor> = {};
@@ -96,7 +94,9 @@ export class Optimizer {
 
 export const Adam = (params: Parameter[] | ParamGroup[], o: GroupOptions & { lr?: number } = {}): Optimizer =>
   new Optimizer('adam', params, { lr: 1e-3, ...o });
-export const AdamW = (params: Parameter[] | ParamGroup[], o: GroupOptions & { lr?: number } = {}): Optimizer =>
-  new Optimizer('adamw', params, { lr: 1e-3, weightDecay: 1e-2, ...o });
+export const AdamW = (
+  params: Parameter[] | ParamGroup[],
+  o: GroupOptions & { lr?: number } = {},
+): Optimizer => new Optimizer('adamw', params, { lr: 1e-3, weightDecay: 1e-2, ...o });
 export const SGD = (params: Parameter[] | ParamGroup[], o: GroupOptions & { lr: number }): Optimizer =>
   new Optimizer('sgd', params, o);
