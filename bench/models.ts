@@ -1,0 +1,123 @@
+// `npm run bench:models`: forward and forward+backward time per sample of every network of the
+// zoo at its paper input size (batch 1) and at the CPU demo size (batch 4), in veil and, when
+// /usr/bin/python3 has torch, in PyTorch in the same run: a Python worker times each case right
+// after veil does, with the same threads, so both see the same load on a shared machine.
+//   --only a,b       networks to run (default: all)     --sizes paper,demo   (default: both)
+//   --iters N        timed iterations after one warm-up, best kept (default 2)   --no-torch
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+
+import { createModel, listModels, type Network } from '../src/models/index.js';
+import { getNumThreads, noGrad, rand, tidy } from '../src/torch/index.js';
+
+interface Case {
+  name: string;
+  size: 'paper' | 'demo';
+  shape: number[];
+  iters: number;
+  warmup: number;
+}
+
+type Timing = { fwd: number; fwdbwd: number };
+
+const PYTHON = '/usr/bin/python3';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The best of `iters` runs after `warmup`: the least disturbed by other work on the machine. */
+function timed(fn: () => void, warmup: number, iters: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  let best = Infinity;
+  for (let i = 0; i < iters; i++) {
+    const t = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+}
+
+function benchVeil(m: Network, c: Case): Timing {
+  const x = rand(c.shape);
+  const forward = (): void => {
+    m.eval();
+    tidy(() => noGrad(() => m.forward(x)).dispose());
+  };
+  const step = (): void => {
+    m.train();
+    tidy(() => m.forward(x).sum().backward());
+    for (const p of m.parameters()) p.grad = null;
+  };
+  const t = { fwd: timed(forward, c.warmup, c.iters), fwdbwd: timed(step, c.warmup, c.iters) };
+  x.dispose();
+  return t;
+}
+
+/** The PyTorch worker, or why there is none. */
+async function startTorch(): Promise<{ ask(c: Case): Promise<Timing>; stop(): void } | string> {
+  if (process.argv.includes('--no-torch')) return 'skipped (--no-torch)';
+  if (!existsSync(PYTHON)) return `no ${PYTHON}`;
+  const script = join(import.meta.dirname, '..', '..', 'bench', 'models_torch.py');
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [script, String(getNumThreads())]);
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const lines: Interface = createInterface({ input: child.stdout });
+  const it = lines[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const r = await it.next();
+    if (r.done) throw new Error(`PyTorch worker stopped: ${err.trim().split('\n').pop() ?? ''}`);
+    return r.value as string;
+  };
+  try {
+    await next(); // 'ready': torch and torchvision imported
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return {
+    ask: async (c) => {
+      child.stdin.write(`${JSON.stringify(c)}\n`);
+      return JSON.parse(await next()) as Timing;
+    },
+    stop: () => child.stdin.end(),
+  };
+}
+
+async function main(): Promise<void> {
+  const only = arg('--only')?.split(',');
+  const sizes = (arg('--sizes') ?? 'paper,demo').split(',');
+  const iters = Number(arg('--iters') ?? 2);
+  const specs = listModels().filter((s) => !only || only.includes(s.name));
+  const torch = await startTorch();
+  console.log(`veil bench:models: ${getNumThreads()} threads, ms per sample, best of ${iters} after 1 warm-up`);
+  const rows = [['network', 'input', 'veil fwd', 'torch fwd', 'ratio', 'veil fwd+bwd', 'torch fwd+bwd', 'ratio']];
+  const fmt = (ms: number | undefined, n: number): string => (ms === undefined ? '-' : (ms / n).toFixed(1));
+  const ratio = (a: number, b: number | undefined): string => (b ? `${(a / b).toFixed(2)}x` : '-');
+  for (const s of specs) {
+    const m = createModel(s.name);
+    for (const size of ['paper', 'demo'] as const) {
+      if (!sizes.includes(size)) continue;
+      const shape = size === 'paper' ? [1, ...s.paperInput] : [4, ...s.demoInput];
+      const c: Case = { name: s.name, size, shape, iters, warmup: 1 };
+      const v = benchVeil(m, c);
+      const t = typeof torch === 'string' ? undefined : await torch.ask(c);
+      const n = shape[0] as number;
+      const row = [s.name, `${size} ${shape.join('x')}`, fmt(v.fwd, n), fmt(t?.fwd, n), ratio(v.fwd, t?.fwd)];
+      row.push(fmt(v.fwdbwd, n), fmt(t?.fwdbwd, n), ratio(v.fwdbwd, t?.fwdbwd));
+      rows.push(row);
+      process.stderr.write(`  ${row.join('  ')}\n`);
+    }
+    m.dispose();
+  }
+  if (typeof torch !== 'string') torch.stop();
+  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
+  for (const r of rows) {
+    console.log(r.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  '));
+  }
+  console.log(typeof torch === 'string' ? `PyTorch: ${torch}` : 'ratio: veil time / PyTorch time (below 1: veil faster)');
+}
+
+await main();
