@@ -92,8 +92,12 @@ async function main(): Promise<void> {
   const iters = Number(arg('--iters') ?? 2);
   const specs = listModels().filter((s) => !only || only.includes(s.name));
   const torch = await startTorch();
-  console.log(`veil bench:models: ${getNumThreads()} threads, ms per sample, best of ${iters} after 1 warm-up`);
-  const rows = [['network', 'input', 'veil fwd', 'torch fwd', 'ratio', 'veil fwd+bwd', 'torch fwd+bwd', 'ratio']];
+  console.log(
+    `veil bench:models: ${getNumThreads()} threads, ms per sample, best of ${iters} after 1 warm-up`,
+  );
+  const rows = [
+    ['network', 'input', 'veil fwd', 'torch fwd', 'ratio', 'veil fwd+bwd', 'torch fwd+bwd', 'ratio'],
+  ];
   const fmt = (ms: number | undefined, n: number): string => (ms === undefined ? '-' : (ms / n).toFixed(1));
   const ratio = (a: number, b: number | undefined): string => (b ? `${(a / b).toFixed(2)}x` : '-');
   for (const s of specs) {
@@ -115,9 +119,15 @@ async function main(): Promise<void> {
   if (typeof torch !== 'string') torch.stop();
   const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
   for (const r of rows) {
-    console.log(r.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  '));
+    console.log(
+      r.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  '),
+    );
   }
-  console.log(typeof torch === 'string' ? `PyTorch: ${torch}` : 'ratio: veil time / PyTorch time (below 1: veil faster)');
+  console.log(
+    typeof torch === 'string'
+      ? `PyTorch: ${torch}`
+      : 'ratio: veil time / PyTorch time (below 1: veil faster)',
+  );
 }
 
 await main();

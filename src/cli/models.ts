@@ -17,7 +17,8 @@ function parse(argv: string[]): Args {
   const a: Args = { names: [] };
   const int = (flag: string, v: string | undefined): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a positive integer, got ${v ?? 'nothing'}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${flag} takes a positive integer, got ${v ?? 'nothing'}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -26,7 +27,8 @@ function parse(argv: string[]): Args {
     else if (arg === '--frames') a.frames = int(arg, argv[++i]);
     else if (arg === '--kind') {
       const k = argv[++i];
-      if (k !== 'anonymizer' && k !== 'action' && k !== 'privacy') throw new Error(`--kind: unknown kind ${k}`);
+      if (k !== 'anonymizer' && k !== 'action' && k !== 'privacy')
+        throw new Error(`--kind: unknown kind ${k}`);
       a.kind = k;
     } else if (arg.startsWith('-')) throw new Error(`unknown flag ${arg}`);
     else a.names.push(arg);
@@ -49,7 +51,10 @@ function row(spec: ModelSpec, a: Args): string[] {
   const m = createModel(spec.name);
   try {
     const g = (shape: number[]): string => `${(m.flops([1, ...shape]) / 1e9).toFixed(2)} @${dims(shape)}`;
-    const sizes = a.size || a.frames ? [g(inputAt(spec.paperInput, a))] : [g([...spec.paperInput]), g([...spec.demoInput])];
+    const sizes =
+      a.size || a.frames
+        ? [g(inputAt(spec.paperInput, a))]
+        : [g([...spec.paperInput]), g([...spec.demoInput])];
     return [spec.name, spec.kind, `${(m.numParameters() / 1e6).toFixed(2)} M`, ...sizes, spec.description];
   } finally {
     m.dispose();
@@ -71,7 +76,11 @@ export async function run(argv: string[]): Promise<number> {
   const specs = listModels(a.kind).filter((s) => a.names.length === 0 || a.names.includes(s.name));
   const unknown = a.names.filter((n) => !listModels().some((s) => s.name === n));
   if (unknown.length) {
-    process.stderr.write(`veil models: unknown model ${unknown.join(', ')}; the zoo has: ${listModels().map((s) => s.name).join(', ')}\n`);
+    process.stderr.write(
+      `veil models: unknown model ${unknown.join(', ')}; the zoo has: ${listModels()
+        .map((s) => s.name)
+        .join(', ')}\n`,
+    );
     return 2;
   }
   const fixed = a.size || a.frames;

@@ -5,7 +5,8 @@ import { tidy, type Tensor } from '../torch/index.js';
 import type { Network } from './network.js';
 
 export function anonymizeClip(fA: Network, clip: Tensor): Tensor {
-  if (clip.ndim !== 5) throw new Error(`anonymizeClip: expects (B, 3, T, H, W), got [${clip.shape.join(', ')}]`);
+  if (clip.ndim !== 5)
+    throw new Error(`anonymizeClip: expects (B, 3, T, H, W), got [${clip.shape.join(', ')}]`);
   const [b, c, t, h, w] = clip.shape as [number, number, number, number, number];
   return tidy(() => {
     const frames = clip.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w);

@@ -18,7 +18,8 @@ function convSpatial(conv: nn.Conv2d | nn.Conv3d | nn.ConvTranspose2d, input: nu
   const kernel = conv.weight.shape.slice(2);
   return input.map((n, i) => {
     const [k, s, p, d] = [at(kernel, i), at(conv.stride, i), at(conv.padding, i), at(conv.dilation, i)];
-    if (conv instanceof nn.ConvTranspose2d) return (n - 1) * s - 2 * p + d * (k - 1) + at(conv.outputPadding, i) + 1;
+    if (conv instanceof nn.ConvTranspose2d)
+      return (n - 1) * s - 2 * p + d * (k - 1) + at(conv.outputPadding, i) + 1;
     return Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
   });
 }
@@ -32,7 +33,11 @@ function stubFor(m: nn.Module, add: (macs: number) => void): Stub | null {
       const outC = m instanceof nn.ConvTranspose2d ? (w[1] as number) * m.groups : (w[0] as number);
       const out = [x.size(0), outC, ...spatial];
       // A transposed convolution spreads each input element over outC / groups * kernel outputs.
-      add(m instanceof nn.ConvTranspose2d ? x.numel * (outC / m.groups) * prod(w.slice(2)) : prod(out) * perOutput);
+      add(
+        m instanceof nn.ConvTranspose2d
+          ? x.numel * (outC / m.groups) * prod(w.slice(2))
+          : prod(out) * perOutput,
+      );
       return zeros(out);
     };
   }
@@ -48,7 +53,10 @@ function stubFor(m: nn.Module, add: (macs: number) => void): Stub | null {
 }
 
 /** Multiply-accumulates of one forward pass at `inputShape`; the module is left as it was. */
-export function countFlops(net: nn.Module & { forward(x: Tensor): Tensor }, inputShape: readonly number[]): number {
+export function countFlops(
+  net: nn.Module & { forward(x: Tensor): Tensor },
+  inputShape: readonly number[],
+): number {
   let total = 0;
   const add = (n: number): void => {
     total += n;

@@ -22,7 +22,13 @@ export class InflatedBottleneck extends nn.Module {
   readonly downsample: nn.Sequential | null;
 
   /** `temporal`: whether conv1 is inflated to 3x1x1. */
-  constructor(cin: number, planes: number, stride: number, temporal: boolean, downsample: nn.Sequential | null) {
+  constructor(
+    cin: number,
+    planes: number,
+    stride: number,
+    temporal: boolean,
+    downsample: nn.Sequential | null,
+  ) {
     super();
     const t = temporal ? 1 : 0;
     this.conv1 = new nn.Conv3d(cin, planes, [1 + 2 * t, 1, 1], { padding: [t, 0, 0], bias: false });

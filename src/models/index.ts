@@ -8,5 +8,13 @@ export { UnetPlusPlus } from './unetpp.js';
 export { VideoResNet } from './video_resnet.js';
 export { I3DResNet50 } from './i3d_resnet.js';
 export { anonymizeClip } from './anonymizer.js';
-export { createModel, listModels, modelNames, modelSpec, resolveOptions, type ModelSpec, type ModelOptions } from './registry.js';
+export {
+  createModel,
+  listModels,
+  modelNames,
+  modelSpec,
+  resolveOptions,
+  type ModelSpec,
+  type ModelOptions,
+} from './registry.js';
 export { loadWeights, saveWeights, describeLoad, type LoadOptions, type LoadReport } from './weights.js';

@@ -37,7 +37,12 @@ const DEMO_IMAGE = [3, 64, 64];
 const DEMO_CLIP = [3, 8, 64, 64];
 
 const classes = (d: number): OptionSpec => ({ type: 'int', default: d, min: 1, doc: 'output classes' });
-const width = (d: number): OptionSpec => ({ type: 'int', default: d, min: 1, doc: 'channels of the first stage' });
+const width = (d: number): OptionSpec => ({
+  type: 'int',
+  default: d,
+  min: 1,
+  doc: 'channels of the first stage',
+});
 const privacyOptions = (w: number): Record<string, OptionSpec> => ({
   head: {
     type: 'enum',
@@ -57,16 +62,39 @@ function privacyHead(o: ModelOptions): PrivacyHead {
   return { type: 'projection', dim: o.dim as number, hidden: (o.hidden as number) || undefined };
 }
 
-const SPECS: ModelSpec[] = [
-  {
-    name: 'unet',
-    kind: 'anonymizer',
-    description: "SPAct's f_A: UNet 64-128-256-512-512, bilinear up-sampling, sigmoid",
-    options: { width: width(64), convBias: { type: 'bool', default: false, doc: 'biases in the 3x3 convolutions' } },
-    paperInput: [3, 112, 112],
-    demoInput: DEMO_IMAGE,
-    build: (o) => new UNet({ width: o.width as number, convBias: o.convBias as boolean }),
+/** f_B: a torchvision ResNet of `depth` at base width `w`, with its head chosen by option. */
+const privacySpec = (
+  name: string,
+  description: string,
+  depth: 18 | 50,
+  w = 64,
+  layers?: readonly [number, number, number, number],
+): ModelSpec => ({
+  name,
+  kind: 'privacy',
+  description,
+  options: privacyOptions(w),
+  paperInput: [3, 224, 224],
+  demoInput: DEMO_IMAGE,
+  build: (o) => privacyResNet({ depth, head: privacyHead(o), width: o.width as number, layers }),
+});
+
+/** SPAct's UNet at base width `w` (64: SPAct's own). */
+const unetSpec = (name: string, description: string, w: number): ModelSpec => ({
+  name,
+  kind: 'anonymizer',
+  description,
+  options: {
+    width: width(w),
+    convBias: { type: 'bool', default: false, doc: 'biases in the 3x3 convolutions' },
   },
+  paperInput: [3, 112, 112],
+  demoInput: DEMO_IMAGE,
+  build: (o) => new UNet({ width: o.width as number, convBias: o.convBias as boolean }),
+});
+
+const SPECS: ModelSpec[] = [
+  unetSpec('unet', "SPAct's f_A: UNet 64-128-256-512-512, bilinear up-sampling, sigmoid", 64),
   {
     name: 'unetpp-r18',
     kind: 'anonymizer',
@@ -87,15 +115,7 @@ const SPECS: ModelSpec[] = [
         sigmoid: o.sigmoid as boolean,
       }),
   },
-  {
-    name: 'unet-small',
-    kind: 'anonymizer',
-    description: 'CPU f_A (the demo default): the SPAct UNet at base width 16',
-    options: { width: width(16), convBias: { type: 'bool', default: false, doc: 'biases in the 3x3 convolutions' } },
-    paperInput: [3, 112, 112],
-    demoInput: DEMO_IMAGE,
-    build: (o) => new UNet({ width: o.width as number, convBias: o.convBias as boolean }),
-  },
+  unetSpec('unet-small', 'CPU f_A (the demo default): the SPAct UNet at base width 16', 16),
   {
     name: 'r3d-18',
     kind: 'action',
@@ -111,7 +131,11 @@ const SPECS: ModelSpec[] = [
     paperInput: [3, 16, 112, 112],
     demoInput: DEMO_CLIP,
     build: (o) =>
-      new VideoResNet({ conv: '3d', classes: o.classes as number, layer4KeepsTime: o.layer4KeepsTime as boolean }),
+      new VideoResNet({
+        conv: '3d',
+        classes: o.classes as number,
+        layer4KeepsTime: o.layer4KeepsTime as boolean,
+      }),
   },
   {
     name: 'r2plus1d-18',
@@ -142,36 +166,26 @@ const SPECS: ModelSpec[] = [
     paperInput: [3, 16, 112, 112],
     demoInput: DEMO_CLIP,
     build: (o) =>
-      new VideoResNet({ conv: '3d', classes: o.classes as number, width: o.width as number, layers: [1, 1, 1, 1] }),
+      new VideoResNet({
+        conv: '3d',
+        classes: o.classes as number,
+        width: o.width as number,
+        layers: [1, 1, 1, 1],
+      }),
   },
-  {
-    name: 'resnet18',
-    kind: 'privacy',
-    description: 'f_B: torchvision resnet18 + projection (512-512-ReLU-128) or attribute head',
-    options: privacyOptions(64),
-    paperInput: [3, 224, 224],
-    demoInput: DEMO_IMAGE,
-    build: (o) => privacyResNet({ depth: 18, head: privacyHead(o), width: o.width as number }),
-  },
-  {
-    name: 'resnet50',
-    kind: 'privacy',
-    description: "the paper's f_B: torchvision resnet50 + projection (2048-2048-ReLU-128) or attribute head",
-    options: privacyOptions(64),
-    paperInput: [3, 224, 224],
-    demoInput: DEMO_IMAGE,
-    build: (o) => privacyResNet({ depth: 50, head: privacyHead(o), width: o.width as number }),
-  },
-  {
-    name: 'resnet-small',
-    kind: 'privacy',
-    description: 'CPU f_B: ResNet with one basic block per stage at base width 16',
-    options: privacyOptions(16),
-    paperInput: [3, 224, 224],
-    demoInput: DEMO_IMAGE,
-    build: (o) =>
-      privacyResNet({ depth: 18, head: privacyHead(o), width: o.width as number, layers: [1, 1, 1, 1] }),
-  },
+  privacySpec('resnet18', 'f_B: torchvision resnet18 + projection (512-512-ReLU-128) or attribute head', 18),
+  privacySpec(
+    'resnet50',
+    "the paper's f_B: torchvision resnet50 + projection (2048-2048-ReLU-128) or attribute head",
+    50,
+  ),
+  privacySpec(
+    'resnet-small',
+    'CPU f_B: ResNet with one basic block per stage at base width 16',
+    18,
+    16,
+    [1, 1, 1, 1],
+  ),
 ];
 
 export function modelNames(): string[] {
@@ -190,9 +204,12 @@ export function listModels(kind?: ModelKind): ModelSpec[] {
 
 function checkOption(model: string, key: string, spec: OptionSpec, v: unknown): OptionValue {
   const bad = (want: string): never => {
-    throw new Error(`model '${model}': option '${key}' must be ${want}, got ${JSON.stringify(v)} (${spec.doc})`);
+    throw new Error(
+      `model '${model}': option '${key}' must be ${want}, got ${JSON.stringify(v)} (${spec.doc})`,
+    );
   };
-  const inRange = (n: number): boolean => (spec.min === undefined || n >= spec.min) && (spec.max === undefined || n <= spec.max);
+  const inRange = (n: number): boolean =>
+    (spec.min === undefined || n >= spec.min) && (spec.max === undefined || n <= spec.max);
   const range = `${spec.min ?? '-inf'}..${spec.max ?? 'inf'}`;
   switch (spec.type) {
     case 'bool':
@@ -217,7 +234,9 @@ export function resolveOptions(name: string, options: Record<string, unknown> = 
   for (const k of Object.keys(options)) {
     if (!(k in spec.options)) {
       const known = Object.keys(spec.options);
-      throw new Error(`model '${name}' has no option '${k}'; its options: ${known.length ? known.join(', ') : 'none'}`);
+      throw new Error(
+        `model '${name}' has no option '${k}'; its options: ${known.length ? known.join(', ') : 'none'}`,
+      );
     }
   }
   for (const [k, o] of Object.entries(spec.options)) {

@@ -121,7 +121,8 @@ export class ResNet extends Network {
     let y = stem;
     for (let i = 0; i < depth - 1; i++) {
       const blocks = layers[i] as Layer[];
-      if (blocks.length === 0) throw new Error(`ResNet: layer${i + 1} was left out, cannot go ${depth} stages deep`);
+      if (blocks.length === 0)
+        throw new Error(`ResNet: layer${i + 1} was left out, cannot go ${depth} stages deep`);
       const pool = i === 0 ? [(t: Tensor): Tensor => maxPool2d(t, 3, { stride: 2, padding: 1 })] : [];
       y = pipe(y, ...pool, ...blocks);
       out.push(y);
@@ -134,7 +135,11 @@ export class ResNet extends Network {
     const feats = this.stages(x);
     const last = feats.pop() as Tensor;
     for (const f of feats.slice(1)) f.dispose();
-    const z = pipe(last, (t) => adaptiveAvgPool2d(t, 1), (t) => flatten(t, 1));
+    const z = pipe(
+      last,
+      (t) => adaptiveAvgPool2d(t, 1),
+      (t) => flatten(t, 1),
+    );
     last.dispose();
     return z;
   }

@@ -1,7 +1,7 @@
 // SPAct's f_A: the UNet of milesial/Pytorch-UNet with bilinear up-sampling, channels
 // w-2w-4w-8w-8w (w = 64 in SPAct; smaller for CPU work), names as in SPAct's checkpoints:
 // inc.double_conv.0, down1.maxpool_conv.1.double_conv.0, up1.conv.double_conv.0, outc.conv.
-import { cat, interpolate, maxPool2d, nn, pad, sigmoid, type Tensor } from '../torch/index.js';
+import { cat, interpolate, nn, pad, sigmoid, type Tensor } from '../torch/index.js';
 import { checkInput, Network, pipe } from './network.js';
 
 /** (conv 3x3 -> BN -> ReLU) x 2; the `double_conv` Sequential of the reference. */
@@ -52,7 +52,8 @@ class Up extends nn.Module {
     const up = interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: true });
     const dy = skip.size(2) - up.size(2);
     const dx = skip.size(3) - up.size(3);
-    const padded = dx || dy ? pipe(up, (t) => pad(t, [dx >> 1, dx - (dx >> 1), dy >> 1, dy - (dy >> 1)])) : up;
+    const padded =
+      dx || dy ? pipe(up, (t) => pad(t, [dx >> 1, dx - (dx >> 1), dy >> 1, dy - (dy >> 1)])) : up;
     const joined = cat([skip, padded], 1);
     up.dispose();
     padded.dispose();

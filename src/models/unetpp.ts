@@ -10,7 +10,11 @@ import { BasicBlock, ResNet } from './resnet.js';
 
 /** smp's Conv2dReLU: Sequential(conv 3x3 without bias, BN, ReLU). */
 const conv2dReLU = (cin: number, cout: number): nn.Sequential =>
-  new nn.Sequential(new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(cout), new nn.ReLU());
+  new nn.Sequential(
+    new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false }),
+    new nn.BatchNorm2d(cout),
+    new nn.ReLU(),
+  );
 
 /** Nearest x2 up-sampling, concatenation with the skip features, two Conv2dReLU. */
 class DecoderBlock extends nn.Module {
@@ -118,9 +122,15 @@ export class UnetPlusPlus extends Network {
       throw new Error(`unetpp: encoderDepth must be 3, 4 or 5, got ${depth}`);
     }
     if (channels.length !== depth) {
-      throw new Error(`unetpp: encoderDepth ${depth} needs ${depth} decoder channels, got [${channels.join(', ')}]`);
+      throw new Error(
+        `unetpp: encoderDepth ${depth} needs ${depth} decoder channels, got [${channels.join(', ')}]`,
+      );
     }
-    this.encoder = new ResNet({ block: BasicBlock, layers: [2, 2, 2, 2], layer4: depth === 5 || c.keepLayer4 !== false });
+    this.encoder = new ResNet({
+      block: BasicBlock,
+      layers: [2, 2, 2, 2],
+      layer4: depth === 5 || c.keepLayer4 !== false,
+    });
     this.decoder = new UnetPlusPlusDecoder(this.encoder.channels.slice(0, depth + 1), channels);
     const head = new nn.Conv2d(channels[depth - 1] as number, 3, 3, { padding: 1 });
     // smp's head is Sequential(conv, upsampling, activation); the last two are identities here.

@@ -56,7 +56,11 @@ export class VideoBasicBlock extends nn.Module {
     // (2+1)D keeps about the parameter count of the conv1 it replaces; torchvision gives conv2
     // the same mid width.
     const mid = Math.floor((cin * planes * 27) / (cin * 9 + 3 * planes));
-    this.conv1 = new nn.Sequential(first.conv(cin, planes, mid, stride), new nn.BatchNorm3d(planes), new nn.ReLU());
+    this.conv1 = new nn.Sequential(
+      first.conv(cin, planes, mid, stride),
+      new nn.BatchNorm3d(planes),
+      new nn.ReLU(),
+    );
     this.conv2 = new nn.Sequential(builder.conv(planes, planes, mid, 1), new nn.BatchNorm3d(planes));
     this.downsample = downsample;
   }
@@ -139,7 +143,13 @@ export class VideoResNet extends Network {
   embed(x: Tensor): Tensor {
     checkInput(x, 5, 'video resnet');
     const blocks = [...this.layer1, ...this.layer2, ...this.layer3, ...this.layer4];
-    return pipe(x, this.stem, ...blocks, (t) => adaptiveAvgPool3d(t, 1), (t) => flatten(t, 1));
+    return pipe(
+      x,
+      this.stem,
+      ...blocks,
+      (t) => adaptiveAvgPool3d(t, 1),
+      (t) => flatten(t, 1),
+    );
   }
 
   forward(x: Tensor): Tensor {

@@ -31,7 +31,10 @@ export interface LoadReport {
 function readFile(path: string, entry: string | undefined): Record<string, Tensor> {
   if (!entry) return loadStateDictFile(path);
   const root = loadTorch(path);
-  const sd = root && typeof root === 'object' && !(root instanceof Tensor) && !Array.isArray(root) ? root[entry] : null;
+  const sd =
+    root && typeof root === 'object' && !(root instanceof Tensor) && !Array.isArray(root)
+      ? root[entry]
+      : null;
   if (!sd || typeof sd !== 'object' || sd instanceof Tensor || Array.isArray(sd)) {
     throw new Error(`${path}: has no state dict under '${entry}'`);
   }
@@ -76,7 +79,8 @@ export function saveWeights(model: nn.Module, path: string, metadata: Record<str
 
 /** A one-line account of a non-strict load, for logs. */
 export function describeLoad(r: LoadReport): string {
-  const list = (xs: string[]): string => (xs.length > 4 ? `${xs.slice(0, 4).join(', ')}, ... (${xs.length})` : xs.join(', '));
+  const list = (xs: string[]): string =>
+    xs.length > 4 ? `${xs.slice(0, 4).join(', ')}, ... (${xs.length})` : xs.join(', ');
   const parts = [`loaded ${r.loaded.length} tensors`];
   if (r.missing.length) parts.push(`left as initialised: ${list(r.missing)}`);
   if (r.unexpected.length) parts.push(`ignored: ${list(r.unexpected)}`);

@@ -57,6 +57,9 @@ export function fill(m: nn.Module): void {
 
 /** A test input in [0, 1), as the fixture script makes it. */
 export function testInput(shape: number[], salt: string): Tensor {
-  const u = uniform(salt, shape.reduce((a, b) => a * b, 1)).map((v) => f(f(v * 0.5) + 0.5));
+  const u = uniform(
+    salt,
+    shape.reduce((a, b) => a * b, 1),
+  ).map((v) => f(f(v * 0.5) + 0.5));
   return tensor(u, shape);
 }

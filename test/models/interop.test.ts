@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { createModel, loadWeights, saveWeights, describeLoad, type Network } from '../../src/models/index.js';
-import { loadSafetensors, noGrad, rand, saveSafetensors, saveTorch, tidy, type Tensor } from '../../src/torch/index.js';
+import {
+  loadSafetensors,
+  noGrad,
+  rand,
+  saveSafetensors,
+  saveTorch,
+  tidy,
+  type Tensor,
+} from '../../src/torch/index.js';
 import { assertClose, fixture, maxAbsDiff, tempDir } from '../helpers.js';
 import { fill, testInput } from './fill.js';
 
@@ -19,7 +27,8 @@ for (const file of ['unet-small.pt', 'unet-small.safetensors']) {
     assert.equal(r.loaded.length, Object.keys(m.stateDict()).length);
     m.eval();
     tidy(() => {
-      const want = loadSafetensors(fixture('models/fixtures/unet-small.output.safetensors')).tensors.output as Tensor;
+      const want = loadSafetensors(fixture('models/fixtures/unet-small.output.safetensors')).tensors
+        .output as Tensor;
       assertClose(run(m, testInput([1, 3, 32, 32], 'input:unet-small')), want, 1e-4, file);
     });
     m.dispose();
@@ -31,9 +40,15 @@ test('strict loading names the missing, unexpected or mis-shaped key; strict: fa
   const sd = { ...m.stateDict() };
   delete sd['layer1.0.conv1.weight'];
   assert.throws(() => loadWeights(m, sd), /missing keys: layer1\.0\.conv1\.weight/);
-  assert.throws(() => loadWeights(m, { ...m.stateDict(), 'extra.w': rand([1]) }), /unexpected keys: extra\.w/);
+  assert.throws(
+    () => loadWeights(m, { ...m.stateDict(), 'extra.w': rand([1]) }),
+    /unexpected keys: extra\.w/,
+  );
   const wrong = createModel('resnet-small', { head: 'classifier', classes: 5 });
-  assert.throws(() => loadWeights(m, wrong.stateDict()), /'fc\.weight' has shape \[5, 128\], the model expects \[3, 128\]/);
+  assert.throws(
+    () => loadWeights(m, wrong.stateDict()),
+    /'fc\.weight' has shape \[5, 128\], the model expects \[3, 128\]/,
+  );
   const r = loadWeights(m, { ...sd, 'extra.w': rand([1]) }, { strict: false });
   assert.deepEqual(r.missing, ['layer1.0.conv1.weight']);
   assert.deepEqual(r.unexpected, ['extra.w']);
@@ -42,7 +57,7 @@ test('strict loading names the missing, unexpected or mis-shaped key; strict: fa
   wrong.dispose();
 });
 
-test("round trip: weights saved by veil load into the same architecture with identical outputs", () => {
+test('round trip: weights saved by veil load into the same architecture with identical outputs', () => {
   const dir = tempDir();
   for (const [name, shape] of [
     ['unetpp-r18', [1, 3, 32, 32]],
@@ -74,7 +89,10 @@ test('a torch.save checkpoint with the DataParallel prefix and a wrapper entry l
   const b = createModel('resnet-small');
   const r = loadWeights(b, path, { prefix: 'module.' });
   assert.equal(r.loaded.length, Object.keys(a.stateDict()).length);
-  assert.equal(maxAbsDiff(a.stateDict()['layer4.0.conv2.weight']!, b.stateDict()['layer4.0.conv2.weight']!), 0);
+  assert.equal(
+    maxAbsDiff(a.stateDict()['layer4.0.conv2.weight']!, b.stateDict()['layer4.0.conv2.weight']!),
+    0,
+  );
   a.dispose();
   b.dispose();
 });
@@ -95,12 +113,15 @@ test('ImageNet ResNet-18 weights go into the UNet++ encoder (into: encoder, skip
   }
   // Without layer4 in the encoder, its ImageNet weights are skipped too.
   const lean = createModel('unetpp-r18', { keepLayer4: false });
-  assert.throws(() => loadWeights(lean, path, { into: 'encoder', skip: ['fc.'] }), /unexpected keys: .*layer4\.0\.conv1\.weight/);
+  assert.throws(
+    () => loadWeights(lean, path, { into: 'encoder', skip: ['fc.'] }),
+    /unexpected keys: .*layer4\.0\.conv1\.weight/,
+  );
   assert.equal(loadWeights(lean, path, { into: 'encoder', skip: ['fc.', 'layer4.'] }).missing.length, 0);
   for (const m of [imagenet, fA, lean]) m.dispose();
 });
 
-test("ImageNet ResNet-50 weights go into f_B; the projection head is reported as left initialised", () => {
+test('ImageNet ResNet-50 weights go into f_B; the projection head is reported as left initialised', () => {
   const imagenet = createModel('resnet50', { head: 'classifier', classes: 1000 });
   const fB = createModel('resnet50');
   const r = loadWeights(fB, imagenet.stateDict(), { skip: ['fc.'], strict: false });
@@ -110,7 +131,10 @@ test("ImageNet ResNet-50 weights go into f_B; the projection head is reported as
   const kinetics = createModel('r3d-18');
   const ucf = createModel('r3d-18', { classes: 101 });
   assert.throws(() => loadWeights(ucf, kinetics.stateDict()), /'fc\.weight' has shape \[400, 512\]/);
-  assert.deepEqual(loadWeights(ucf, kinetics.stateDict(), { skip: ['fc.'], strict: false }).missing, ['fc.weight', 'fc.bias']);
+  assert.deepEqual(loadWeights(ucf, kinetics.stateDict(), { skip: ['fc.'], strict: false }).missing, [
+    'fc.weight',
+    'fc.bias',
+  ]);
   for (const m of [imagenet, fB, kinetics, ucf]) m.dispose();
 });
 

@@ -37,7 +37,10 @@ test('batch norm: train normalises by the batch and moves the running statistics
     const h = noGrad(() => m.conv1.forward(cat([a, b])));
     const sd = m.stateDict();
     assert.ok(maxAbsDiff(sd['bn1.running_mean']!, mul(mean(h, [0, 2, 3]), 0.1)) < 1e-6, 'running_mean');
-    assert.ok(maxAbsDiff(sd['bn1.running_var']!, add(mul(variance(h, [0, 2, 3]), 0.1), 0.9)) < 1e-5, 'running_var (unbiased)');
+    assert.ok(
+      maxAbsDiff(sd['bn1.running_var']!, add(mul(variance(h, [0, 2, 3]), 0.1), 0.9)) < 1e-5,
+      'running_var (unbiased)',
+    );
     const other = narrow(run(m, cat([a, testInput([3, 3, 32, 32], 'c')])), 0, 0, 1);
     assert.ok(maxAbsDiff(first, other) > 1e-3, 'a sample sees its batch in train mode');
     assert.equal(m.stateDict()['bn1.num_batches_tracked']!.item(), 2);

@@ -38,7 +38,11 @@ test('unetpp-r18 has 13,898,787 parameters (5,505,059 without the unused layer4)
   assert.equal(reference.params.unetpp_r18, 13_898_787);
   assert.equal(count('unetpp-r18', { keepLayer4: false }).n, 5_505_059);
   assert.equal(count('unet').n, reference.params.unet);
-  assert.equal(count('resnet50').n, reference.params.resnet50_ssl, 'resnet50 with its 2048-2048-128 projection');
+  assert.equal(
+    count('resnet50').n,
+    reference.params.resnet50_ssl,
+    'resnet50 with its 2048-2048-128 projection',
+  );
 });
 
 test('state dict names are the reference names', () => {
@@ -46,12 +50,38 @@ test('state dict names are the reference names', () => {
     const got = count(name, options).keys;
     for (const k of keys) assert.ok(got.includes(k), `${name} lacks '${k}'`);
   };
-  has('resnet18', ['conv1.weight', 'bn1.running_mean', 'layer2.0.downsample.0.weight', 'layer4.1.bn2.weight', 'fc.fc1.weight', 'fc.fc2.bias']);
-  has('resnet50', ['layer1.0.conv3.weight', 'layer3.5.bn3.num_batches_tracked', 'fc.weight'], { head: 'classifier' });
-  has('r3d-18', ['stem.0.weight', 'stem.1.running_var', 'layer1.0.conv1.0.weight', 'layer2.0.downsample.1.weight', 'fc.bias']);
-  has('r2plus1d-18', ['stem.3.weight', 'stem.4.weight', 'layer1.0.conv1.0.0.weight', 'layer1.0.conv1.0.1.weight', 'layer1.0.conv1.0.3.weight']);
+  has('resnet18', [
+    'conv1.weight',
+    'bn1.running_mean',
+    'layer2.0.downsample.0.weight',
+    'layer4.1.bn2.weight',
+    'fc.fc1.weight',
+    'fc.fc2.bias',
+  ]);
+  has('resnet50', ['layer1.0.conv3.weight', 'layer3.5.bn3.num_batches_tracked', 'fc.weight'], {
+    head: 'classifier',
+  });
+  has('r3d-18', [
+    'stem.0.weight',
+    'stem.1.running_var',
+    'layer1.0.conv1.0.weight',
+    'layer2.0.downsample.1.weight',
+    'fc.bias',
+  ]);
+  has('r2plus1d-18', [
+    'stem.3.weight',
+    'stem.4.weight',
+    'layer1.0.conv1.0.0.weight',
+    'layer1.0.conv1.0.1.weight',
+    'layer1.0.conv1.0.3.weight',
+  ]);
   has('i3d-r50', ['conv1.weight', 'layer1.0.downsample.0.weight', 'layer4.2.bn3.bias', 'fc.weight']);
-  has('unet', ['inc.double_conv.0.weight', 'down1.maxpool_conv.1.double_conv.3.weight', 'up4.conv.double_conv.4.running_mean', 'outc.conv.bias']);
+  has('unet', [
+    'inc.double_conv.0.weight',
+    'down1.maxpool_conv.1.double_conv.3.weight',
+    'up4.conv.double_conv.4.running_mean',
+    'outc.conv.bias',
+  ]);
   has('unetpp-r18', [
     'encoder.conv1.weight',
     'encoder.layer4.1.conv2.weight',
@@ -61,7 +91,11 @@ test('state dict names are the reference names', () => {
     'decoder.blocks.x_0_3.conv2.0.weight',
     'segmentation_head.0.weight',
   ]);
-  const blocks = new Set(count('unetpp-r18').keys.filter((k) => k.startsWith('decoder.')).map((k) => k.split('.')[2]));
+  const blocks = new Set(
+    count('unetpp-r18')
+      .keys.filter((k) => k.startsWith('decoder.'))
+      .map((k) => k.split('.')[2]),
+  );
   assert.deepEqual([...blocks].sort(), ['x_0_0', 'x_0_1', 'x_0_2', 'x_0_3', 'x_1_1', 'x_1_2', 'x_2_2']);
   const r = count('resnet18', { head: 'none' }).keys;
   assert.ok(!r.some((k) => k.startsWith('fc.')), 'no head, no fc');

@@ -10,7 +10,9 @@ export interface Reference {
   macs: Record<string, number>;
 }
 
-export const reference = JSON.parse(readFileSync(fixture('models/fixtures/reference.json'), 'utf8')) as Reference;
+export const reference = JSON.parse(
+  readFileSync(fixture('models/fixtures/reference.json'), 'utf8'),
+) as Reference;
 
 let outputs: Record<string, Tensor> | null = null;
 

@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { anonymizeClip, createModel, listModels, modelNames, resolveOptions } from '../../src/models/index.js';
+import {
+  anonymizeClip,
+  createModel,
+  listModels,
+  modelNames,
+  resolveOptions,
+} from '../../src/models/index.js';
 import { noGrad, permute, reshape, tidy, zeros } from '../../src/torch/index.js';
 import { maxAbsDiff } from '../helpers.js';
 import { testInput } from './fill.js';
@@ -33,18 +39,33 @@ test('the zoo lists every network of the paper and of SPAct, with its role', () 
 });
 
 test('unknown names and bad options are errors that list what exists', () => {
-  assert.throws(() => createModel('resnet101'), /unknown model 'resnet101'; the zoo has: unet, unetpp-r18, .*resnet-small/);
-  assert.throws(() => createModel('r3d-18', { clases: 10 }), /no option 'clases'; its options: classes, layer4KeepsTime/);
-  assert.throws(() => createModel('r3d-18', { classes: 0 }), /option 'classes' must be an integer in 1\.\.inf, got 0/);
+  assert.throws(
+    () => createModel('resnet101'),
+    /unknown model 'resnet101'; the zoo has: unet, unetpp-r18, .*resnet-small/,
+  );
+  assert.throws(
+    () => createModel('r3d-18', { clases: 10 }),
+    /no option 'clases'; its options: classes, layer4KeepsTime/,
+  );
+  assert.throws(
+    () => createModel('r3d-18', { classes: 0 }),
+    /option 'classes' must be an integer in 1\.\.inf, got 0/,
+  );
   assert.throws(() => createModel('resnet18', { head: 'mlp' }), /one of projection, classifier, none/);
   assert.throws(() => createModel('unet', { convBias: 'yes' }), /must be true or false/);
-  assert.throws(() => createModel('unetpp-r18', { encoderDepth: 5 }), /encoderDepth 5 needs 5 decoder channels/);
+  assert.throws(
+    () => createModel('unetpp-r18', { encoderDepth: 5 }),
+    /encoderDepth 5 needs 5 decoder channels/,
+  );
   assert.deepEqual(resolveOptions('i3d-r50', { classes: 101 }), { classes: 101, dropout: 0.5 });
 });
 
 test('inputs of the wrong layout or size are refused with the expected one', () => {
   const fA = createModel('unet-small');
-  assert.throws(() => fA.forward(zeros([1, 3, 30, 32])), /unet: expects images \(N, 3, H, W\) with H and W multiples of 16, got \[1, 3, 30, 32\]/);
+  assert.throws(
+    () => fA.forward(zeros([1, 3, 30, 32])),
+    /unet: expects images \(N, 3, H, W\) with H and W multiples of 16, got \[1, 3, 30, 32\]/,
+  );
   const fT = createModel('r3d-small');
   assert.throws(() => fT.forward(zeros([1, 3, 32, 32])), /expects clips \(N, 3, T, H, W\)/);
   fA.dispose();
