@@ -9,10 +9,17 @@ import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
+// One root-level hook removes every temporary directory when the test file ends (a hook
+// registered from inside a `before` would run as soon as that hook finishes).
+const made: string[] = [];
+after(async () => {
+  for (const d of made) await rm(d, { recursive: true, force: true });
+});
+
 /** A fresh directory, removed when the test file finishes. */
 export async function tempDir(tag = 'data'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `veil-${tag}-`));
-  after(() => rm(dir, { recursive: true, force: true }));
+  made.push(dir);
   return dir;
 }
 

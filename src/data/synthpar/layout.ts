@@ -1,6 +1,6 @@
 // Where SynthPAR's clips and images go in the official layouts, and which split each is in.
 // UCF101: clips of a class are spread over its 25 groups; split k tests groups 7k-6..7k, as in
-// the real split lists. HMDB51: per split, 2 in 10 clips of a class are test, 1 unused, 7 train.
+// the real split lists. HMDB51: per split, 3 in 10 clips of a class are test, 1 unused, 6 train.
 // VISPR: 65% train, 10% val, 25% test.
 import { camelName } from './catalog.js';
 
@@ -33,10 +33,13 @@ export function ucfNames(action: string, n: number): UcfName[] {
 export const ucfIsTest = (group: number, split: 1 | 2 | 3): boolean =>
   group > (split - 1) * 7 && group <= split * 7;
 
-/** HMDB51 split value of the k-th clip of a class: 1 train, 2 test, 0 unused. */
-export function hmdbSplit(k: number, split: 1 | 2 | 3): 0 | 1 | 2 {
-  const slot = (k + split * 3) % 10;
-  return slot < 2 ? 2 : slot === 2 ? 0 : 1;
+/**
+ * HMDB51 split value of the k-th (0-based) of n clips of a class: 1 train, 2 test, 0 unused.
+ * Each split rotates which clips are tested; small classes still get both train and test.
+ */
+export function hmdbSplit(k: number, n: number, split: 1 | 2 | 3): 0 | 1 | 2 {
+  const q = ((k + (split - 1) * Math.ceil(n / 3)) % n) / n;
+  return q < 0.3 ? 2 : q < 0.4 && n >= 3 ? 0 : 1;
 }
 
 export function hmdbName(index: number, action: string, people: number): string {

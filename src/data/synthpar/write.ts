@@ -92,7 +92,7 @@ function plan(o: WriteOptions, layout: VideoLayout, people: (i: number) => numbe
       idx.forEach((index, k) => {
         const name = hmdbName(index, action, people(index));
         const splits = ([1, 2, 3] as const).map(
-          (s) => (({ 0: null, 1: 'train', 2: 'test' }) as const)[hmdbSplit(k, s)],
+          (s) => (({ 0: null, 1: 'train', 2: 'test' }) as const)[hmdbSplit(k, idx.length, s)],
         );
         out.push({
           index,
