@@ -5,7 +5,8 @@ export class DataError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file}: ${message}`, options);
+    // A message that already names the file (one rebuilt after crossing threads) is kept as is.
+    super(message.startsWith(`${file}: `) ? message : `${file}: ${message}`, options);
     this.name = 'DataError';
   }
 }

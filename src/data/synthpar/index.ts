@@ -2,6 +2,6 @@
 export * from './catalog.js';
 export * from './dataset.js';
 export * from './layout.js';
-export { type Box, renderClip, renderStill, SceneRenderer } from './render.js';
+export { type Box, renderClip, renderClipFrames, renderStill, SceneRenderer } from './render.js';
 export { labelsOf, sampleScene, type Scene, type SceneOverrides } from './scene.js';
 export * from './write.js';

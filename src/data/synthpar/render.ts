@@ -109,23 +109,36 @@ export class SceneRenderer {
   }
 }
 
-/** All T frames of a scene's clip: the motion runs over the clip whatever its length. */
-export function renderClip(scene: Scene, frames: number, opts: RenderOptions): RenderedClip {
-  if (!(Number.isInteger(frames) && frames >= 1)) throw new Error(`SynthPAR: bad clip length ${frames}`);
+/** Frames at the given indices of a scene's clip of `total` frames, without rendering the others. */
+export function renderClipFrames(
+  scene: Scene,
+  total: number,
+  indices: readonly number[],
+  opts: RenderOptions,
+): RenderedClip {
+  if (!(Number.isInteger(total) && total >= 1)) throw new Error(`SynthPAR: bad clip length ${total}`);
   const r = new SceneRenderer(scene, opts);
-  const out: RenderedClip = {
-    width: opts.width,
-    height: opts.height,
-    frames: [],
-    boxes: [],
-  };
-  for (let t = 0; t < frames; t++) {
-    const u = scene.reversed ? frames - 1 - t : t;
-    const f = r.frameAtForwardTime(frames > 1 ? u / (frames - 1) : 0.5, u);
+  const out: RenderedClip = { width: opts.width, height: opts.height, frames: [], boxes: [] };
+  for (const t of indices) {
+    if (!(Number.isInteger(t) && t >= 0 && t < total))
+      throw new Error(`SynthPAR: frame ${t} outside a clip of ${total}`);
+    // Reversed actions run their twin's frames backwards, noise included.
+    const u = scene.reversed ? total - 1 - t : t;
+    const f = r.frameAtForwardTime(total > 1 ? u / (total - 1) : 0.5, u);
     out.frames.push(f.data);
     out.boxes.push(f.boxes);
   }
   return out;
+}
+
+/** All T frames of a scene's clip: the motion runs over the clip whatever its length. */
+export function renderClip(scene: Scene, frames: number, opts: RenderOptions): RenderedClip {
+  return renderClipFrames(
+    scene,
+    frames,
+    Array.from({ length: frames }, (_, t) => t),
+    opts,
+  );
 }
 
 /** One still at the action's own time tau (privacy images are single moments of a scene). */
