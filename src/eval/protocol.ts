@@ -1,0 +1,179 @@
+// The evaluation protocol: f_A is frozen and judged by fresh models trained on what it outputs.
+// Action: a new f_T trained on anonymized training clips, video-level top-1 on the anonymized test
+// videos (mean softmax over 5 clips). Privacy: a new multi-label attacker trained with BCE on
+// anonymized training images; cMAP and F1 on anonymized test images, at its best epoch (the worst
+// case for privacy). Privacy is what this attacker sees, never the co-trained f_B's loss.
+import type { AugmentConfig } from '../data/augment.js';
+import { Rng } from '../data/rng.js';
+import type { ClipShape } from '../method/batches.js';
+import {
+  attributeTargets,
+  batchOrder,
+  imageBatch,
+  testClipBatch,
+  trainClipBatch,
+} from '../method/batches.js';
+import type { ImageSet, VideoSet } from '../method/sets.js';
+import { infer, step } from '../method/step.js';
+import { createModel } from '../models/index.js';
+import * as T from '../torch/index.js';
+import { attributeMetrics, type AttributeMetrics, meanSoftmax, top1 } from './metrics.js';
+
+export interface ProtocolConfig {
+  actionModel: string;
+  actionOptions: Record<string, unknown>;
+  attackerModel: string;
+  attackerOptions: Record<string, unknown>;
+  actionEpochs: number;
+  attackerEpochs: number;
+  clipsPerBatch: number;
+  imagesPerBatch: number;
+  lr: number;
+  clip: ClipShape;
+  imageSize: number;
+  clipAugment: AugmentConfig;
+  imageAugment: AugmentConfig;
+  /** Test clips per video (5 in the paper). */
+  testClips: number;
+  autocast: boolean;
+}
+
+export type Tick = (what: string) => void;
+
+export interface ActionJudgement {
+  top1: number;
+  trainLoss: number[];
+}
+
+/** Steps of judgeAction and judgeAttacker, for progress bars. */
+export function judgeSteps(c: ProtocolConfig, trainVideos: number, trainImages: number): number {
+  return (
+    c.actionEpochs * Math.floor(trainVideos / c.clipsPerBatch) +
+    c.attackerEpochs * Math.floor(trainImages / c.imagesPerBatch)
+  );
+}
+
+/** Video-level top-1 of `predict` (clip logits) on a video set, mean softmax over its test clips. */
+export function videoTop1(
+  predict: (clips: T.Tensor) => number[][],
+  set: VideoSet,
+  c: Pick<ProtocolConfig, 'clip' | 'testClips'>,
+  videosPerBatch = 8,
+): number {
+  const scores: number[][] = [];
+  for (const idx of batchOrder(set.items.length, videosPerBatch, null, false)) {
+    const logits = T.tidy(() => predict(testClipBatch(set, idx, c.clip, c.testClips)));
+    for (let v = 0; v < idx.length; v++)
+      scores.push(meanSoftmax(logits.slice(v * c.testClips, (v + 1) * c.testClips)));
+  }
+  return top1(
+    scores,
+    set.items.map((v) => v.label),
+  );
+}
+
+export function judgeAction(
+  train: VideoSet,
+  test: VideoSet,
+  c: ProtocolConfig,
+  seed: number,
+  tick: Tick = () => {},
+): ActionJudgement {
+  T.manualSeed(seed);
+  const fT = createModel(c.actionModel, { ...c.actionOptions, classes: train.classes.length });
+  const opt = T.Adam(fT.parameters(), { lr: c.lr });
+  const trainLoss: number[] = [];
+  for (let epoch = 0; epoch < c.actionEpochs; epoch++) {
+    const rng = new Rng('judge-action', seed, epoch);
+    fT.train();
+    let sum = 0;
+    const batches = batchOrder(train.items.length, c.clipsPerBatch, rng, true);
+    for (const idx of batches) {
+      sum += step(
+        opt,
+        () => {
+          const { x, y } = trainClipBatch(train, idx, c.clip, c.clipAugment, rng);
+          return T.crossEntropy(fT.forward(x), y);
+        },
+        c.autocast,
+      );
+      tick('action judge');
+    }
+    trainLoss.push(sum / Math.max(1, batches.length));
+  }
+  fT.eval();
+  const result = videoTop1((x) => infer((v) => fT.forward(v), x, c.autocast), test, c);
+  fT.dispose();
+  return { top1: result, trainLoss };
+}
+
+export interface PrivacyJudgement {
+  /** The attacker's best test epoch (highest cMAP): the worst case for privacy. */
+  best: AttributeMetrics;
+  bestEpoch: number;
+  perEpoch: { cmap: number; f1: number; loss: number }[];
+}
+
+/** Attribute logits of `predict` over an image set (centre crop). */
+export function imageLogits(
+  predict: (x: T.Tensor) => number[][],
+  set: ImageSet,
+  size: number,
+  batch = 64,
+): number[][] {
+  const out: number[][] = [];
+  for (const idx of batchOrder(set.items.length, batch, null, false))
+    out.push(...T.tidy(() => predict(imageBatch(set, idx, size, null, null))));
+  return out;
+}
+
+export function judgeAttacker(
+  train: ImageSet,
+  test: ImageSet,
+  c: ProtocolConfig,
+  seed: number,
+  tick: Tick = () => {},
+): PrivacyJudgement {
+  T.manualSeed(seed);
+  const attacker = createModel(c.attackerModel, {
+    ...c.attackerOptions,
+    head: 'classifier',
+    classes: train.attributes.length,
+  });
+  const opt = T.Adam(attacker.parameters(), { lr: c.lr });
+  const labels = test.items.map((im) => im.labels);
+  const perEpoch: PrivacyJudgement['perEpoch'] = [];
+  let best: AttributeMetrics | null = null;
+  let bestEpoch = -1;
+  for (let epoch = 0; epoch < c.attackerEpochs; epoch++) {
+    const rng = new Rng('judge-attacker', seed, epoch);
+    attacker.train();
+    let sum = 0;
+    const batches = batchOrder(train.items.length, c.imagesPerBatch, rng, true);
+    for (const idx of batches) {
+      sum += step(
+        opt,
+        () =>
+          T.binaryCrossEntropyWithLogits(
+            attacker.forward(imageBatch(train, idx, c.imageSize, c.imageAugment, rng)),
+            attributeTargets(train, idx),
+          ),
+        c.autocast,
+      );
+      tick('privacy attacker');
+    }
+    attacker.eval();
+    const m = attributeMetrics(
+      imageLogits((x) => infer((v) => attacker.forward(v), x, c.autocast), test, c.imageSize),
+      labels,
+    );
+    perEpoch.push({ cmap: m.cmap, f1: m.f1, loss: sum / Math.max(1, batches.length) });
+    if (!best || m.cmap > best.cmap) {
+      best = m;
+      bestEpoch = epoch;
+    }
+  }
+  attacker.dispose();
+  if (!best) throw new Error('judgeAttacker: attackerEpochs must be at least 1');
+  return { best, bestEpoch, perEpoch };
+}

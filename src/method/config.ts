@@ -1,0 +1,122 @@
+// The method's configuration: one plain object, checked once at the boundary. Defaults are the
+// paper's (Adam, lr 4e-5 for f_A and 1e-4 for f_T and f_B, 8 clips + 8 images per batch,
+// temperature 0.1, all loss weights 1, the differentiable hinge) at the paper's network names.
+import { CLIP_AUGMENT, VIEW_AUGMENT, type AugmentConfig } from '../data/augment.js';
+import type { ClipShape } from './batches.js';
+import type { PenaltyGrad } from './losses.js';
+
+export interface NetChoice {
+  name: string;
+  options: Record<string, unknown>;
+}
+
+export interface PretrainConfig {
+  anonymizerEpochs: number;
+  privacyEpochs: number;
+  actionEpochs: number;
+  /** Adam learning rates (f_A's identity pre-training: 1e-3, as the paper). */
+  lrA: number;
+  lrB: number;
+  lrT: number;
+  batch: number;
+  /** Fraction of action-video frames added to the privacy images for f_A's identity (1%). */
+  actionFrameFraction: number;
+}
+
+export interface MethodConfig {
+  fA: NetChoice;
+  fT: NetChoice;
+  fB: NetChoice;
+  clip: ClipShape;
+  imageSize: number;
+  clipAugment: AugmentConfig;
+  viewAugment: AugmentConfig;
+  /** Distortion budget of L_penalty, its weight lambda (0: SPAct), and the other two weights. */
+  B: number;
+  lambda: number;
+  wT: number;
+  wB: number;
+  penaltyGrad: PenaltyGrad;
+  temperature: number;
+  lrA: number;
+  lrT: number;
+  lrB: number;
+  epochs: number;
+  clipsPerBatch: number;
+  imagesPerBatch: number;
+  pretrain: PretrainConfig;
+  /** Checkpoint also every this many batches inside an epoch (0: at epoch ends only). */
+  checkpointEvery: number;
+  seed: number;
+  autocast: boolean;
+}
+
+export const PAPER: MethodConfig = {
+  fA: { name: 'unetpp-r18', options: {} },
+  fT: { name: 'i3d-r50', options: {} },
+  fB: { name: 'resnet50', options: {} },
+  clip: { frames: 16, stride: 2, size: 224 },
+  imageSize: 224,
+  clipAugment: CLIP_AUGMENT,
+  viewAugment: VIEW_AUGMENT,
+  B: 0.3,
+  lambda: 1,
+  wT: 1,
+  wB: 1,
+  penaltyGrad: 'hinge',
+  temperature: 0.1,
+  lrA: 4e-5,
+  lrT: 1e-4,
+  lrB: 1e-4,
+  epochs: 100,
+  clipsPerBatch: 8,
+  imagesPerBatch: 8,
+  pretrain: {
+    anonymizerEpochs: 10,
+    privacyEpochs: 100,
+    actionEpochs: 100,
+    lrA: 1e-3,
+    lrB: 1e-4,
+    lrT: 1e-4,
+    batch: 32,
+    actionFrameFraction: 0.01,
+  },
+  checkpointEvery: 0,
+  seed: 0,
+  autocast: false,
+};
+
+/** Throws naming the field (the CLI's flag of the same name in kebab-case) on a bad value. */
+export function validateConfig(c: MethodConfig): MethodConfig {
+  const bad = (field: string, want: string, got: unknown): never => {
+    throw new Error(`config: '${field}' must be ${want}, got ${JSON.stringify(got)}`);
+  };
+  const num = (field: string, v: number, min: number, max = Infinity, int = false): void => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v)))
+      bad(field, `${int ? 'an integer' : 'a number'} in [${min}, ${max}]`, v);
+  };
+  num('B', c.B, 0);
+  num('lambda', c.lambda, 0);
+  num('wT', c.wT, 0);
+  num('wB', c.wB, 0);
+  num('temperature', c.temperature, 1e-6);
+  for (const k of ['lrA', 'lrT', 'lrB'] as const) num(k, c[k], 0, 1);
+  num('epochs', c.epochs, 0, 1e6, true);
+  num('clipsPerBatch', c.clipsPerBatch, 1, 1e5, true);
+  num('imagesPerBatch', c.imagesPerBatch, 2, 1e5, true);
+  num('frames', c.clip.frames, 1, 1024, true);
+  num('stride', c.clip.stride, 1, 64, true);
+  num('size', c.clip.size, 8, 4096, true);
+  num('imageSize', c.imageSize, 8, 4096, true);
+  num('checkpointEvery', c.checkpointEvery, 0, 1e9, true);
+  num('seed', c.seed, 0, 2 ** 31, true);
+  if (c.penaltyGrad !== 'hinge' && c.penaltyGrad !== 'none')
+    bad('penaltyGrad', "'hinge' or 'none'", c.penaltyGrad);
+  const p = c.pretrain;
+  num('pretrain.anonymizerEpochs', p.anonymizerEpochs, 0, 1e6, true);
+  num('pretrain.privacyEpochs', p.privacyEpochs, 0, 1e6, true);
+  num('pretrain.actionEpochs', p.actionEpochs, 0, 1e6, true);
+  num('pretrain.batch', p.batch, 2, 1e5, true);
+  num('pretrain.actionFrameFraction', p.actionFrameFraction, 0, 1);
+  return c;
+}

@@ -1,0 +1,270 @@
+// The two-step minimax (the paper's Algorithm 1). Over zip(action batches, privacy batches),
+// consecutive batches alternate:
+//   step 1 (even batch): f_A learns, f_T and f_B frozen in eval mode:
+//            L_A = w_T L_T - w_B L_B + lambda L_penalty,  L_penalty = max(0, RMS(X - f_A(X)) - B)
+//   step 2 (odd batch):  f_A frozen (no grad); f_T learns L_T, f_B learns L_B on anonymized data.
+// Every epoch logs the losses, validates the co-trained branches, and checkpoints (exact resume);
+// the f_A to keep is chosen by a stated rule on the validation split, never on test.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Rng } from '../data/rng.js';
+import { videoTop1, imageLogits } from '../eval/protocol.js';
+import { attributeMetrics } from '../eval/metrics.js';
+import { anonymizeClip } from '../models/index.js';
+import * as T from '../torch/index.js';
+import { batchOrder, testClipBatch, trainClipBatch } from './batches.js';
+import { loadCheckpoint, saveCheckpoint, saveWeightsFile } from './checkpoint.js';
+import type { MethodConfig } from './config.js';
+import { anonymizerLoss, penaltyLoss, rmsDistortion } from './losses.js';
+import { type Networks, privacyLoss, type Tick } from './pretrain.js';
+import type { ImageSet, VideoSet } from './sets.js';
+import { infer, step } from './step.js';
+
+export interface MinimaxData {
+  trainVideos: VideoSet;
+  valVideos: VideoSet;
+  trainImages: ImageSet;
+  valImages: ImageSet;
+}
+
+/** One epoch's means: step-1 losses (f_A's view) and step-2 losses (f_T's and f_B's), and validation. */
+export interface EpochLog {
+  epoch: number;
+  LA: number;
+  LT: number;
+  LB: number;
+  Lpenalty: number;
+  rms: number;
+  /** Step 2: the co-trained f_T's and f_B's own training losses. */
+  LT2: number;
+  LB2: number;
+  val: { top1: number; privacyProbe: number; rms: number };
+}
+
+interface Sums {
+  LA: number;
+  LT: number;
+  LB: number;
+  Lpenalty: number;
+  rms: number;
+  LT2: number;
+  LB2: number;
+  n1: number;
+  n2: number;
+}
+
+export interface MinimaxState {
+  epoch: number;
+  /** The next batch of `epoch` to run. */
+  batch: number;
+  sums: Sums;
+  history: EpochLog[];
+}
+
+export const SELECTION_RULE =
+  'the epoch with the highest validation score = (co-trained f_T top-1 on anonymized validation videos) - ' +
+  '(cMAP of a 10-NN attribute probe on f_B features of anonymized validation images); ties go to the later epoch';
+
+/** Index into history of the epoch SELECTION_RULE keeps. */
+export function selectEpoch(history: readonly EpochLog[]): number {
+  if (history.length === 0) throw new Error('selectEpoch: no epochs were trained');
+  let best = 0;
+  history.forEach((h, i) => {
+    const b = history[best] as EpochLog;
+    if (h.val.top1 - h.val.privacyProbe >= b.val.top1 - b.val.privacyProbe) best = i;
+  });
+  return best;
+}
+
+const zeroSums = (): Sums => ({ LA: 0, LT: 0, LB: 0, Lpenalty: 0, rms: 0, LT2: 0, LB2: 0, n1: 0, n2: 0 });
+
+/**
+ * What the co-trained f_B's features give away: each validation image's attributes scored by its 10
+ * nearest training images (cosine, through f_A then f_B), then cMAP. Validation only, for selection.
+ */
+export function privacyProbe(n: Networks, train: ImageSet, val: ImageSet, c: MethodConfig, k = 10): number {
+  n.fA.eval();
+  n.fB.eval();
+  const embed = (set: ImageSet): number[][] =>
+    imageLogits((x) => infer((v) => n.fB.forward(n.fA.forward(v)), x, c.autocast), set, c.imageSize);
+  const zt = embed(train);
+  const zv = embed(val);
+  const scores = zv.map((q) => {
+    const sims = zt.map((z, i) => [z.reduce((s, v, d) => s + v * (q[d] as number), 0), i] as const);
+    sims.sort((a, b) => b[0] - a[0]);
+    const near = sims.slice(0, k);
+    return train.attributes.map(
+      (_, a) =>
+        near.reduce((s, [, i]) => s + ((train.items[i] as { labels: Uint8Array }).labels[a] as number), 0) /
+        k,
+    );
+  });
+  return attributeMetrics(
+    scores,
+    val.items.map((im) => im.labels),
+  ).cmap;
+}
+
+function validate(n: Networks, d: MinimaxData, c: MethodConfig): EpochLog['val'] {
+  n.fA.eval();
+  n.fT.eval();
+  const top1 = videoTop1(
+    (x) => infer((v) => n.fT.forward(anonymizeClip(n.fA, v)), x, c.autocast),
+    d.valVideos,
+    { clip: c.clip, testClips: 5 },
+  );
+  // Distortion on the first validation videos' centre clips.
+  const rms = T.tidy(() =>
+    T.noGrad(() => {
+      const idx = d.valVideos.items.slice(0, 8).map((_, i) => i);
+      const x = testClipBatch(d.valVideos, idx, c.clip, 1);
+      return rmsDistortion(x, anonymizeClip(n.fA, x)).item();
+    }),
+  );
+  return { top1, privacyProbe: privacyProbe(n, d.trainImages, d.valImages, c), rms };
+}
+
+export interface MinimaxRun {
+  /** Folder for checkpoints, per-epoch f_A weights and the selected f_A. */
+  dir: string;
+  /** Continue from dir/last.safetensors when it exists. */
+  resume: boolean;
+  tick?: Tick;
+  onEpoch?: (log: EpochLog) => void;
+}
+
+export interface MinimaxResult {
+  history: EpochLog[];
+  selectedEpoch: number;
+  rule: string;
+  /** The selected f_A's weights. */
+  fAPath: string;
+}
+
+/** Batches per epoch: the shorter of the two streams (zip). */
+export function minimaxBatches(d: MinimaxData, c: MethodConfig): number {
+  return Math.min(
+    Math.floor(d.trainVideos.items.length / c.clipsPerBatch),
+    Math.floor(d.trainImages.items.length / c.imagesPerBatch),
+  );
+}
+
+export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: MinimaxRun): MinimaxResult {
+  const { fA, fT, fB } = n;
+  mkdirSync(run.dir, { recursive: true });
+  const tick = run.tick ?? (() => {});
+  const optA = T.Adam(fA.parameters(), { lr: c.lrA });
+  const optT = T.Adam(fT.parameters(), { lr: c.lrT });
+  const optB = T.Adam(fB.parameters(), { lr: c.lrB });
+  const nets = { fA, fT, fB };
+  const optims = { optA, optT, optB };
+  const last = join(run.dir, 'last.safetensors');
+  let s: MinimaxState = { epoch: 0, batch: 0, sums: zeroSums(), history: [] };
+  if (run.resume && existsSync(last)) s = loadCheckpoint<MinimaxState>(last, nets, optims).state;
+  const w = { wT: c.wT, wB: c.wB, lambda: c.lambda };
+  const nBatches = minimaxBatches(d, c);
+  if (nBatches < 2)
+    throw new Error('minimax: fewer than 2 batches per epoch; lower clipsPerBatch/imagesPerBatch');
+
+  for (; s.epoch < c.epochs; s.epoch++, s.batch = 0, s.sums = zeroSums()) {
+    // The epoch's orders come from (seed, epoch), each batch's augmentation from (seed, epoch, batch):
+    // any batch can be rebuilt on resume without replaying the ones before it.
+    const order = new Rng('minimax-order', c.seed, s.epoch);
+    const clipOrder = batchOrder(d.trainVideos.items.length, c.clipsPerBatch, order, true);
+    const imageOrder = batchOrder(d.trainImages.items.length, c.imagesPerBatch, order, true);
+    for (; s.batch < nBatches; s.batch++) {
+      const rng = new Rng('minimax-batch', c.seed, s.epoch, s.batch);
+      const clips = clipOrder[s.batch] as number[];
+      const images = imageOrder[s.batch] as number[];
+      const sums = s.sums;
+      if (s.batch % 2 === 0) {
+        // Step 1: update f_A on L_A; f_T and f_B judge in eval mode and take no step.
+        fA.train();
+        fT.eval().freeze();
+        fB.eval().freeze();
+        const parts = { LT: 0, LB: 0, Lpenalty: 0, rms: 0 };
+        sums.LA += step(
+          optA,
+          () => {
+            const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng);
+            const xa = anonymizeClip(fA, x);
+            const LT = T.crossEntropy(fT.forward(xa), y);
+            const LB = privacyLoss(fB, fA, d.trainImages, images, c, rng);
+            const Lpenalty = penaltyLoss(x, xa, c.B, c.penaltyGrad);
+            parts.LT = LT.item();
+            parts.LB = LB.item();
+            parts.Lpenalty = Lpenalty.item();
+            parts.rms = T.noGrad(() => rmsDistortion(x, xa).item());
+            return anonymizerLoss(LT, LB, Lpenalty, w);
+          },
+          c.autocast,
+        );
+        fT.freeze(false);
+        fB.freeze(false);
+        sums.LT += parts.LT;
+        sums.LB += parts.LB;
+        sums.Lpenalty += parts.Lpenalty;
+        sums.rms += parts.rms;
+        sums.n1++;
+        tick('minimax step 1 (f_A)');
+      } else {
+        // Step 2: f_A frozen; f_T minimises L_T and f_B minimises L_B on anonymized data.
+        fA.eval().freeze();
+        fT.train();
+        fB.train();
+        const parts = { LT: 0, LB: 0 };
+        step(
+          [optT, optB],
+          () => {
+            const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng);
+            const xa = T.noGrad(() => anonymizeClip(fA, x));
+            const LT = T.crossEntropy(fT.forward(xa), y);
+            const LB = privacyLoss(fB, fA, d.trainImages, images, c, rng);
+            parts.LT = LT.item();
+            parts.LB = LB.item();
+            return LT.add(LB);
+          },
+          c.autocast,
+        );
+        fA.freeze(false);
+        sums.LT2 += parts.LT;
+        sums.LB2 += parts.LB;
+        sums.n2++;
+        tick('minimax step 2 (f_T, f_B)');
+      }
+      if (c.checkpointEvery > 0 && (s.batch + 1) % c.checkpointEvery === 0 && s.batch + 1 < nBatches)
+        saveCheckpoint(last, { state: { ...s, batch: s.batch + 1 }, nets, optims }, c);
+    }
+    const m = s.sums;
+    const log: EpochLog = {
+      epoch: s.epoch,
+      LA: m.LA / Math.max(1, m.n1),
+      LT: m.LT / Math.max(1, m.n1),
+      LB: m.LB / Math.max(1, m.n1),
+      Lpenalty: m.Lpenalty / Math.max(1, m.n1),
+      rms: m.rms / Math.max(1, m.n1),
+      LT2: m.LT2 / Math.max(1, m.n2),
+      LB2: m.LB2 / Math.max(1, m.n2),
+      val: validate(n, d, c),
+    };
+    s.history.push(log);
+    run.onEpoch?.(log);
+    saveWeightsFile(join(run.dir, `fA-epoch-${s.epoch}.safetensors`), fA, { epoch: s.epoch, config: c });
+    saveCheckpoint(
+      last,
+      { state: { ...s, epoch: s.epoch + 1, batch: 0, sums: zeroSums() }, nets, optims },
+      c,
+    );
+  }
+
+  const fAPath = join(run.dir, 'fA.safetensors');
+  if (s.history.length === 0) {
+    // No minimax epochs: f_A stays as it came in (the pre-trained identity).
+    saveWeightsFile(fAPath, fA, { epoch: -1, config: c });
+    return { history: [], selectedEpoch: -1, rule: SELECTION_RULE, fAPath };
+  }
+  const selected = selectEpoch(s.history);
+  copyFileSync(join(run.dir, `fA-epoch-${(s.history[selected] as EpochLog).epoch}.safetensors`), fAPath);
+  return { history: s.history, selectedEpoch: selected, rule: SELECTION_RULE, fAPath };
+}

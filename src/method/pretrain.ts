@@ -1,0 +1,157 @@
+// Before the minimax (the paper's set-up): f_A pre-trained as an identity with an L1 loss on
+// privacy images plus a fraction of action-video frames; f_B pre-trained with NT-Xent on two views
+// of each privacy image; f_T trained on raw clips. Each returns its loss per epoch.
+import { Rng } from '../data/rng.js';
+import { anonymizeClip, createModel, type Network } from '../models/index.js';
+import * as T from '../torch/index.js';
+import { batchOrder, imageBatch, trainClipBatch } from './batches.js';
+import type { MethodConfig } from './config.js';
+import { ntXent } from './losses.js';
+import type { ImageSet, VideoSet } from './sets.js';
+import { step } from './step.js';
+
+export type Tick = (what: string) => void;
+
+export interface Networks {
+  fA: Network;
+  fT: Network;
+  fB: Network;
+}
+
+/** Fresh f_A, f_T (classes of the action set) and f_B (SSL projection head), seeded. */
+export function createNetworks(c: MethodConfig, classes: number): Networks {
+  T.manualSeed(c.seed);
+  return {
+    fA: createModel(c.fA.name, c.fA.options),
+    fT: createModel(c.fT.name, { ...c.fT.options, classes }),
+    fB: createModel(c.fB.name, { ...c.fB.options, head: 'projection' }),
+  };
+}
+
+/** The privacy images plus every k-th frame of the videos, as one image set for f_A's identity. */
+function identityPool(images: ImageSet, videos: VideoSet, fraction: number): ImageSet {
+  const frames = videos.items.flatMap((v) => v.frames);
+  const want = Math.round(frames.length * fraction);
+  const every = want > 0 ? Math.max(1, Math.floor(frames.length / want)) : 0;
+  if (videos.width !== images.width || videos.height !== images.height)
+    throw new Error(
+      `pre-training f_A: videos are ${videos.width}x${videos.height} but images ${images.width}x${images.height}; read them at one size`,
+    );
+  const extra = every
+    ? frames
+        .filter((_, i) => i % every === 0)
+        .slice(0, want)
+        .map((data, i) => ({
+          id: `frame-${i}`,
+          labels: new Uint8Array(images.attributes.length),
+          data,
+          boxes: null,
+        }))
+    : [];
+  return { ...images, items: [...images.items, ...extra] };
+}
+
+export function pretrainAnonymizer(
+  fA: Network,
+  images: ImageSet,
+  videos: VideoSet,
+  c: MethodConfig,
+  tick: Tick = () => {},
+): number[] {
+  const p = c.pretrain;
+  const pool = identityPool(images, videos, p.actionFrameFraction);
+  const opt = T.Adam(fA.parameters(), { lr: p.lrA });
+  const losses: number[] = [];
+  fA.train();
+  for (let epoch = 0; epoch < p.anonymizerEpochs; epoch++) {
+    const rng = new Rng('pretrain-fA', c.seed, epoch);
+    let sum = 0;
+    const batches = batchOrder(pool.items.length, p.batch, rng, true);
+    for (const idx of batches) {
+      sum += step(
+        opt,
+        () => {
+          const x = imageBatch(pool, idx, c.imageSize, c.viewAugment, rng);
+          return T.l1Loss(fA.forward(x).float(), x);
+        },
+        c.autocast,
+      );
+      tick('pre-train f_A (identity, L1)');
+    }
+    losses.push(sum / Math.max(1, batches.length));
+  }
+  return losses;
+}
+
+/** NT-Xent of f_B (after `fA` when given) on two augmented views of each image in `idx`. */
+export function privacyLoss(
+  fB: Network,
+  fA: Network | null,
+  set: ImageSet,
+  idx: readonly number[],
+  c: MethodConfig,
+  rng: Rng,
+): T.Tensor {
+  return T.tidy(() => {
+    const v1 = imageBatch(set, idx, c.imageSize, c.viewAugment, rng);
+    const v2 = imageBatch(set, idx, c.imageSize, c.viewAugment, rng);
+    const a = (x: T.Tensor): T.Tensor => (fA ? fA.forward(x) : x);
+    return ntXent(fB.forward(a(v1)), fB.forward(a(v2)), c.temperature);
+  });
+}
+
+export function pretrainPrivacy(
+  fB: Network,
+  images: ImageSet,
+  c: MethodConfig,
+  tick: Tick = () => {},
+): number[] {
+  const p = c.pretrain;
+  const opt = T.Adam(fB.parameters(), { lr: p.lrB });
+  const losses: number[] = [];
+  fB.train();
+  for (let epoch = 0; epoch < p.privacyEpochs; epoch++) {
+    const rng = new Rng('pretrain-fB', c.seed, epoch);
+    let sum = 0;
+    const batches = batchOrder(images.items.length, p.batch, rng, true);
+    for (const idx of batches) {
+      sum += step(opt, () => privacyLoss(fB, null, images, idx, c, rng), c.autocast);
+      tick('pre-train f_B (NT-Xent)');
+    }
+    losses.push(sum / Math.max(1, batches.length));
+  }
+  return losses;
+}
+
+/** f_T on raw clips, or (when `fA` is given) on clips through a frozen f_A. */
+export function pretrainAction(
+  fT: Network,
+  videos: VideoSet,
+  c: MethodConfig,
+  tick: Tick = () => {},
+  fA: Network | null = null,
+): number[] {
+  const p = c.pretrain;
+  const opt = T.Adam(fT.parameters(), { lr: p.lrT });
+  const losses: number[] = [];
+  fT.train();
+  for (let epoch = 0; epoch < p.actionEpochs; epoch++) {
+    const rng = new Rng('pretrain-fT', c.seed, epoch);
+    let sum = 0;
+    const batches = batchOrder(videos.items.length, c.clipsPerBatch, rng, true);
+    for (const idx of batches) {
+      sum += step(
+        opt,
+        () => {
+          const { x, y } = trainClipBatch(videos, idx, c.clip, c.clipAugment, rng);
+          const input = fA ? T.noGrad(() => anonymizeClip(fA, x)) : x;
+          return T.crossEntropy(fT.forward(input), y);
+        },
+        c.autocast,
+      );
+      tick('pre-train f_T (raw clips)');
+    }
+    losses.push(sum / Math.max(1, batches.length));
+  }
+  return losses;
+}

@@ -1,0 +1,138 @@
+// Datasets held in memory as 8-bit frames, read once through veil's real dataset readers (and
+// ffmpeg / sharp). Small enough at demo sizes to keep whole; each epoch then samples clips and
+// augments from memory. Person boxes come from SynthPAR's boxes.json when the dataset has one.
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+
+import sharp from 'sharp';
+
+import { forEachLimit } from '../data/concurrency.js';
+import type { ImageDataset, VideoDataset } from '../data/datasets/index.js';
+import { readImage } from '../data/image.js';
+import type { Box } from '../data/synthpar/index.js';
+import { decodeFrames, probeVideo } from '../data/video/index.js';
+
+export type { Box };
+
+export interface VideoItem {
+  id: string;
+  label: number;
+  /** Frames as H*W*3 RGB bytes. */
+  frames: Uint8Array[];
+  /** Every person's box per frame, in pixels of these frames; null when the dataset has none. */
+  boxes: Box[][] | null;
+}
+
+export interface VideoSet {
+  name: string;
+  classes: string[];
+  width: number;
+  height: number;
+  items: VideoItem[];
+}
+
+export interface ImageItem {
+  id: string;
+  /** 0/1 per attribute. */
+  labels: Uint8Array;
+  data: Uint8Array;
+  boxes: Box[] | null;
+}
+
+export interface ImageSet {
+  name: string;
+  attributes: string[];
+  width: number;
+  height: number;
+  items: ImageItem[];
+}
+
+/** SynthPAR's boxes.json: boxes per path relative to the dataset root. */
+export interface BoxIndex {
+  root: string;
+  videos: Record<string, Box[][]>;
+  images: Record<string, Box[]>;
+}
+
+export async function readBoxIndex(root: string): Promise<BoxIndex> {
+  const file = join(root, 'boxes.json');
+  let raw: { videos?: Record<string, Box[][]>; images?: Record<string, Box[]> };
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8')) as typeof raw;
+  } catch (e) {
+    throw new Error(`${file}: cannot read person boxes (${(e as Error).message})`);
+  }
+  if (!raw.videos || !raw.images) throw new Error(`${file}: expected 'videos' and 'images' maps`);
+  return { root, videos: raw.videos, images: raw.images };
+}
+
+const scaleBox = (b: Box, sx: number, sy: number): Box => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
+
+export interface ReadOptions {
+  width: number;
+  height: number;
+  /** Frames kept per video, evenly spaced over its length (all when it has no more). */
+  maxFrames: number;
+  boxes?: BoxIndex | null;
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Evenly spaced frame indices: all n when n <= k. */
+export function spacedIndices(n: number, k: number): number[] {
+  if (n <= k) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: k }, (_, i) => Math.floor(((i + 0.5) * n) / k));
+}
+
+export async function readVideoSet(ds: VideoDataset, o: ReadOptions): Promise<VideoSet> {
+  const items: VideoItem[] = new Array(ds.samples.length);
+  let done = 0;
+  await forEachLimit(ds.samples, o.concurrency ?? 2, async (s, i) => {
+    const info = await probeVideo(s.path);
+    const idx = spacedIndices(info.frames, o.maxFrames);
+    const f = await decodeFrames(s.path, idx, { info, size: { width: o.width, height: o.height } });
+    const key = relative(o.boxes?.root ?? ds.root, s.path)
+      .split('\\')
+      .join('/');
+    const raw = o.boxes ? o.boxes.videos[key] : undefined;
+    if (o.boxes && !raw) throw new Error(`${join(o.boxes.root, 'boxes.json')}: no boxes for video '${key}'`);
+    const sx = o.width / info.displayWidth;
+    const sy = o.height / info.displayHeight;
+    const boxes = raw ? idx.map((k) => (raw[k] ?? []).map((b) => scaleBox(b, sx, sy))) : null;
+    items[i] = { id: s.id, label: s.label, frames: f.frames, boxes };
+    o.onProgress?.(++done, ds.samples.length);
+  });
+  return { name: ds.name, classes: ds.classes, width: o.width, height: o.height, items };
+}
+
+export async function readImageSet(ds: ImageDataset, o: Omit<ReadOptions, 'maxFrames'>): Promise<ImageSet> {
+  const items: ImageItem[] = new Array(ds.samples.length);
+  let done = 0;
+  await forEachLimit(ds.samples, o.concurrency ?? 4, async (s, i) => {
+    const native = await sharp(s.path).metadata();
+    const f = await readImage(s.path, { size: { width: o.width, height: o.height } });
+    const key = relative(o.boxes?.root ?? ds.root, s.path)
+      .split('\\')
+      .join('/');
+    const raw = o.boxes ? o.boxes.images[key] : undefined;
+    if (o.boxes && !raw) throw new Error(`${join(o.boxes.root, 'boxes.json')}: no boxes for image '${key}'`);
+    const sx = o.width / (native.width ?? o.width);
+    const sy = o.height / (native.height ?? o.height);
+    items[i] = {
+      id: s.id,
+      labels: s.labels,
+      data: f.data,
+      boxes: raw ? raw.map((b) => scaleBox(b, sx, sy)) : null,
+    };
+    o.onProgress?.(++done, ds.samples.length);
+  });
+  return { name: ds.name, attributes: ds.attributes, width: o.width, height: o.height, items };
+}
+
+/** Splits off every k-th item (a fixed rule, no randomness) as a validation set. */
+export function holdOut<S extends VideoSet | ImageSet>(set: S, every: number): { train: S; val: S } {
+  const items = set.items as (VideoItem | ImageItem)[];
+  const val = items.filter((_, i) => i % every === every - 1);
+  const train = items.filter((_, i) => i % every !== every - 1);
+  return { train: { ...set, items: train }, val: { ...set, items: val } };
+}
