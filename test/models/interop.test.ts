@@ -1,6 +1,8 @@
 // PyTorch checkpoints load by name (torch.save zip and safetensors), strictly unless asked;
 // veil's own safetensors load back exactly; ImageNet ResNet weights go into f_A's encoder and f_B.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -152,3 +154,37 @@ test("TeD-SPAD's f_B checkpoint layout (Sequential(resnet50, mlp)) maps by prefi
   assert.equal(r.loaded.length, Object.keys(tedspad).length);
   fB.dispose();
 });
+
+// Needs PyTorch: skipped where /usr/bin/python3 has no torch (CI without Debian's python3-torch).
+const python = '/usr/bin/python3';
+const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, torchvision']).status === 0;
+
+test(
+  'a checkpoint saved by veil loads strictly into the PyTorch reference, with the same output',
+  {
+    skip: hasTorch ? false : 'no PyTorch at /usr/bin/python3',
+  },
+  () => {
+    const dir = tempDir();
+    for (const [name, options] of [
+      ['unet-small', { width: 8 }],
+      ['unetpp-r18', {}],
+    ] as const) {
+      const m = createModel(name, options).eval();
+      fill(m);
+      const weights = join(dir, `${name}.safetensors`);
+      saveWeights(m, weights);
+      const out = join(dir, `${name}.torch.safetensors`);
+      const script = fixture('models/fixtures/make_fixtures.py');
+      const r = spawnSync(python, [script, '--check', name, weights, 'torch-check', '1,3,32,32', out], {
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      tidy(() => {
+        const want = loadSafetensors(out).tensors.output as Tensor;
+        assertClose(run(m, testInput([1, 3, 32, 32], 'torch-check')), want, 1e-4, name);
+      });
+      m.dispose();
+    }
+  },
+);
