@@ -1,0 +1,186 @@
+// Streaming decode that keeps every frame's timestamp: ffmpeg writes upright rgb24 frames to a
+// pipe while its showinfo filter logs each frame's pts (in the stream's own time base) on
+// stderr; the two are zipped here, frame k with log line k. Nothing is converted in time
+// (passthrough), so variable frame rates survive. Reads a file, encoded video on stdin, or raw
+// frames on stdin.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+
+import { DataError } from '../data/errors.js';
+import { stderrTail, toolMissing } from '../data/process.js';
+
+/** Raw frames on stdin: their size, rate and ffmpeg pixel format. */
+export interface RawInput {
+  width: number;
+  height: number;
+  fps: number;
+  pixFmt: string;
+}
+
+export interface DecodeSource {
+  /** A file, or null for stdin. */
+  path: string | null;
+  /** Set when stdin carries raw frames rather than an encoded stream. */
+  raw?: RawInput;
+  /** Decode only the first this many seconds. */
+  preview?: number;
+}
+
+export interface DecodeHead {
+  width: number;
+  height: number;
+  /** The stream's time base [num, den]: frame pts are integer ticks of it. */
+  timeBase: [number, number];
+}
+
+export interface TimedFrame {
+  /** height * width * 3 bytes, rgb24, upright. */
+  data: Uint8Array;
+  pts: bigint;
+}
+
+const CONFIG = /config in time_base: (\d+)\/(\d+)/;
+const FRAME = /\] n:\s*\d+ pts:\s*(-?\d+|NOPTS)\b.* s:(\d+)x(\d+)/;
+
+export function decodeArgs(src: DecodeSource): string[] {
+  const input = src.raw
+    ? [
+        ...['-f', 'rawvideo', '-pix_fmt', src.raw.pixFmt, '-s', `${src.raw.width}x${src.raw.height}`],
+        ...['-framerate', String(src.raw.fps), '-i', 'pipe:0'],
+      ]
+    : ['-i', src.path ?? 'pipe:0'];
+  return [
+    ...(src.path ? ['-nostdin'] : []),
+    ...['-hide_banner', '-nostats', '-loglevel', 'info', '-threads', '1', ...input],
+    ...['-map', '0:v:0', '-an', '-sn', '-dn', ...(src.preview ? ['-t', String(src.preview)] : [])],
+    ...['-filter_threads', '1', '-vf', 'showinfo=checksum=0', '-fps_mode', 'passthrough'],
+    ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+  ];
+}
+
+export class TimedDecoder {
+  /** Resolves once ffmpeg reports the first frame (size and time base). */
+  readonly head: Promise<DecodeHead>;
+  private readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  private readonly exited: Promise<number | null>;
+  private readonly name: string;
+  private log: string[] = [];
+  private pts: bigint[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+  private spawnError: unknown = null;
+  private timeBase: [number, number] | null = null;
+
+  constructor(src: DecodeSource) {
+    this.name = src.path ?? '<stdin>';
+    this.child = spawn('ffmpeg', decodeArgs(src), {
+      stdio: [src.path ? 'ignore' : 0, 'pipe', 'pipe'],
+    }) as ChildProcessByStdio<null, Readable, Readable>;
+    this.child.on('error', (e) => (this.spawnError = e));
+    this.exited = new Promise((resolve) =>
+      this.child.on('close', (code, signal) => {
+        this.closed = true;
+        this.poke();
+        resolve(signal ? -1 : code);
+      }),
+    );
+    let resolveHead: (h: DecodeHead) => void = () => {};
+    let rejectHead: (e: Error) => void = () => {};
+    this.head = new Promise((res, rej) => ((resolveHead = res), (rejectHead = rej)));
+    this.head.catch(() => {}); // frames() reports the same failure
+    let partial = '';
+    let headSent = false;
+    this.child.stderr.on('data', (b: Buffer) => {
+      const lines = (partial + b.toString()).split(/\r?\n/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const c = CONFIG.exec(line);
+        if (c && !this.timeBase) this.timeBase = [Number(c[1]), Number(c[2])];
+        const f = FRAME.exec(line);
+        if (!f) {
+          if (!line.includes('Parsed_showinfo')) this.log = [...this.log.slice(-30), line];
+          continue;
+        }
+        const last = this.pts[this.pts.length - 1];
+        this.pts.push(f[1] === 'NOPTS' ? (last ?? -1n) + 1n : BigInt(f[1] as string));
+        if (!headSent) {
+          headSent = true;
+          resolveHead({ width: Number(f[2]), height: Number(f[3]), timeBase: this.timeBase ?? [1, 25] });
+        }
+        this.poke();
+      }
+    });
+    void this.exited.then((code) => {
+      if (!headSent) rejectHead(this.failure(code, 'no video frame decodes'));
+    });
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private failure(code: number | null, fallback: string): DataError {
+    if (this.spawnError) return toolMissing('ffmpeg', this.name, this.spawnError);
+    const tail = stderrTail(this.log.filter((l) => !/^\s|^(Input|Output|Stream|Press)/.test(l)).join('\n'));
+    if (code !== 0)
+      return new DataError(
+        this.name,
+        `cannot decode (ffmpeg ${code === -1 ? 'killed' : `exit ${code}`})${tail}`,
+      );
+    return new DataError(this.name, `${fallback}${tail}`);
+  }
+
+  /** The pts of frame k, waiting for its log line if the pixels came first. */
+  private async ptsOf(k: number): Promise<bigint> {
+    while (this.pts.length <= k && !this.closed) await new Promise<void>((r) => (this.wake = r));
+    const p = this.pts[k];
+    if (p === undefined) throw new DataError(this.name, `frame ${k} has no timestamp in ffmpeg's log`);
+    return p;
+  }
+
+  /** Every frame in presentation order; stops ffmpeg if the consumer stops early. */
+  async *frames(): AsyncGenerator<TimedFrame> {
+    let finished = false;
+    try {
+      const { width, height } = await this.head.catch(async () => {
+        throw this.failure(await this.exited, 'no video frame decodes');
+      });
+      const bytes = width * height * 3;
+      let frame = new Uint8Array(bytes);
+      let filled = 0;
+      let k = 0;
+      for await (const chunk of this.child.stdout as AsyncIterable<Buffer>) {
+        let off = 0;
+        while (off < chunk.length) {
+          const n = Math.min(bytes - filled, chunk.length - off);
+          frame.set(chunk.subarray(off, off + n), filled);
+          filled += n;
+          off += n;
+          if (filled === bytes) {
+            yield { data: frame, pts: await this.ptsOf(k++) };
+            frame = new Uint8Array(bytes);
+            filled = 0;
+          }
+        }
+      }
+      const code = await this.exited;
+      finished = true;
+      if (code !== 0) throw this.failure(code, '');
+      if (filled !== 0)
+        throw new DataError(this.name, `decoding ended inside a frame (${filled}/${bytes} bytes)`);
+    } finally {
+      if (!finished) this.kill();
+    }
+  }
+
+  kill(): void {
+    if (!this.closed) this.child.kill('SIGKILL');
+  }
+
+  /** Waits for ffmpeg to exit (after kill() or the last frame). */
+  async done(): Promise<void> {
+    await this.exited;
+  }
+}

@@ -1,0 +1,198 @@
+// Encoding anonymized frames with the input's timing, orientation, audio and metadata. Frames
+// reach ffmpeg as a Matroska stream (mkv.ts) carrying each frame's exact timestamp; ffmpeg
+// encodes in the source's time base without adding or dropping frames, turns the picture back
+// to its stored orientation (mp4_matrix.ts then copies the rotation flag), and takes audio, metadata
+// and chapters from the source file. A file output is written under a temporary name and
+// renamed only once ffmpeg has finished cleanly.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+import { DataError } from '../data/errors.js';
+import { stderrTail, toolMissing } from '../data/process.js';
+import { codecArgs, type Codec, type CodecSettings } from './containers.js';
+import { mkvFrame, mkvHeader } from './mkv.js';
+import { copyDisplayMatrix } from './mp4_matrix.js';
+
+export interface AudioSource {
+  path: string;
+  codecs: string[];
+  /** The source's start time: its audio is shifted by it, as the decoder shifted the video. */
+  startTime: number;
+}
+
+export interface EncodeTarget extends CodecSettings {
+  /** The output file, or null for stdout. */
+  path: string | null;
+  /** ffmpeg muxer. */
+  format: string;
+  codec: Codec;
+  /** Size of the (upright) frames given to write(). */
+  width: number;
+  height: number;
+  timeBase: [number, number];
+  /** Clockwise degrees a player turns the stored picture (0: none): the stored orientation is restored. */
+  rotation: number;
+  /** An MP4/MOV source whose rotation flag (display matrix) the MP4/MOV output gets. */
+  matrixFrom?: string;
+  /** Audio and metadata to carry over; null: none. */
+  source: AudioSource | null;
+  audio: boolean;
+  /** Audio codecs the container takes as they are (null: any), and the encoder for the rest. */
+  audioCopy: readonly string[] | null;
+  audioEncoder: string;
+  /** Stop after this many seconds (--preview). */
+  duration?: number;
+}
+
+/** Turns an upright picture back into the stored orientation of a source turned `rotation` clockwise. */
+const UNDO_ROTATION: Record<number, string> = {
+  90: 'transpose=cclock',
+  180: 'hflip,vflip',
+  270: 'transpose=clock',
+};
+
+export function encodeArgs(t: EncodeTarget, out: string): string[] {
+  const codecs = t.audio && t.format !== 'rawvideo' ? (t.source?.codecs ?? []) : [];
+  const audio = codecs.length > 0;
+  const copyAudio = codecs.every((c) => t.audioCopy === null || t.audioCopy.includes(c));
+  const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'error', '-y', '-copyts'];
+  args.push('-f', 'matroska', '-i', 'pipe:0');
+  if (t.source) args.push('-itsoffset', String(-t.source.startTime), '-i', t.source.path);
+  args.push('-map', '0:v:0');
+  if (audio) args.push('-map', '1:a', ...(copyAudio ? ['-c:a', 'copy'] : ['-c:a', t.audioEncoder]));
+  if (t.source) args.push('-map_metadata', '1', '-map_chapters', '1');
+  const undo = UNDO_ROTATION[t.rotation];
+  const turned = undo !== undefined;
+  if (turned) args.push('-vf', undo);
+  const [w, h] = turned && t.rotation !== 180 ? [t.height, t.width] : [t.width, t.height];
+  args.push(...codecArgs(t.codec, w, h, t));
+  args.push('-fps_mode', 'passthrough', '-enc_time_base', `${t.timeBase[0]}:${t.timeBase[1]}`);
+  if (t.duration) args.push('-t', String(t.duration));
+  args.push('-threads', '1', '-f', t.format, out);
+  return args;
+}
+
+/** ticks of num/den seconds -> nanoseconds, rounded (exact integers: no float drift over hours). */
+function toNs(ticks: bigint, [num, den]: [number, number]): bigint {
+  const n = ticks * BigInt(num) * 1_000_000_000n;
+  const d = BigInt(den);
+  return (2n * n + d) / (2n * d);
+}
+
+export class TimedEncoder {
+  private failure: Error | null = null;
+  private stderr = '';
+  private frames = 0;
+
+  private constructor(
+    private readonly t: EncodeTarget,
+    private readonly temp: string | null,
+    private readonly child: ChildProcessByStdio<Writable, null, Readable>,
+    private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
+  ) {
+    child.stderr.on('data', (b: Buffer) => (this.stderr = (this.stderr + b.toString()).slice(-4000)));
+    child.stdin.on('error', (e) => (this.failure ??= e));
+    child.on('error', (e) => (this.failure ??= toolMissing('ffmpeg', this.name, e)));
+  }
+
+  get name(): string {
+    return this.t.path ?? '<stdout>';
+  }
+
+  static async open(t: EncodeTarget): Promise<TimedEncoder> {
+    let temp: string | null = null;
+    if (t.path) {
+      const dir = dirname(t.path);
+      temp = join(dir, `.${basename(t.path)}.${randomBytes(4).toString('hex')}.partial`);
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeFile(temp, ''); // fails now, not after the first batch, if the folder is unwritable
+      } catch (e) {
+        throw new DataError(t.path, `cannot write the output: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    const child = spawn('ffmpeg', encodeArgs(t, temp ?? 'pipe:1'), {
+      stdio: ['pipe', temp ? 'ignore' : 1, 'pipe'],
+    }) as ChildProcessByStdio<Writable, null, Readable>;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    const enc = new TimedEncoder(t, temp, child, exited);
+    await enc.send([mkvHeader(t.width, t.height)]);
+    return enc;
+  }
+
+  private async send(chunks: Uint8Array[]): Promise<void> {
+    for (const c of chunks) {
+      if (this.failure) throw this.error();
+      if (!this.child.stdin.write(c)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            this.child.stdin.off('drain', done);
+            this.child.off('close', done);
+            resolve();
+          };
+          this.child.stdin.on('drain', done);
+          this.child.on('close', done);
+        });
+      }
+    }
+  }
+
+  private error(code?: number | null, signal?: NodeJS.Signals | null): DataError {
+    let why = stderrTail(this.stderr);
+    if (signal === 'SIGXFSZ') why = ': the file size limit was reached (disk full?)';
+    else if (signal) why = `: ffmpeg was killed (${signal})${why}`;
+    else if (code !== undefined && code !== 0) why = `: ffmpeg exit ${code}${why}`;
+    return new DataError(this.name, `cannot encode${why || ': the encoder stopped'}`, {
+      cause: this.failure ?? undefined,
+    });
+  }
+
+  /** Appends one RGBA frame at `pts` ticks lasting `duration` ticks (null: unknown). */
+  async write(rgba: Uint8Array, pts: bigint, duration: bigint | null): Promise<void> {
+    if (rgba.length !== this.t.width * this.t.height * 4)
+      throw new DataError(
+        this.name,
+        `frame of ${rgba.length} bytes, expected ${this.t.width}x${this.t.height}x4`,
+      );
+    // The decoder shifts the file to start at zero, so only a broken file has earlier frames.
+    if (pts < 0n) throw new DataError(this.name, `frame ${this.frames} has a negative timestamp`);
+    this.frames++;
+    const dur = duration === null ? null : toNs(duration, this.t.timeBase);
+    await this.send(mkvFrame(rgba, toNs(pts, this.t.timeBase), dur));
+  }
+
+  /** Finishes the stream and moves the file into place. */
+  async close(): Promise<void> {
+    this.child.stdin.end();
+    const { code, signal } = await this.exited;
+    if (code !== 0 || this.failure || this.frames === 0) {
+      if (this.temp) await rm(this.temp, { force: true });
+      if (this.frames === 0) throw new DataError(this.name, 'cannot encode: no frames were written');
+      throw this.error(code, signal);
+    }
+    if (this.temp && this.t.path) {
+      try {
+        if (this.t.matrixFrom) await copyDisplayMatrix(this.t.matrixFrom, this.temp);
+        await rename(this.temp, this.t.path);
+      } catch (e) {
+        await rm(this.temp, { force: true });
+        throw new DataError(
+          this.t.path,
+          `cannot move the finished output into place: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** Stops encoding and removes the partial file. */
+  async abort(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+    if (this.temp) await rm(this.temp, { force: true });
+  }
+}
