@@ -108,9 +108,12 @@ export class VideoResNet extends Network {
   readonly layer3: VideoBasicBlock[];
   readonly layer4: VideoBasicBlock[];
   readonly fc: nn.Linear;
+  /** For messages: 'r3d' or 'r2plus1d'. */
+  readonly name: string;
 
   constructor(c: VideoResNetConfig) {
     super();
+    this.name = c.conv === '3d' ? 'r3d' : 'r2plus1d';
     const w = c.width ?? 64;
     const builder = c.conv === '3d' ? conv3DSimple : conv2Plus1D;
     if (c.layer4KeepsTime && c.conv !== '3d') throw new Error('layer4KeepsTime applies to R3D only');
@@ -141,7 +144,7 @@ export class VideoResNet extends Network {
 
   /** Globally pooled features of the last stage, (N, 8w). */
   embed(x: Tensor): Tensor {
-    checkInput(x, 5, 'video resnet');
+    checkInput(x, 5, this.name);
     const blocks = [...this.layer1, ...this.layer2, ...this.layer3, ...this.layer4];
     return pipe(
       x,
