@@ -1,0 +1,34 @@
+// The messages between the inference thread and the video I/O worker (io_worker.ts). Pixels
+// cross as transferred ArrayBuffers, never copied; the worker sends at most `window` frames
+// ahead of what it has encoded, which bounds memory however long the video is.
+import type { DecodeHead, DecodeSource } from './timed_decode.js';
+import type { EncodeTarget } from './timed_encode.js';
+
+export interface JobSpec {
+  source: DecodeSource;
+  /** The encoder's settings; the frame size and time base come from the decoder. */
+  target: Omit<EncodeTarget, 'width' | 'height' | 'timeBase'>;
+  /** Output frames are this many input frames wide (2 for --side-by-side). */
+  widthFactor: number;
+  /** Frames decoded but not yet encoded, at most. */
+  window: number;
+}
+
+export type ToWorker =
+  | { type: 'start'; spec: JobSpec }
+  /** `count` anonymized RGBA frames, in decode order. */
+  | { type: 'out'; buf: ArrayBuffer; count: number }
+  /** Every frame has been sent back: finish the file. */
+  | { type: 'finish' }
+  | { type: 'abort' };
+
+export type FromWorker =
+  | ({ type: 'head' } & DecodeHead)
+  /** One decoded rgb24 frame. */
+  | { type: 'frame'; buf: ArrayBuffer }
+  /** The decoder has delivered all `frames`. */
+  | { type: 'end'; frames: number }
+  /** The output is complete and in place. */
+  | { type: 'closed'; frames: number }
+  | { type: 'aborted' }
+  | { type: 'error'; message: string };

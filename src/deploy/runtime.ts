@@ -1,0 +1,129 @@
+// Where f_A runs: veil's libtorch engine (float32, or bfloat16 under autocast where the CPU has
+// AMX), or onnxruntime-node on the exported graph. Both take and return (N, 3, H, W) tensors in
+// [0, 1] with H and W multiples of `stride`.
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+
+import * as ort from 'onnxruntime-node';
+
+import { DataError } from '../data/errors.js';
+import type { Network } from '../models/index.js';
+import { autocast, defaultThreads, noGrad, tensor, type Tensor } from '../torch/index.js';
+import { loadAnonymizer, parseInputSize, type CheckpointSpec } from './checkpoint.js';
+import { exportOnnx } from './onnx/export.js';
+import { readOnnxMetadata } from './onnx/metadata.js';
+
+export type RuntimeName = 'libtorch' | 'onnx';
+export type Precision = 'float32' | 'bfloat16';
+
+export interface AnonymizerRuntime {
+  readonly name: RuntimeName;
+  readonly stride: number;
+  forward(x: Tensor): Promise<Tensor>;
+  dispose(): Promise<void>;
+}
+
+export function strideOf(net: Network): number {
+  const s = (net as Network & { stride?: unknown }).stride;
+  return typeof s === 'number' && s > 0 ? s : 1;
+}
+
+export class TorchRuntime implements AnonymizerRuntime {
+  readonly name = 'libtorch';
+  readonly stride: number;
+
+  constructor(
+    private readonly net: Network,
+    private readonly precision: Precision = 'float32',
+  ) {
+    this.stride = strideOf(net);
+    net.eval();
+  }
+
+  forward(x: Tensor): Promise<Tensor> {
+    return Promise.resolve(
+      noGrad(() => {
+        if (this.precision === 'float32') return this.net.forward(x);
+        const y = autocast(() => this.net.forward(x), { dtype: 'bfloat16' });
+        const f = y.float();
+        y.dispose();
+        return f;
+      }),
+    );
+  }
+
+  dispose(): Promise<void> {
+    this.net.dispose();
+    return Promise.resolve();
+  }
+}
+
+export class OnnxRuntime implements AnonymizerRuntime {
+  readonly name = 'onnx';
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly stride: number,
+  ) {}
+
+  static async create(model: Uint8Array, stride: number): Promise<OnnxRuntime> {
+    const session = await ort.InferenceSession.create(model, {
+      intraOpNumThreads: defaultThreads(),
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+    });
+    return new OnnxRuntime(session, stride);
+  }
+
+  async forward(x: Tensor): Promise<Tensor> {
+    const input = new ort.Tensor('float32', x.contiguous().data() as Float32Array, x.shape);
+    const out = await this.session.run({ [this.session.inputNames[0] as string]: input });
+    const y = out[this.session.outputNames[0] as string] as ort.Tensor;
+    return tensor(y.data as Float32Array, y.dims as number[]);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export interface LoadedAnonymizer {
+  runtime: AnonymizerRuntime;
+  /** What the model says of itself (registry name, training size). */
+  model: string;
+  input: CheckpointSpec['input'];
+}
+
+/** Opens a checkpoint (.safetensors) or an exported .onnx file on the chosen runtime. */
+export async function openAnonymizer(
+  file: string,
+  runtime: RuntimeName,
+  precision: Precision = 'float32',
+): Promise<LoadedAnonymizer> {
+  if (extname(file).toLowerCase() === '.onnx') {
+    if (runtime !== 'onnx') throw new DataError(file, 'an .onnx model runs with --runtime onnx');
+    const bytes = await readFile(file).catch((e: unknown) => {
+      throw new DataError(file, `model not found or unreadable: ${(e as Error).message}`);
+    });
+    const meta = readOnnxMetadata(bytes, file);
+    const stride = Number(meta['veil.stride'] ?? 1);
+    const rt = await OnnxRuntime.create(bytes, stride).catch((e: unknown) => {
+      throw new DataError(file, `onnxruntime cannot load it: ${(e as Error).message}`);
+    });
+    return {
+      runtime: rt,
+      model: meta['veil.model'] ?? 'onnx',
+      input: parseInputSize(meta['veil.input'], file),
+    };
+  }
+  const { spec, net } = loadAnonymizer(file);
+  if (runtime === 'libtorch')
+    return { runtime: new TorchRuntime(net, precision), model: spec.model, input: spec.input };
+  try {
+    const { bytes, stride } = exportOnnx(net);
+    return { runtime: await OnnxRuntime.create(bytes, stride), model: spec.model, input: spec.input };
+  } finally {
+    net.dispose();
+  }
+}
