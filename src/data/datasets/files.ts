@@ -107,10 +107,15 @@ export class DatasetError extends DataError {
   }
 }
 
+/** Given to a reader, receives each problem instead of the reader failing: it keeps what is sound. */
+export type ProblemSink = (problem: DataError) => void;
+
 export class Problems {
   readonly list: DataError[] = [];
+  constructor(private readonly sink?: ProblemSink) {}
   add(e: DataError): void {
-    this.list.push(e);
+    if (this.sink) this.sink(e);
+    else this.list.push(e);
   }
   throwIfAny(root: string, what: string): void {
     if (this.list.length > 0) throw new DatasetError(root, what, this.list);

@@ -2,20 +2,23 @@
 import { extname, join } from 'node:path';
 
 import { DataError } from '../errors.js';
-import { listDir, Problems } from './files.js';
+import { listDir, type ProblemSink, Problems } from './files.js';
 import { VIDEO_EXTENSIONS, type VideoDataset, type VideoSample } from './types.js';
 
-export async function readVideoFolder(
-  root: string,
-  o: { extensions?: string[] } = {},
-): Promise<VideoDataset> {
+export interface FolderOptions {
+  extensions?: string[];
+  /** Report problems here and keep the sound samples, instead of failing (dataset checks). */
+  onProblem?: ProblemSink;
+}
+
+export async function readVideoFolder(root: string, o: FolderOptions = {}): Promise<VideoDataset> {
   const exts = (o.extensions ?? VIDEO_EXTENSIONS).map((e) => e.toLowerCase());
   const entries = await listDir(root);
   if (entries === null) throw new DataError(root, 'folder not found');
   const classes = entries.filter((e) => e.isDir).map((e) => e.name);
   if (classes.length === 0)
     throw new DataError(root, 'has no class folders (expected <root>/<class>/<video>)');
-  const problems = new Problems();
+  const problems = new Problems(o.onProblem);
   const samples: VideoSample[] = [];
   for (const [label, c] of classes.entries()) {
     const files = ((await listDir(join(root, c))) ?? []).filter(

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 
 import { DataError, lineError } from '../errors.js';
-import { DirCache, firstExisting, listDir, Problems, readLines } from './files.js';
+import { DirCache, firstExisting, listDir, Problems, type ProblemSink, readLines } from './files.js';
 import type { VideoDataset, VideoSample } from './types.js';
 
 export interface Hmdb51Options {
@@ -14,6 +14,8 @@ export interface Hmdb51Options {
   videos?: string;
   /** Folder of split files (default: testTrainMulti_7030_splits or splits under root, or root). */
   splits?: string;
+  /** Report problems here and keep the sound samples, instead of failing (dataset checks). */
+  onProblem?: ProblemSink;
 }
 
 export async function hmdbDirs(
@@ -41,7 +43,7 @@ export async function readHmdb51(root: string, o: Hmdb51Options): Promise<VideoD
   const classes = files.map((f) => f.slice(0, -suffix.length)).sort();
   const want = o.subset === 'train' ? '1' : '2';
   const dirs = new DirCache();
-  const problems = new Problems();
+  const problems = new Problems(o.onProblem);
   const samples: VideoSample[] = [];
   for (const [label, action] of classes.entries()) {
     const file = join(splits, `${action}${suffix}`);

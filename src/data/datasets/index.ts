@@ -1,6 +1,6 @@
 // Readers for the dataset layouts veil trains and evaluates on.
 export * from './types.js';
-export { DatasetError } from './files.js';
+export { DatasetError, type ProblemSink } from './files.js';
 export * from './ucf101.js';
 export * from './hmdb51.js';
 export * from './vispr.js';

@@ -6,7 +6,7 @@ import { access } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 
 import { DataError, lineError } from '../errors.js';
-import { Problems, readLines } from './files.js';
+import { Problems, type ProblemSink, readLines } from './files.js';
 
 export interface ManifestSample {
   path: string;
@@ -31,6 +31,8 @@ export interface ManifestOptions {
   split?: string;
   /** Class order; default: the labels met, alphabetically. */
   classes?: string[];
+  /** Report problems here and keep the sound samples, instead of failing (dataset checks). */
+  onProblem?: ProblemSink;
 }
 
 /** One CSV record: fields split on commas, double quotes escaping commas and "" quotes. */
@@ -75,7 +77,7 @@ export async function readManifest(file: string, o: ManifestOptions = {}): Promi
   const attrCols = head
     .map((h, i) => [h, i] as const)
     .filter(([h]) => !['path', 'label', 'split'].includes(h));
-  const problems = new Problems();
+  const problems = new Problems(o.onProblem);
   const rows: { n: number; cells: string[] }[] = [];
   for (const l of lines.slice(1)) {
     const cells = parseCsvLine(l.text);

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 
 import { DataError } from '../errors.js';
-import { DirCache, listDir, Problems, readJson } from './files.js';
+import { DirCache, listDir, Problems, type ProblemSink, readJson } from './files.js';
 import { hmdbDirs } from './hmdb51.js';
 import type { VideoDataset, VideoSample } from './types.js';
 
@@ -31,6 +31,8 @@ export interface PaHmdb51Options {
   videos?: string;
   /** Class order for labels (default: the annotated actions, alphabetically). */
   classes?: string[];
+  /** Report problems here and keep the sound samples, instead of failing (dataset checks). */
+  onProblem?: ProblemSink;
 }
 
 function parseRanges(v: unknown): PaRange[] | null {
@@ -60,7 +62,7 @@ export async function readPaHmdb51(
   const classes = o.classes ?? [...actions].sort();
   const { videos } = await hmdbDirs(root, { videos: o.videos });
   const dirs = new DirCache();
-  const problems = new Problems();
+  const problems = new Problems(o.onProblem);
   const samples: PaHmdbSample[] = [];
   for (const action of [...actions].sort()) {
     const file = join(annDir, `${action}.json`);

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 
 import { DataError, lineError } from '../errors.js';
-import { DirCache, Problems, readLines } from './files.js';
+import { DirCache, Problems, type ProblemSink, readLines } from './files.js';
 import type { VideoDataset, VideoSample } from './types.js';
 
 export interface Ucf101Options {
@@ -14,6 +14,8 @@ export interface Ucf101Options {
   videos?: string;
   /** Folder of the lists (default <root>/ucfTrainTestlist). */
   lists?: string;
+  /** Report problems here and keep the sound samples, instead of failing (dataset checks). */
+  onProblem?: ProblemSink;
 }
 
 export async function readClassInd(file: string): Promise<string[]> {
@@ -39,7 +41,7 @@ export async function readUcf101(root: string, o: Ucf101Options): Promise<VideoD
   const listFile = join(lists, `${o.subset}list0${split}.txt`);
   const lines = await readLines(listFile, `${o.subset} list`);
   const dirs = new DirCache();
-  const problems = new Problems();
+  const problems = new Problems(o.onProblem);
   const samples: VideoSample[] = [];
   await Promise.all(
     lines.map(async (l) => {

@@ -5,7 +5,7 @@ import { join, parse } from 'node:path';
 
 import { forEachLimit } from '../concurrency.js';
 import { DataError } from '../errors.js';
-import { DirCache, firstExisting, listDir, Problems, readJson } from './files.js';
+import { DirCache, firstExisting, listDir, Problems, type ProblemSink, readJson } from './files.js';
 import type { ImageDataset, ImageSample } from './types.js';
 
 export const VISPR1 = [
@@ -36,6 +36,8 @@ export interface VisprOptions {
   attributes?: 'vispr1' | 'vispr2' | string[];
   /** Folder of the split's images (default <root>/<split>2017, else <root>/images/<split>2017). */
   images?: string;
+  /** Report problems here and keep the sound samples, instead of failing (dataset checks). */
+  onProblem?: ProblemSink;
 }
 
 export async function readVispr(root: string, o: VisprOptions): Promise<ImageDataset> {
@@ -52,7 +54,7 @@ export async function readVispr(root: string, o: VisprOptions): Promise<ImageDat
   if (images === null) throw new DataError(join(root, sub), 'image folder not found');
   const index = new Map(attributes.map((a, i) => [a, i]));
   const dirs = new DirCache();
-  const problems = new Problems();
+  const problems = new Problems(o.onProblem);
   const samples: ImageSample[] = new Array(jsons.length);
   await forEachLimit(jsons, 16, async (name, k) => {
     const file = join(annDir, name);

@@ -180,6 +180,8 @@ export async function writeSynthPAR(o: WriteOptions): Promise<WriteSummary> {
     for (const s of [0, 1, 2]) {
       const train = planned.filter((p) => p.splits[s] === 'train');
       const test = planned.filter((p) => p.splits[s] === 'test');
+      // Fewer than three clips a class cannot fill every split's tested groups: skip such splits.
+      if (train.length === 0 || test.length === 0) continue;
       await writeFile(
         join(o.out, listRoot, `trainlist0${s + 1}.txt`),
         train.map((p) => `${p.entry} ${actions.indexOf(p.action) + 1}\n`).join(''),

@@ -1,0 +1,110 @@
+// `veil data check` and `veil data synth`: the commands' run() on real trees, and the progress bar.
+import assert from 'node:assert/strict';
+import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { before, test } from 'node:test';
+
+import { run as runCheck } from '../../src/cli/data-check.js';
+import { parseSynthArgs, run as runSynth } from '../../src/cli/data-synth.js';
+import { checkDataset } from '../../src/data/check.js';
+import { readUcf101, readVispr } from '../../src/data/datasets/index.js';
+import { formatDuration, Progress } from '../../src/data/progress.js';
+import { tempDir } from './helpers.js';
+
+let root = '';
+before(async () => {
+  root = join(await tempDir('check'), 'synth');
+  const code = await runSynth([
+    '--out',
+    root,
+    '--clips',
+    '30',
+    '--images',
+    '6',
+    '--size',
+    '32',
+    '--frames',
+    '8',
+    '--seed',
+    '3',
+  ]);
+  assert.equal(code, 0);
+});
+
+test('data synth writes a tree the readers accept, described by synthpar.json', async () => {
+  const meta = JSON.parse(await readFile(join(root, 'synthpar.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(
+    [meta.clips, meta.images, meta.width, meta.frames, meta.seed, meta.variant],
+    [30, 6, 32, 8, 3, 'known'],
+  );
+  assert.equal((await readUcf101(root, { subset: 'train', split: 3 })).samples.length, 20);
+  const boxes = JSON.parse(await readFile(join(root, 'boxes.json'), 'utf8')) as {
+    videos: Record<string, number[][][]>;
+  };
+  assert.equal(Object.keys(boxes.videos).length, 30);
+  assert.ok(Object.values(boxes.videos).every((f) => f.length === 8 && f.every((b) => b.length >= 1)));
+  assert.deepEqual(parseSynthArgs(['--out', 'x', '--clips', '2', '--size', '64x48']), {
+    ...{ out: 'x', clips: 2, images: undefined, width: 64, height: 48, frames: 32, seed: 0 },
+    ...{ variant: 'known', layout: 'ucf101', codec: 'mjpeg', fps: 25 },
+  });
+  assert.throws(() => parseSynthArgs(['--clips', '2']), /--out DIR is required/);
+  assert.throws(() => parseSynthArgs(['--out', 'x', '--clips', '0']), /--clips takes an integer >= 1/);
+  assert.throws(
+    () => parseSynthArgs(['--out', 'x', '--clips', '2', '--variant', 'odd']),
+    /--variant takes known\|novel/,
+  );
+  assert.throws(() => parseSynthArgs(['--out', 'x', '--clips', '2', '--nope']), /nope/);
+  assert.equal(await runSynth(['--clips', '2']), 2);
+  assert.equal(await runSynth(['--out', root, '--clips', '1', '--size', '4']), 2);
+});
+
+test('data check passes a sound tree and lists every broken file of a damaged one', async () => {
+  const clean = await checkDataset(root);
+  assert.deepEqual(clean.problems, []);
+  assert.equal(clean.videos, 30);
+  assert.equal(clean.images, 6);
+  assert.equal(await runCheck([root]), 0);
+
+  const { samples } = await readUcf101(root, { subset: 'train' });
+  const [gone, cut, empty] = samples.map((s) => s.path);
+  await rm(gone!);
+  const size = (await readFile(cut!)).length;
+  await truncate(cut!, Math.floor(size * 0.8));
+  await writeFile(empty!, Buffer.alloc(0));
+  const img = (await readVispr(join(root, 'vispr'), { split: 'train' })).samples[0]!.path;
+  await writeFile(img, 'garbage');
+  const report = await checkDataset(root);
+  const byFile = new Map(report.problems.map((p) => [p.file.endsWith('.txt') ? 'list' : p.file, p]));
+  assert.equal(byFile.get(cut!)?.kind, 'truncated');
+  assert.match(byFile.get(cut!)!.message, /header says 8 frames, the file holds \d/);
+  assert.equal(byFile.get(empty!)?.kind, 'unreadable');
+  assert.equal(byFile.get(img)?.kind, 'unreadable');
+  const listed = report.problems.filter((p) => p.kind === 'layout' && p.message.includes(gone!));
+  assert.ok(listed.length >= 1, 'the list line naming the deleted video is reported');
+  assert.ok(
+    listed.some((p) => /video_attributes\.csv:\d+$/.test(p.file)),
+    'and the manifest row too',
+  );
+  assert.equal(await runCheck([root, '--json']), 1);
+  assert.equal(await runCheck([]), 2);
+  const none = await checkDataset(join(root, 'UCF-101', 'Jump'));
+  assert.equal(none.problems[0]?.kind, 'layout');
+});
+
+test('the progress bar shows count, rate and time left', () => {
+  let t = 0;
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (b: Buffer) => (text += b.toString()));
+  const p = new Progress(100, { label: 'SynthPAR', unit: 'clips', stream: out, now: () => t });
+  t = 2000;
+  p.tick(10);
+  assert.equal(p.line(), 'SynthPAR [##......................] 10/100 5.0 clips/s ETA 0:18');
+  t = 20000;
+  p.tick(90);
+  assert.equal(p.line(), 'SynthPAR [########################] 100/100 5.0 clips/s in 0:20');
+  assert.equal(text.trim().split('\n').length, 2, 'off a terminal, a line per tenth of the way');
+  assert.equal(formatDuration(3725), '1:02:05');
+  assert.equal(formatDuration(Infinity), '--:--');
+});
