@@ -1,7 +1,7 @@
 // From decoded frames to anonymized ones: a batch of rgb24 frames becomes one (N, 3, H, W)
 // tensor in [0, 1], is brought to the network's working size (resized, or padded to its stride
 // when run fully convolutionally at native size), anonymized, brought back to the frame size
-// and returned as RGBA bytes, with each frame's RMS distortion (the quantity the method's
+// and returned as RGB(A) bytes, with each frame's RMS distortion (the quantity the method's
 // budget B bounds, measured where f_A works).
 import {
   cat,
@@ -25,8 +25,8 @@ import type { AnonymizerRuntime } from './runtime.js';
 export type WorkingSize = { height: number; width: number } | 'native';
 
 export interface BatchResult {
-  /** count * height * (width * widthFactor) * 4 bytes. */
-  rgba: Uint8Array;
+  /** count * height * (width * widthFactor) * channels bytes. */
+  pixels: Uint8Array;
   rms: number[];
 }
 
@@ -34,6 +34,8 @@ export interface FrameOptions {
   size: WorkingSize;
   /** Raw frame on the left, anonymized on the right. */
   sideBySide: boolean;
+  /** RGBA (what the video encoder takes) or RGB (what images take). */
+  channels: 3 | 4;
 }
 
 /** Bilinear resize; antialiased when shrinking, as image libraries (and ffmpeg's scaler) do. */
@@ -93,9 +95,8 @@ export async function anonymizeFrames(
         .to('uint8')
         .permute(0, 2, 3, 1);
       if (o.sideBySide) rgb = cat([raw, rgb], 2);
-      const alpha = full([n, height, rgb.size(2), 1], 255, { dtype: 'uint8' });
-      const rgba = cat([rgb, alpha], 3).contiguous().data() as Uint8Array;
-      return { rgba, rms };
+      if (o.channels === 4) rgb = cat([rgb, full([n, height, rgb.size(2), 1], 255, { dtype: 'uint8' })], 3);
+      return { pixels: rgb.contiguous().data() as Uint8Array, rms };
     });
   } finally {
     raw.dispose();
