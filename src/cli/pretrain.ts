@@ -1,0 +1,41 @@
+// `veil pretrain anonymizer|privacy|action`: f_A as an identity (L1), f_B with NT-Xent, or f_T on
+// raw clips, from the dataset at --data; weights go to <workspace>/pretrained/<fA|fB|fT>.safetensors.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { loadWeightsFile, saveWeightsFile } from '../method/checkpoint.js';
+import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } from '../method/pretrain.js';
+import { readSets } from '../runs/experiment.js';
+import { dataPlan, METHOD_FLAGS, methodConfig, requireData } from '../runs/options.js';
+import { Progress } from '../runs/progress.js';
+
+const WHICH = { anonymizer: 'fA', privacy: 'fB', action: 'fT' } as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: METHOD_FLAGS });
+  const what = positionals[0] as keyof typeof WHICH | undefined;
+  if (values.help || !what || !(what in WHICH)) {
+    console.log('usage: veil pretrain anonymizer|privacy|action --data DIR [--workspace DIR] [method flags]');
+    return values.help ? 0 : 2;
+  }
+  const c = methodConfig(values);
+  const sets = await readSets(resolve(requireData(values)), dataPlan(values, c), 8);
+  const nets = createNetworks(c, sets.trainVideos.classes.length);
+  const dir = join(resolve(values.workspace), 'pretrained');
+  mkdirSync(dir, { recursive: true });
+  const key = WHICH[what];
+  const file = join(dir, `${key}.safetensors`);
+  if (values.resume && existsSync(file)) loadWeightsFile(file, nets[key]);
+  const bar = new Progress(`pretrain ${what}`, 1e9);
+  const tick = (w: string): void => bar.tick(w);
+  const losses =
+    what === 'anonymizer'
+      ? pretrainAnonymizer(nets.fA, sets.trainImages, sets.trainVideos, c, tick)
+      : what === 'privacy'
+        ? pretrainPrivacy(nets.fB, sets.trainImages, c, tick)
+        : pretrainAction(nets.fT, sets.trainVideos, c, tick);
+  saveWeightsFile(file, nets[key], { config: c, losses });
+  console.log(`\n${what}: loss per epoch ${losses.map((l) => l.toFixed(4)).join(' ')}\nwrote ${file}`);
+  return 0;
+}

@@ -1,0 +1,147 @@
+// `veil report`: from an experiment's results.json, the Table 1 layout (Markdown and JSON), the
+// privacy-utility plot and the training-loss curves (SVG and PNG), the frame grid written during
+// evaluation, and one HTML page holding them all.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import sharp from 'sharp';
+
+import { lossCurvesSvgs, type PlotMethod, privacyUtilitySvg } from './plots.js';
+import { type TableInput, type TableRow, tableMarkdown, tableRows } from './table.js';
+
+export interface ReportInput {
+  methods: (TableInput & PlotMethod)[];
+  chance: { top1: number; cmap: number };
+  attributes: string[];
+  classes: string[];
+  selectionRule: string;
+  seconds: number;
+  timings: Record<string, number>;
+  config: { seeds: number; sweep: number[] };
+}
+
+export interface ReportFiles {
+  dir: string;
+  markdown: string;
+  json: string;
+  html: string;
+  plots: string[];
+  rows: TableRow[];
+}
+
+export function readResults(file: string): ReportInput {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ReportInput;
+  } catch (e) {
+    throw new Error(
+      `${file}: cannot read experiment results (${(e as Error).message}); run 'veil demo' or 'veil eval' first`,
+    );
+  }
+}
+
+async function svgAndPng(dir: string, name: string, svg: string): Promise<string[]> {
+  const s = join(dir, `${name}.svg`);
+  const p = join(dir, `${name}.png`);
+  writeFileSync(s, svg);
+  await sharp(Buffer.from(svg), { density: 96 }).png().toFile(p);
+  return [s, p];
+}
+
+/** Checks the paper's two trends on the B sweep and states them in words, whatever they show. */
+export function trends(rows: readonly TableRow[]): string[] {
+  const sweep = rows
+    .filter((r) => r.kind === 'veil' && r.B !== null)
+    .sort((a, b) => (a.B as number) - (b.B as number));
+  if (sweep.length < 2) return ['The sweep has fewer than two values of B: no trend to check.'];
+  const first = sweep[0] as TableRow;
+  const last = sweep[sweep.length - 1] as TableRow;
+  const top = (r: TableRow): string => `${(r.top1.mean * 100).toFixed(1)}%`;
+  const falls = sweep.every((r, i) => i === 0 || r.top1.mean <= (sweep[i - 1] as TableRow).top1.mean + 1e-9);
+  const cm = sweep.map((r) => r.cmap.mean * 100);
+  const band = Math.max(...cm) - Math.min(...cm);
+  return [
+    `Action accuracy as B grows (paper: falls): ${sweep.map((r) => `B=${r.B}: ${top(r)}`).join(', ')} -> ` +
+      (falls
+        ? `falls monotonically (${top(first)} to ${top(last)}).`
+        : `does not fall monotonically on SynthPAR (${top(first)} at B=${first.B}, ${top(last)} at B=${last.B}).`),
+    `Privacy leakage across B (paper: nearly flat): cMAP spans ${band.toFixed(2)} points ` +
+      `(${cm.map((v) => v.toFixed(1)).join(', ')}): ` +
+      (band <= 3 ? 'a narrow band, as in the paper.' : 'not a narrow band on SynthPAR.'),
+  ];
+}
+
+export async function writeReport(resultsFile: string, dir: string): Promise<ReportFiles> {
+  const r = readResults(resultsFile);
+  mkdirSync(dir, { recursive: true });
+  const rows = tableRows(r.methods);
+  const md = tableMarkdown(rows);
+  const plots: string[] = [];
+  plots.push(...(await svgAndPng(dir, 'privacy-utility', privacyUtilitySvg(r.methods, r.chance))));
+  for (const c of lossCurvesSvgs(r.methods)) plots.push(...(await svgAndPng(dir, c.name, c.svg)));
+  const grid = join(dir, 'frames.png');
+  const lines = trends(rows);
+  const json = join(dir, 'table.json');
+  writeFileSync(
+    json,
+    JSON.stringify({ rows, chance: r.chance, trends: lines, selectionRule: r.selectionRule }, null, 2) + '\n',
+  );
+  const markdown = join(dir, 'report.md');
+  const text = [
+    '# veil: privacy-utility report',
+    '',
+    `Action classes: ${r.classes.length} (chance top-1 ${(r.chance.top1 * 100).toFixed(1)}%); private attributes: ${r.attributes.join(', ')} ` +
+      `(chance cMAP, the attribute priors: ${(r.chance.cmap * 100).toFixed(1)}%). Privacy is what a fresh attacker, trained on the anonymized ` +
+      `training images, reads from the anonymized test images (its best epoch: the worst case). Mean ± std over ${r.config.seeds} evaluation seed(s).`,
+    '',
+    md,
+    '## Trends over B',
+    '',
+    ...lines.map((l) => `- ${l}`),
+    '',
+    `Checkpoint selection (validation split only): ${r.selectionRule}.`,
+    '',
+    `Time: ${r.seconds.toFixed(0)} s (${Object.entries(r.timings)
+      .map(([k, v]) => `${k} ${v.toFixed(0)} s`)
+      .join(', ')}).`,
+    '',
+    '![privacy-utility](privacy-utility.png)',
+    '',
+    '![f_A loss](loss-fA.png) ![f_T loss](loss-fT.png) ![f_B loss](loss-fB.png)',
+    '',
+    existsSync(grid) ? '![frames](frames.png)' : '',
+    '',
+  ].join('\n');
+  writeFileSync(markdown, text);
+  const html = join(dir, 'index.html');
+  writeFileSync(html, htmlPage(text, rows, existsSync(grid)));
+  return { dir, markdown, json, html, plots, rows };
+}
+
+function htmlPage(markdown: string, rows: readonly TableRow[], grid: boolean): string {
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const intro = markdown.split('\n')[2] ?? '';
+  const pct = (s: { mean: number; std: number; n: number }, k: number, d: number): string =>
+    s.n > 1 ? `${(s.mean * k).toFixed(d)} ± ${(s.std * k).toFixed(d)}` : (s.mean * k).toFixed(d);
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.method)}</td><td>${pct(r.top1, 100, 2)}</td><td>${pct(r.cmap, 100, 2)}</td><td>${pct(r.f1, 1, 3)}</td><td>${pct(r.f1LogitAbove05, 1, 3)}</td><td>${(r.top1Drop * 100).toFixed(2)}</td><td>${(r.cmapDrop * 100).toFixed(2)}</td></tr>`,
+    )
+    .join('\n');
+  const trendLines = markdown
+    .split('\n')
+    .filter((l) => l.startsWith('- ') || l.startsWith('Checkpoint') || l.startsWith('Time'))
+    .map((l) => `<p>${esc(l.replace(/^- /, ''))}</p>`)
+    .join('\n');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>veil report</title>
+<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}img{max-width:100%}</style></head><body>
+<h1>veil: privacy-utility report</h1><p>${esc(intro)}</p>
+<table><tr><th>method</th><th>action top-1 (%) ↑</th><th>cMAP (%) ↓</th><th>F1 ↓</th><th>F1, logits &gt; 0.5</th><th>top-1 drop</th><th>cMAP drop</th></tr>
+${body}</table>
+${trendLines}
+<h2>Privacy-utility</h2><img src="privacy-utility.svg">
+<h2>Training losses (minimax)</h2><img src="loss-fA.svg"><img src="loss-fT.svg"><img src="loss-fB.svg">
+${grid ? '<h2>Frames: raw and anonymized</h2><img src="frames.png">' : ''}
+</body></html>
+`;
+}

@@ -1,0 +1,100 @@
+// The report's two charts: the privacy-utility plane (action top-1 against the attacker's cMAP,
+// baselines as points, SPAct as a point, the B sweep as a curve, chance levels dashed), and the
+// minimax training losses of f_A, f_T and f_B per epoch (the paper's Figure 5).
+import { meanStd } from '../metrics.js';
+import { chartSvg, type Series } from './svg.js';
+
+export interface PlotMethod {
+  method: string;
+  kind: string;
+  B: number | null;
+  top1: number[];
+  cmap: number[];
+  history?: { epoch: number; LA: number; LT2: number; LB2: number; Lpenalty: number }[];
+}
+
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+];
+
+export function privacyUtilitySvg(
+  methods: readonly PlotMethod[],
+  chance: { top1: number; cmap: number },
+): string {
+  const point = (m: PlotMethod, label?: string) => {
+    const x = meanStd(m.cmap.map((v) => v * 100));
+    const y = meanStd(m.top1.map((v) => v * 100));
+    return { x: x.mean, y: y.mean, xErr: x.std, yErr: y.std, label };
+  };
+  const series: Series[] = methods
+    .filter((m) => m.kind === 'baseline')
+    .map((m, i) => ({
+      label: m.method,
+      colour: PALETTE[i % PALETTE.length] as string,
+      points: [point(m)],
+      line: false,
+      marker: 'square' as const,
+    }));
+  const spact = methods.filter((m) => m.kind === 'spact');
+  if (spact.length)
+    series.push({
+      label: 'SPAct (lambda 0)',
+      colour: '#000',
+      points: spact.map((m) => point(m)),
+      line: false,
+      marker: 'diamond',
+    });
+  const sweep = methods.filter((m) => m.kind === 'veil').sort((a, b) => (a.B ?? 0) - (b.B ?? 0));
+  if (sweep.length)
+    series.push({
+      label: 'veil, B sweep',
+      colour: '#d62728',
+      points: sweep.map((m) => point(m, `B=${m.B}`)),
+      line: true,
+      marker: 'circle',
+    });
+  return chartSvg({
+    title: 'Privacy-utility trade-off (fresh judges on anonymized data)',
+    xLabel: 'privacy leakage: attacker cMAP (%)  ← better',
+    yLabel: 'action top-1 (%)  ↑ better',
+    series,
+    hLines: [{ y: chance.top1 * 100, label: 'action chance' }],
+    vLines: [{ x: chance.cmap * 100, label: 'cMAP chance (priors)' }],
+    xRange: [Math.min(chance.cmap * 100, 100) - 5, 102],
+    yRange: [0, 102],
+  });
+}
+
+/** One chart per network: f_A's L_A (step 1), f_T's L_T and f_B's L_B (step 2), a line per run. */
+export function lossCurvesSvgs(methods: readonly PlotMethod[]): { name: string; svg: string }[] {
+  const runs = methods.filter((m) => m.history && m.history.length > 0);
+  const charts: { name: string; key: 'LA' | 'LT2' | 'LB2'; title: string }[] = [
+    { name: 'loss-fA', key: 'LA', title: 'f_A: L_A = w_T L_T - w_B L_B + lambda L_penalty (step 1)' },
+    { name: 'loss-fT', key: 'LT2', title: 'f_T: L_T, cross-entropy on anonymized clips (step 2)' },
+    { name: 'loss-fB', key: 'LB2', title: 'f_B: L_B, NT-Xent on anonymized images (step 2)' },
+  ];
+  return charts.map((c) => ({
+    name: c.name,
+    svg: chartSvg({
+      title: c.title,
+      xLabel: 'epoch',
+      yLabel: c.key === 'LA' ? 'L_A' : c.key === 'LT2' ? 'L_T' : 'L_B',
+      width: 640,
+      height: 360,
+      series: runs.map((m, i) => ({
+        label: m.method,
+        colour: PALETTE[i % PALETTE.length] as string,
+        points: (m.history ?? []).map((h) => ({ x: h.epoch + 1, y: h[c.key] })),
+        line: true,
+      })),
+    }),
+  }));
+}

@@ -1,0 +1,71 @@
+// The paper's Table 1 layout: per method the action top-1, the attacker's cMAP and F1, and the
+// drops from raw data; mean and standard deviation over evaluation seeds.
+import { meanStd } from '../metrics.js';
+
+export interface TableInput {
+  method: string;
+  kind: string;
+  B: number | null;
+  top1: number[];
+  cmap: number[];
+  f1: number[];
+  f1LogitAbove05: number[];
+}
+
+export interface Stat {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export interface TableRow {
+  method: string;
+  kind: string;
+  B: number | null;
+  top1: Stat;
+  cmap: Stat;
+  f1: Stat;
+  f1LogitAbove05: Stat;
+  /** Raw's mean minus this method's (positive: lower than raw), in the metric's units. */
+  top1Drop: number;
+  cmapDrop: number;
+}
+
+const stat = (v: number[]): Stat => ({ ...meanStd(v), n: v.length });
+
+export function tableRows(methods: readonly TableInput[]): TableRow[] {
+  const raw = methods.find((m) => m.kind === 'baseline' && m.method === 'raw data');
+  const r = raw ? { top1: meanStd(raw.top1).mean, cmap: meanStd(raw.cmap).mean } : null;
+  return methods.map((m) => {
+    const top1 = stat(m.top1);
+    const cmap = stat(m.cmap);
+    return {
+      method: m.method,
+      kind: m.kind,
+      B: m.B,
+      top1,
+      cmap,
+      f1: stat(m.f1),
+      f1LogitAbove05: stat(m.f1LogitAbove05),
+      top1Drop: r ? r.top1 - top1.mean : NaN,
+      cmapDrop: r ? r.cmap - cmap.mean : NaN,
+    };
+  });
+}
+
+const pm = (s: Stat, scale: number, digits: number): string =>
+  s.n > 1
+    ? `${(s.mean * scale).toFixed(digits)} ± ${(s.std * scale).toFixed(digits)}`
+    : (s.mean * scale).toFixed(digits);
+
+/** Markdown: top-1 and cMAP in percent (as the paper prints them), F1 as a fraction. */
+export function tableMarkdown(rows: readonly TableRow[]): string {
+  const head =
+    '| method | action top-1 (%) ↑ | privacy cMAP (%) ↓ | privacy F1 ↓ | F1, logits > 0.5 (original code) | top-1 drop from raw | cMAP drop from raw |';
+  const sep = '|---|---|---|---|---|---|---|';
+  const lines = rows.map(
+    (r) =>
+      `| ${r.method} | ${pm(r.top1, 100, 2)} | ${pm(r.cmap, 100, 2)} | ${pm(r.f1, 1, 3)} | ${pm(r.f1LogitAbove05, 1, 3)} | ${(r.top1Drop * 100).toFixed(2)} | ${(r.cmapDrop * 100).toFixed(2)} |`,
+  );
+  return [head, sep, ...lines].join('\n') + '\n';
+}

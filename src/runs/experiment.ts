@@ -1,0 +1,362 @@
+// One experiment, start to finish, as `veil demo` runs it and as the report reads it: SynthPAR on
+// disk in the official layouts -> read back through the real readers -> pre-train f_A, f_B, f_T ->
+// the minimax for SPAct (lambda 0) and every B of the sweep -> every anonymizer (baselines and
+// learned) judged by the same protocol over N seeds -> results.json and the registry.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { readUcf101, readVispr } from '../data/datasets/index.js';
+import type { Variant } from '../data/synthpar/index.js';
+import { writeSynthPAR } from '../data/synthpar/index.js';
+import { type GridRow, writeFrameGrid } from '../eval/report/grid.js';
+import { judgeAction, judgeAttacker, judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
+import { anonymizeImageSet, anonymizeVideoSet, learned } from '../method/anonymize.js';
+import { type Anonymizer, baselines } from '../method/baselines.js';
+import { loadWeightsFile, saveWeightsFile } from '../method/checkpoint.js';
+import { type MethodConfig, validateConfig } from '../method/config.js';
+import {
+  type EpochLog,
+  minimaxBatches,
+  type MinimaxData,
+  SELECTION_RULE,
+  trainMinimax,
+} from '../method/minimax.js';
+import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } from '../method/pretrain.js';
+import {
+  holdOut,
+  type ImageSet,
+  readBoxIndex,
+  readImageSet,
+  readVideoSet,
+  type VideoSet,
+} from '../method/sets.js';
+import { createModel } from '../models/index.js';
+import { writeFileAtomic } from '../torch/index.js';
+import { Progress } from './progress.js';
+import { Registry } from './registry.js';
+
+export interface DataConfig {
+  variant: Variant;
+  clips: number;
+  images: number;
+  width: number;
+  height: number;
+  frames: number;
+  seed: number;
+}
+
+export interface ExperimentConfig {
+  workspace: string;
+  data: DataConfig;
+  /** The method's settings; B and lambda are set per run of the sweep. */
+  method: MethodConfig;
+  /** B values of veil's sweep (lambda = method.lambda); SPAct is run with lambda 0. */
+  sweep: number[];
+  spact: boolean;
+  protocol: ProtocolConfig;
+  /** Evaluation seeds per anonymizer (fresh judges each). */
+  seeds: number;
+  /** Every k-th training video is held out for validation (checkpoint selection). */
+  valEvery: number;
+}
+
+export interface Sets {
+  trainVideos: VideoSet;
+  valVideos: VideoSet;
+  testVideos: VideoSet;
+  trainImages: ImageSet;
+  valImages: ImageSet;
+  testImages: ImageSet;
+}
+
+export type MethodKind = 'baseline' | 'spact' | 'veil';
+
+export interface MethodResult {
+  method: string;
+  kind: MethodKind;
+  B: number | null;
+  /** One value per evaluation seed. */
+  top1: number[];
+  cmap: number[];
+  f1: number[];
+  f1LogitAbove05: number[];
+  attackerBestEpoch: number[];
+  /** Learned anonymizers: the minimax log, the selected epoch and its weights. */
+  history?: EpochLog[];
+  selectedEpoch?: number;
+  fAPath?: string;
+}
+
+export interface ExperimentResult {
+  config: ExperimentConfig;
+  attributes: string[];
+  classes: string[];
+  /** Chance levels: top-1 of guessing, cMAP of random scores (the attribute priors). */
+  chance: { top1: number; cmap: number };
+  pretrainLosses: { fA: number[]; fB: number[]; fT: number[] };
+  methods: MethodResult[];
+  selectionRule: string;
+  seconds: number;
+  timings: Record<string, number>;
+}
+
+/** Writes SynthPAR unless the same one is already there (its synthpar.json matches). */
+export async function ensureSynthPAR(
+  root: string,
+  d: DataConfig,
+  onProgress?: (n: number, t: number) => void,
+) {
+  const meta = join(root, 'synthpar.json');
+  if (existsSync(meta)) {
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as Record<string, unknown>;
+    const same = (['variant', 'clips', 'images', 'width', 'height', 'frames', 'seed'] as const).every(
+      (k) => m[k] === d[k],
+    );
+    if (same) return;
+    throw new Error(`${root}: holds another SynthPAR (${meta} differs); use a new --workspace`);
+  }
+  await writeSynthPAR({ out: root, layout: 'ucf101', ...d, onProgress });
+}
+
+/** The dataset as the real readers see it: UCF101 split 1 and VISPR, with SynthPAR's boxes. */
+export async function readSets(
+  root: string,
+  d: DataConfig,
+  valEvery: number,
+  tick?: () => void,
+): Promise<Sets> {
+  const boxes = await readBoxIndex(root);
+  const size = { width: d.width, height: d.height };
+  const videos = async (subset: 'train' | 'test') =>
+    readVideoSet(await readUcf101(root, { subset, split: 1 }), {
+      ...size,
+      maxFrames: d.frames,
+      boxes,
+      onProgress: tick,
+    });
+  const attributes = d.variant === 'known' ? 'vispr1' : 'vispr2';
+  const images = async (split: 'train' | 'val' | 'test') =>
+    readImageSet(await readVispr(join(root, 'vispr'), { split, attributes }), {
+      ...size,
+      boxes,
+      onProgress: tick,
+    });
+  const { train, val } = holdOut(await videos('train'), valEvery);
+  return {
+    trainVideos: train,
+    valVideos: val,
+    testVideos: await videos('test'),
+    trainImages: await images('train'),
+    valImages: await images('val'),
+    testImages: await images('test'),
+  };
+}
+
+/** The minimax runs of the experiment: SPAct first, then veil at each B. */
+export function minimaxRuns(
+  c: ExperimentConfig,
+): { name: string; kind: MethodKind; B: number | null; method: MethodConfig }[] {
+  const runs: { name: string; kind: MethodKind; B: number | null; method: MethodConfig }[] = [];
+  if (c.spact)
+    runs.push({ name: 'SPAct (lambda 0)', kind: 'spact', B: null, method: { ...c.method, lambda: 0 } });
+  for (const B of c.sweep) runs.push({ name: `veil, B = ${B}`, kind: 'veil', B, method: { ...c.method, B } });
+  return runs;
+}
+
+/** Sum of the steps each phase takes, for one overall progress bar. */
+function plannedSteps(
+  c: ExperimentConfig,
+  s: Sets,
+  anonymizers: number,
+): { pretrain: number; minimax: number; judges: number } {
+  const m = c.method;
+  const p = m.pretrain;
+  const poolImages =
+    s.trainImages.items.length +
+    Math.round(s.trainVideos.items.length * c.data.frames * p.actionFrameFraction);
+  const d: MinimaxData = s;
+  return {
+    pretrain:
+      p.anonymizerEpochs * Math.floor(poolImages / p.batch) +
+      p.privacyEpochs * Math.floor(s.trainImages.items.length / p.batch) +
+      p.actionEpochs * Math.floor(s.trainVideos.items.length / m.clipsPerBatch),
+    minimax: minimaxRuns(c).length * m.epochs * minimaxBatches(d, m),
+    judges:
+      anonymizers * c.seeds * judgeSteps(c.protocol, s.trainVideos.items.length, s.trainImages.items.length),
+  };
+}
+
+export async function runExperiment(c: ExperimentConfig, log: (s: string) => void = (s) => console.error(s)) {
+  validateConfig(c.method);
+  const t0 = Date.now();
+  const timings: Record<string, number> = {};
+  const lap = (k: string, since: number): number => (timings[k] = (Date.now() - since) / 1000);
+  mkdirSync(c.workspace, { recursive: true });
+  const registry = Registry.forWorkspace(c.workspace);
+  const runId = registry.startRun('experiment', 'sweep', c);
+  try {
+    // 1. Data: SynthPAR written in the UCF101 and VISPR layouts, read back by the real readers.
+    let t = Date.now();
+    const root = join(c.workspace, 'synthpar');
+    const gen = new Progress('SynthPAR write', c.data.clips + c.data.images);
+    await ensureSynthPAR(root, c.data, () => gen.tick());
+    gen.finish();
+    const read = new Progress('read (UCF101 + VISPR readers)', c.data.clips + c.data.images);
+    const sets = await readSets(root, c.data, c.valEvery, () => read.tick());
+    read.finish();
+    lap('data', t);
+    log(
+      `data: ${sets.trainVideos.items.length} train / ${sets.valVideos.items.length} val / ${sets.testVideos.items.length} test videos, ` +
+        `${sets.trainImages.items.length} / ${sets.valImages.items.length} / ${sets.testImages.items.length} images, ${c.data.width}x${c.data.height}`,
+    );
+
+    const learnedRuns = minimaxRuns(c);
+    const steps = plannedSteps(c, sets, baselines().length + learnedRuns.length);
+    const bar = new Progress('veil', steps.pretrain + steps.minimax + steps.judges);
+    const tick = (what: string): void => bar.tick(what);
+
+    // 2. Pre-training: f_A as an identity, f_B with NT-Xent, f_T on raw clips.
+    t = Date.now();
+    const m = c.method;
+    const nets = createNetworks(m, sets.trainVideos.classes.length);
+    const pretrainLosses = {
+      fA: pretrainAnonymizer(nets.fA, sets.trainImages, sets.trainVideos, m, tick),
+      fB: pretrainPrivacy(nets.fB, sets.trainImages, m, tick),
+      fT: pretrainAction(nets.fT, sets.trainVideos, m, tick),
+    };
+    const pre = join(c.workspace, 'pretrained');
+    mkdirSync(pre, { recursive: true });
+    for (const [k, net] of Object.entries(nets))
+      saveWeightsFile(join(pre, `${k}.safetensors`), net, { config: m });
+    lap('pretrain', t);
+
+    // 3. The minimax for SPAct and each B, each from the same pre-trained networks.
+    t = Date.now();
+    const trained: { run: (typeof learnedRuns)[number]; result: ReturnType<typeof trainMinimax> }[] = [];
+    for (const run of learnedRuns) {
+      const n = createNetworks(run.method, sets.trainVideos.classes.length);
+      for (const [k, net] of Object.entries(n)) loadWeightsFile(join(pre, `${k}.safetensors`), net);
+      const id = registry.startRun('minimax', run.name, run.method);
+      const dir = join(c.workspace, 'runs', run.kind === 'spact' ? 'spact' : `veil-B${run.B}`);
+      const result = trainMinimax(n, sets, run.method, {
+        dir,
+        resume: true,
+        tick,
+        onEpoch: (e) =>
+          registry.logEpoch(id, e.epoch, {
+            LA: e.LA,
+            LT: e.LT,
+            LB: e.LB,
+            Lpenalty: e.Lpenalty,
+            rms: e.rms,
+            LT2: e.LT2,
+            LB2: e.LB2,
+            valTop1: e.val.top1,
+            valPrivacyProbe: e.val.privacyProbe,
+            valRms: e.val.rms,
+          }),
+      });
+      registry.finishRun(id, 'done');
+      trained.push({ run, result });
+      for (const net of Object.values(n)) net.dispose();
+    }
+    for (const net of Object.values(nets)) net.dispose();
+    lap('minimax', t);
+
+    // 4. Every anonymizer through the same protocol: fresh f_T and fresh attacker per seed.
+    t = Date.now();
+    const candidates: { a: Anonymizer; kind: MethodKind; B: number | null; extra: Partial<MethodResult> }[] =
+      [
+        ...baselines().map((a) => ({ a, kind: 'baseline' as const, B: null, extra: {} })),
+        ...trained.map(({ run, result }) => {
+          const fA = createModel(run.method.fA.name, run.method.fA.options);
+          loadWeightsFile(result.fAPath, fA);
+          return {
+            a: learned(run.name, fA, { autocast: m.autocast }),
+            kind: run.kind,
+            B: run.B,
+            extra: { history: result.history, selectedEpoch: result.selectedEpoch, fAPath: result.fAPath },
+          };
+        }),
+      ];
+    const methods: MethodResult[] = [];
+    // The paper's Figure 2: the middle frame of the first test videos, raw and through each anonymizer.
+    const shown = sets.testVideos.items.slice(0, 6);
+    const gridRows: GridRow[] = [];
+    for (const { a, kind, B, extra } of candidates) {
+      const anon = {
+        trainVideos: anonymizeVideoSet(a, sets.trainVideos),
+        testVideos: anonymizeVideoSet(a, sets.testVideos),
+        trainImages: anonymizeImageSet(a, sets.trainImages),
+        testImages: anonymizeImageSet(a, sets.testImages),
+      };
+      gridRows.push({
+        name: a.name,
+        frames: anon.testVideos.items
+          .slice(0, shown.length)
+          .map((v) => v.frames[Math.floor(v.frames.length / 2)] as Uint8Array),
+      });
+      const r: MethodResult = {
+        method: a.name,
+        kind,
+        B,
+        top1: [],
+        cmap: [],
+        f1: [],
+        f1LogitAbove05: [],
+        attackerBestEpoch: [],
+        ...extra,
+      };
+      for (let seed = 0; seed < c.seeds; seed++) {
+        const act = judgeAction(anon.trainVideos, anon.testVideos, c.protocol, 1000 + seed, tick);
+        const prv = judgeAttacker(anon.trainImages, anon.testImages, c.protocol, 2000 + seed, tick);
+        r.top1.push(act.top1);
+        r.cmap.push(prv.best.cmap);
+        r.f1.push(prv.best.f1);
+        r.f1LogitAbove05.push(prv.best.f1LogitAbove05);
+        r.attackerBestEpoch.push(prv.bestEpoch);
+        registry.logResult(runId, a.name, seed, {
+          top1: act.top1,
+          cmap: prv.best.cmap,
+          f1: prv.best.f1,
+          f1LogitAbove05: prv.best.f1LogitAbove05,
+          attackerBestEpoch: prv.bestEpoch,
+        });
+      }
+      methods.push(r);
+    }
+    bar.finish();
+    lap('evaluation', t);
+    mkdirSync(join(c.workspace, 'report'), { recursive: true });
+    await writeFrameGrid(join(c.workspace, 'report', 'frames.png'), gridRows, c.data.width, c.data.height, 4);
+
+    const attributes = sets.trainImages.attributes;
+    const prior = attributes.map(
+      (_, k) =>
+        sets.testImages.items.reduce((s, im) => s + (im.labels[k] as number), 0) /
+        sets.testImages.items.length,
+    );
+    const result: ExperimentResult = {
+      config: c,
+      attributes,
+      classes: sets.trainVideos.classes,
+      chance: {
+        top1: 1 / sets.trainVideos.classes.length,
+        cmap: prior.reduce((a, b) => a + b, 0) / prior.length,
+      },
+      pretrainLosses,
+      methods,
+      selectionRule: SELECTION_RULE,
+      seconds: (Date.now() - t0) / 1000,
+      timings,
+    };
+    writeFileAtomic(join(c.workspace, 'results.json'), [Buffer.from(JSON.stringify(result, null, 2) + '\n')]);
+    registry.finishRun(runId, 'done');
+    return result;
+  } catch (e) {
+    registry.finishRun(runId, 'failed');
+    throw e;
+  } finally {
+    registry.close();
+  }
+}
