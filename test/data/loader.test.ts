@@ -150,9 +150,10 @@ test('read-ahead is bounded: at most `prefetch` batches are in the pool at once'
   let running = 0;
   let most = 0;
   class CountingPool extends TaskPool {
-    override run(task: Task): Promise<TaskResult> {
-      most = Math.max(most, ++running);
-      return super.run(task).finally(() => running--);
+    override runGroup(tasks: Task[]): Promise<TaskResult[]> {
+      running += tasks.length;
+      most = Math.max(most, running);
+      return super.runGroup(tasks).finally(() => (running -= tasks.length));
     }
   }
   const pool = new CountingPool(2);

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { DataError } from '../../src/data/errors.js';
 import {
   decodeFrames,
+  decodeFramesMany,
   decodeVideo,
   probeVideo,
   VideoWriter,
@@ -179,4 +180,38 @@ test('rotation, variable frame rate and audio are read from real files', async (
   assert.equal(vi.rFrameRate, 25);
   assert.ok(vi.fps < 20 && vi.fps > 15, `average rate ${vi.fps}`);
   assert.equal((await decodeAll(vfr)).length, 20, 'no frames are duplicated to fill gaps');
+});
+
+test('one ffmpeg decodes several files; a broken one fails alone', async () => {
+  const dir = await tempDir('video');
+  const files = [0, 1, 2].map((k) => join(dir, `v${k}.avi`));
+  for (const [k, f] of files.entries()) {
+    await writeVideo(f, frames.slice(k, k + 8), { width: W, height: H, codec: 'ffv1' });
+  }
+  const infos = await Promise.all(files.map((f) => probeVideo(f)));
+  const asks = [[0, 2, 4], [7, 7, 1], [3]];
+  const reqs = files.map((file, k) => ({ file, indices: asks[k]!, opts: { info: infos[k]! } }));
+  const many = await decodeFramesMany(reqs);
+  many.forEach((r, k) => {
+    assert.ok(!(r instanceof Error));
+    assert.deepEqual(
+      r.frames,
+      asks[k]!.map((i) => frames[k + i]),
+    );
+  });
+  const scaled = await decodeFramesMany(reqs.map((r) => ({ ...r, opts: { ...r.opts, shortSide: 24 } })));
+  assert.deepEqual(
+    scaled.map((r) => (r instanceof Error ? null : [r.width, r.height])),
+    [
+      [32, 24],
+      [32, 24],
+      [32, 24],
+    ],
+  );
+  await writeFile(files[1]!, Buffer.alloc(2000, 3));
+  const mixed = await decodeFramesMany(reqs);
+  assert.ok(mixed[1] instanceof DataError && mixed[1].file === files[1]);
+  assert.deepEqual((mixed[2] as { frames: Uint8Array[] }).frames, [frames[5]]);
+  const past = await decodeFramesMany([reqs[0]!, { ...reqs[2]!, indices: [3, 30] }]);
+  assert.match((past[1] as Error).message, /v2\.avi: frame 30 is past the end/);
 });

@@ -71,12 +71,20 @@ export abstract class BatchLoader<Item, Batch> {
     );
   }
 
-  private load(epoch: number, index: Int32Array): Promise<Batch> {
+  /** Called with each item's result before assembly (the clip loader keeps file metadata). */
+  protected remember(_item: number, _result: TaskResult): void {}
+
+  private async load(epoch: number, index: Int32Array): Promise<Batch> {
     const items = Array.from(index, (i) => this.items[i] as Item);
-    const jobs = items.map((item, k) =>
-      this.pool.run(this.task(item, [this.seed, epoch, index[k] as number])),
+    const tasks = items.map((item, k) => this.task(item, [this.seed, epoch, index[k] as number]));
+    // One group per worker: each worker decodes its share of the batch with one ffmpeg.
+    const size = Math.ceil(tasks.length / Math.max(1, this.pool.workers));
+    const groups = Array.from({ length: Math.ceil(tasks.length / size) }, (_, g) =>
+      tasks.slice(g * size, (g + 1) * size),
     );
-    return Promise.all(jobs).then((results) => this.assemble(results, items, index));
+    const results = (await Promise.all(groups.map((g) => this.pool.runGroup(g)))).flat();
+    results.forEach((r, k) => this.remember(index[k] as number, r));
+    return this.assemble(results, items, index);
   }
 
   /** The batches of one epoch; the caller owns (and disposes) each batch's tensors. */

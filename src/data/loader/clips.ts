@@ -4,6 +4,7 @@
 import * as T from '../../torch/index.js';
 import { type AugmentConfig, CLIP_AUGMENT } from '../augment.js';
 import { BatchLoader, concat, type LoaderOptions } from './batches.js';
+import type { VideoInfo } from '../video/probe.js';
 import type { ClipTask, TaskResult, VideoSource } from './tasks.js';
 
 export interface ClipItem {
@@ -57,8 +58,16 @@ export class ClipLoader extends BatchLoader<ClipItem, ClipBatch> {
     };
   }
 
+  /** Metadata of the files met so far, by item: each file is probed once per run, not per worker. */
+  private readonly infos = new Map<number, VideoInfo>();
+
   protected task(item: ClipItem, key: number[]): ClipTask {
-    return { ...this.shape, source: item.source, key };
+    const info = this.infos.get(key[2] as number);
+    return { ...this.shape, source: item.source, key, ...(info ? { info } : {}) };
+  }
+
+  protected override remember(item: number, r: TaskResult): void {
+    if (r.info) this.infos.set(item, r.info);
   }
 
   protected assemble(results: TaskResult[], items: ClipItem[], index: Int32Array): ClipBatch {

@@ -1,21 +1,33 @@
-// A pool of loader worker threads with a FIFO queue; with no workers the same tasks run on the
-// calling thread (for debugging, and to show that the results do not depend on the threads).
+// A pool of loader worker threads with a FIFO queue of task groups; with no workers the same
+// groups run on the calling thread (for debugging, and to show that results do not depend on
+// the threads).
 import { Worker } from 'node:worker_threads';
 
 import { DataError } from '../errors.js';
 import { type Task, type TaskResult, TaskRunner } from './tasks.js';
-import type { ReplyMessage, TaskMessage } from './worker.js';
+import type { GroupMessage, Outcome, ReplyMessage } from './worker.js';
 
 interface Pending {
   id: number;
-  task: Task;
-  resolve: (r: TaskResult) => void;
+  tasks: Task[];
+  resolve: (r: TaskResult[]) => void;
   reject: (e: Error) => void;
 }
 
 interface Slot {
   worker: Worker;
   running: Map<number, Pending>;
+}
+
+/** The group's results, or its first failure as the error to throw. */
+function settle(outcomes: (Outcome | TaskResult | Error)[]): TaskResult[] | Error {
+  const out: TaskResult[] = [];
+  for (const o of outcomes) {
+    if (o instanceof Error) return o;
+    if ('ok' in o && !o.ok) return o.file ? new DataError(o.file, o.message) : new Error(o.message);
+    out.push({ data: o.data, ...(o.info ? { info: o.info } : {}) });
+  }
+  return out;
 }
 
 export class TaskPool {
@@ -25,7 +37,7 @@ export class TaskPool {
   private nextId = 0;
   private closed = false;
 
-  /** `workers` threads, each running up to `perWorker` tasks at once; 0 runs tasks inline. */
+  /** `workers` threads, each running up to `perWorker` groups at once; 0 runs them inline. */
   constructor(
     readonly workers: number,
     private readonly perWorker = 2,
@@ -46,23 +58,35 @@ export class TaskPool {
     }
   }
 
-  run(task: Task): Promise<TaskResult> {
+  /** Runs tasks together (one worker, one ffmpeg for their files); rejects with the first failure. */
+  runGroup(tasks: Task[]): Promise<TaskResult[]> {
     if (this.closed) return Promise.reject(new Error('loader: the worker pool is closed'));
-    if (this.inline) return this.inline.run(task);
+    if (this.inline) {
+      return this.inline.runGroup(tasks).then((r) => {
+        const s = settle(r);
+        if (s instanceof Error) throw s;
+        return s;
+      });
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, task, resolve, reject });
+      this.queue.push({ id: this.nextId++, tasks, resolve, reject });
       this.pump();
     });
   }
 
+  run(task: Task): Promise<TaskResult> {
+    return this.runGroup([task]).then((r) => r[0] as TaskResult);
+  }
+
   private pump(): void {
-    for (const slot of this.slots) {
-      while (slot.running.size < this.perWorker && this.queue.length > 0) {
-        const p = this.queue.shift() as Pending;
-        if (slot.running.size === 0) slot.worker.ref();
-        slot.running.set(p.id, p);
-        slot.worker.postMessage({ id: p.id, task: p.task } satisfies TaskMessage);
-      }
+    // The least busy worker takes the next group.
+    for (;;) {
+      const slot = [...this.slots].sort((a, b) => a.running.size - b.running.size)[0];
+      if (!slot || slot.running.size >= this.perWorker || this.queue.length === 0) return;
+      const p = this.queue.shift() as Pending;
+      if (slot.running.size === 0) slot.worker.ref();
+      slot.running.set(p.id, p);
+      slot.worker.postMessage({ id: p.id, tasks: p.tasks } satisfies GroupMessage);
     }
   }
 
@@ -71,8 +95,9 @@ export class TaskPool {
     if (!p) return;
     slot.running.delete(m.id);
     if (slot.running.size === 0) slot.worker.unref();
-    if (m.ok) p.resolve({ data: m.data });
-    else p.reject(m.file ? new DataError(m.file, m.message) : new Error(m.message));
+    const s = settle(m.outcomes);
+    if (s instanceof Error) p.reject(s);
+    else p.resolve(s);
     this.pump();
   }
 

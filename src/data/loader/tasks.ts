@@ -1,20 +1,23 @@
-// The work a loader worker does for one item: get the frames (decode a video file, read an image,
-// or render SynthPAR in memory), pick the clip, augment. Pure TypeScript and child processes, no
-// libtorch, so it runs in worker threads; the results are Float32Arrays the main thread turns
-// into tensors. Randomness comes only from the task's key, never from the thread that runs it.
+// The work a loader worker does for its share of a batch: get the frames (decode video files,
+// all of the share's files with one ffmpeg; read images; or render SynthPAR in memory), pick the
+// clips, augment. Pure TypeScript and child processes, no libtorch, so it runs in worker threads;
+// the results are Float32Arrays the main thread turns into tensors. Randomness comes only from
+// each task's key, never from the thread that runs it or the tasks it is grouped with.
 import { augmentFrames, type AugmentConfig, centreCrop, sampleAugment } from '../augment.js';
 import { testClips, trainClip } from '../clips.js';
+import { DataError } from '../errors.js';
 import { readImage } from '../image.js';
 import { Rng } from '../rng.js';
 import type { Variant } from '../synthpar/catalog.js';
 import { synthImage } from '../synthpar/dataset.js';
 import { renderClipFrames } from '../synthpar/render.js';
 import { sampleScene } from '../synthpar/scene.js';
-import { decodeFrames } from '../video/decode.js';
+import { type DecodeRequest, decodeFramesMany } from '../video/batch.js';
+import type { Frames } from '../video/decode.js';
 import { probeVideo, type VideoInfo } from '../video/probe.js';
 
 export type VideoSource =
-  | { kind: 'file'; path: string; /** Frame count, when known, to skip probing. */ frames?: number }
+  | { kind: 'file'; path: string }
   | {
       kind: 'synthpar';
       seed: number;
@@ -32,6 +35,8 @@ export type ImageSource =
 export interface ClipTask {
   kind: 'clip';
   source: VideoSource;
+  /** The file's metadata when the loader already has it (it caches what workers send back). */
+  info?: VideoInfo;
   /** Key of the task's random stream: (seed, epoch, item). */
   key: number[];
   train: boolean;
@@ -61,19 +66,16 @@ export interface ImageTask {
 
 export type Task = ClipTask | ImageTask;
 
-/** One (3, T, H, W) clip per test clip or a single one; one or two (3, H, W) images. */
+/** One (3, T, H, W) array per clip, or one or two (3, H, W) images; a video file's metadata. */
 export interface TaskResult {
   data: Float32Array[];
+  info?: VideoInfo;
 }
 
-interface Frames {
-  width: number;
-  height: number;
-  byIndex: Map<number, Uint8Array>;
-}
+const failed = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 export class TaskRunner {
-  /** Probes of this thread's videos: each file is probed once per worker. */
+  /** Probes of the files this thread has met. */
   private readonly probes = new Map<string, Promise<VideoInfo>>();
 
   private probe(path: string): Promise<VideoInfo> {
@@ -86,41 +88,92 @@ export class TaskRunner {
     return p;
   }
 
-  private async frameCount(s: VideoSource): Promise<number> {
-    if (s.kind === 'synthpar') return s.frames;
-    return s.frames ?? (await this.probe(s.path)).frames;
-  }
-
-  private async frames(s: VideoSource, wanted: number[], shortSide: number): Promise<Frames> {
-    const unique = [...new Set(wanted)].sort((a, b) => a - b);
-    if (s.kind === 'synthpar') {
-      const scene = sampleScene(s.seed, s.variant, s.index);
-      const r = renderClipFrames(scene, s.frames, unique, { width: s.width, height: s.height });
-      return { width: s.width, height: s.height, byIndex: new Map(unique.map((i, k) => [i, r.frames[k]!])) };
-    }
-    const info = await this.probe(s.path);
-    const d = await decodeFrames(s.path, unique, { info, shortSide, onShort: 'repeat-last' });
-    return { width: d.width, height: d.height, byIndex: new Map(unique.map((i, k) => [i, d.frames[k]!])) };
-  }
-
   async run(task: Task): Promise<TaskResult> {
-    const rng = new Rng('veil-loader', ...task.key);
-    if (task.kind === 'clip') {
-      const n = await this.frameCount(task.source);
-      const clips = task.train
-        ? [trainClip(n, task.frames, task.stride, rng)]
-        : testClips(n, task.frames, task.stride, task.testClips);
-      const f = await this.frames(task.source, clips.flat(), task.shortSide);
-      return {
-        data: clips.map((c) => {
-          const p = task.train
-            ? sampleAugment(rng, f.width, f.height, task.width, task.height, task.augment)
-            : centreCrop(f.width, f.height, task.testCrop);
-          const frames = c.map((i) => f.byIndex.get(i)!);
-          return augmentFrames(frames, f.width, f.height, p, task.width, task.height);
-        }),
-      };
+    const [r] = await this.runGroup([task]);
+    if (r instanceof Error) throw r;
+    return r as TaskResult;
+  }
+
+  /** Results in task order; a failing task gives its error without failing the others. */
+  async runGroup(tasks: readonly Task[]): Promise<(TaskResult | Error)[]> {
+    const out: (TaskResult | Error)[] = new Array(tasks.length);
+    const clips = tasks
+      .map((t, i) => [t, i] as const)
+      .filter((x): x is [ClipTask, number] => x[0].kind === 'clip');
+    const images = tasks
+      .map((t, i) => [t, i] as const)
+      .filter((x): x is [ImageTask, number] => x[0].kind === 'image');
+    await Promise.all([
+      this.clips(clips, out),
+      ...images.map(([t, i]) =>
+        this.image(t).then(
+          (r) => (out[i] = r),
+          (e) => (out[i] = failed(e)),
+        ),
+      ),
+    ]);
+    return out;
+  }
+
+  private async clips(tasks: [ClipTask, number][], out: (TaskResult | Error)[]): Promise<void> {
+    const plans: { task: ClipTask; slot: number; info?: VideoInfo; clips: number[][]; rng: Rng }[] = [];
+    await Promise.all(
+      tasks.map(async ([task, slot]) => {
+        try {
+          const s = task.source;
+          const info = s.kind === 'file' ? (task.info ?? (await this.probe(s.path))) : undefined;
+          const n = s.kind === 'file' ? (info as VideoInfo).frames : s.frames;
+          const rng = new Rng('veil-loader', ...task.key);
+          const clips = task.train
+            ? [trainClip(n, task.frames, task.stride, rng)]
+            : testClips(n, task.frames, task.stride, task.testClips);
+          plans.push({ task, slot, info, clips, rng });
+        } catch (e) {
+          out[slot] = failed(e);
+        }
+      }),
+    );
+    plans.sort((a, b) => a.slot - b.slot);
+    const files = plans.filter((p) => p.task.source.kind === 'file');
+    const reqs: DecodeRequest[] = files.map((p) => ({
+      file: (p.task.source as { path: string }).path,
+      indices: p.clips.flat(),
+      opts: { info: p.info as VideoInfo, shortSide: p.task.shortSide, onShort: 'repeat-last' },
+    }));
+    const decoded = await decodeFramesMany(reqs);
+    const frames = new Map<number, Frames | DataError>(
+      files.map((p, k) => [p.slot, decoded[k] as Frames | DataError]),
+    );
+    for (const p of plans) {
+      try {
+        let f = frames.get(p.slot);
+        if (f instanceof DataError) throw f;
+        if (!f) {
+          const s = p.task.source as Extract<VideoSource, { kind: 'synthpar' }>;
+          const r = renderClipFrames(sampleScene(s.seed, s.variant, s.index), s.frames, p.clips.flat(), {
+            width: s.width,
+            height: s.height,
+          });
+          f = { width: s.width, height: s.height, frames: r.frames };
+        }
+        const t = p.task;
+        let at = 0;
+        const data = p.clips.map((c) => {
+          const params = t.train
+            ? sampleAugment(p.rng, f.width, f.height, t.width, t.height, t.augment)
+            : centreCrop(f.width, f.height, t.testCrop);
+          const clip = f.frames.slice(at, (at += c.length));
+          return augmentFrames(clip, f.width, f.height, params, t.width, t.height);
+        });
+        out[p.slot] = p.info ? { data, info: p.info } : { data };
+      } catch (e) {
+        out[p.slot] = failed(e);
+      }
     }
+  }
+
+  private async image(task: ImageTask): Promise<TaskResult> {
+    const rng = new Rng('veil-loader', ...task.key);
     const s = task.source;
     const img =
       s.kind === 'synthpar'

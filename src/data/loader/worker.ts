@@ -1,20 +1,24 @@
-// A loader worker thread: runs tasks as they come, several at once so that one task's ffmpeg
-// start-up overlaps another's augmentation, and hands the buffers back without copying.
+// A loader worker thread: runs groups of tasks as they come (several groups at once, so that one
+// group's ffmpeg start-up overlaps another's augmentation) and hands the buffers back without
+// copying them.
 import { parentPort } from 'node:worker_threads';
 
 import sharp from 'sharp';
 
 import { DataError } from '../errors.js';
-import { type Task, TaskRunner } from './tasks.js';
+import { type Task, type TaskResult, TaskRunner } from './tasks.js';
 
-export interface TaskMessage {
+export interface GroupMessage {
   id: number;
-  task: Task;
+  tasks: Task[];
 }
 
-export type ReplyMessage =
-  | { id: number; ok: true; data: Float32Array[] }
-  | { id: number; ok: false; message: string; file: string | null };
+export type Outcome = ({ ok: true } & TaskResult) | { ok: false; message: string; file: string | null };
+
+export interface ReplyMessage {
+  id: number;
+  outcomes: Outcome[];
+}
 
 // libvips would otherwise start a thread per core in every worker.
 sharp.concurrency(1);
@@ -22,19 +26,16 @@ const runner = new TaskRunner();
 const port = parentPort;
 if (!port) throw new Error('loader worker: must run as a worker thread');
 
-port.on('message', (m: TaskMessage) => {
-  runner.run(m.task).then(
-    (r) =>
-      port.postMessage(
-        { id: m.id, ok: true, data: r.data } satisfies ReplyMessage,
-        r.data.map((a) => a.buffer as ArrayBuffer),
-      ),
-    (e: unknown) =>
-      port.postMessage({
-        id: m.id,
-        ok: false,
-        message: e instanceof Error ? e.message : String(e),
-        file: e instanceof DataError ? e.file : null,
-      } satisfies ReplyMessage),
-  );
+port.on('message', (m: GroupMessage) => {
+  void runner.runGroup(m.tasks).then((results) => {
+    const outcomes: Outcome[] = results.map((r) =>
+      r instanceof Error
+        ? { ok: false, message: r.message, file: r instanceof DataError ? r.file : null }
+        : { ok: true, ...r },
+    );
+    const buffers = results.flatMap((r) =>
+      r instanceof Error ? [] : r.data.map((a) => a.buffer as ArrayBuffer),
+    );
+    port.postMessage({ id: m.id, outcomes } satisfies ReplyMessage, buffers);
+  });
 });

@@ -67,13 +67,18 @@ export function selectExpr(sorted: readonly number[]): string {
   return terms.join('+');
 }
 
-function ffmpegArgs(file: string, width: number, height: number, select: string | null): string[] {
+/** The filter chain of one decoded stream: select the wanted frames, then scale. */
+export function filterChain(width: number, height: number, select: string | null): string {
   const filters: string[] = [];
   if (select !== null) filters.push(`select='${select}'`);
   filters.push(`scale=${width}:${height}:flags=bilinear`);
+  return filters.join(',');
+}
+
+function ffmpegArgs(file: string, width: number, height: number, select: string | null): string[] {
   return [
     ...['-nostdin', '-v', 'error', '-threads', '1', '-i', file, '-map', '0:v:0', '-an', '-sn'],
-    ...['-filter_threads', '1', '-vf', filters.join(','), '-fps_mode', 'passthrough'],
+    ...['-filter_threads', '1', '-vf', filterChain(width, height, select), '-fps_mode', 'passthrough'],
     ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
   ];
 }
@@ -161,33 +166,47 @@ export async function decodeFrames(
   indices: readonly number[],
   opts: SelectOptions = {},
 ): Promise<Frames> {
+  const wanted = wantedFrames(indices);
+  const info = opts.info ?? (await probeVideo(file));
+  const { width, height } = outputSize(info, opts);
+  const decoded: Uint8Array[] = [];
+  for await (const data of stream(file, width, height, selectExpr(wanted))) {
+    decoded.push(data);
+    if (decoded.length === wanted.length) break;
+  }
+  return pickFrames(file, info, indices, decoded, width, height, opts.onShort);
+}
+
+/** The sorted distinct indices to select; throws on a bad one. */
+export function wantedFrames(indices: readonly number[]): number[] {
   if (indices.length === 0) throw new Error('decodeFrames: no frame indices given');
   for (const i of indices) {
     if (!Number.isInteger(i) || i < 0) throw new Error(`decodeFrames: bad frame index ${i}`);
   }
-  const info = opts.info ?? (await probeVideo(file));
-  const { width, height } = outputSize(info, opts);
-  const wanted = [...new Set(indices)].sort((a, b) => a - b);
-  const got = new Map<number, Uint8Array>();
-  let k = 0;
-  for await (const data of stream(file, width, height, selectExpr(wanted))) {
-    got.set(wanted[k++] as number, data);
-    if (k === wanted.length) break;
+  return [...new Set(indices)].sort((a, b) => a - b);
+}
+
+/**
+ * The asked frames from those the select filter gave (the wanted ones, in order, possibly fewer
+ * when the video ends early): an error past the end, or the last frame repeated on request.
+ */
+export function pickFrames(
+  file: string,
+  info: VideoInfo,
+  indices: readonly number[],
+  decoded: readonly Uint8Array[],
+  width: number,
+  height: number,
+  onShort: SelectOptions['onShort'],
+): Frames {
+  const wanted = wantedFrames(indices);
+  const k = Math.min(decoded.length, wanted.length);
+  if (k < wanted.length && (k === 0 || onShort !== 'repeat-last')) {
+    throw new DataError(
+      file,
+      `frame ${wanted[k]} is past the end: only ${k} of the ${wanted.length} wanted frames decode (header says ${info.frames} frames)`,
+    );
   }
-  if (k < wanted.length) {
-    const missing = wanted[k] as number;
-    if (k === 0 || opts.onShort !== 'repeat-last') {
-      throw new DataError(
-        file,
-        `frame ${missing} is past the end: only ${k} of the ${wanted.length} wanted frames decode (header says ${info.frames} frames)`,
-      );
-    }
-    const last = got.get(wanted[k - 1] as number) as Uint8Array;
-    for (const i of wanted.slice(k)) got.set(i, last);
-  }
-  return {
-    width,
-    height,
-    frames: indices.map((i) => got.get(i) as Uint8Array),
-  };
+  const got = new Map(wanted.map((w, i) => [w, decoded[Math.min(i, k - 1)] as Uint8Array]));
+  return { width, height, frames: indices.map((i) => got.get(i) as Uint8Array) };
 }

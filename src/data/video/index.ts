@@ -2,3 +2,4 @@
 export * from './probe.js';
 export * from './decode.js';
 export * from './encode.js';
+export * from './batch.js';

@@ -1,0 +1,182 @@
+// `npm run bench:data`: the data path's speed on this machine. Writes a small SynthPAR set to a
+// temporary folder (MJPEG AVI, as `veil data synth` does), then measures
+//   1. decode + augment throughput of the threaded loader in clips/s with 1 and 2 workers, and
+//      with SynthPAR rendered in the workers instead of decoded from files;
+//   2. the share of a training step the loader keeps the trainer waiting, the step being a real
+//      small 3D CNN forward + backward + SGD update on the engine.
+// Both at the CPU demo's clip size (8 frames of 64x64, batch 8) and at SPAct's (16 of 112x112).
+// Flags: --clips N (default 48), --epochs N (default 2), --threads N (libtorch threads).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { readUcf101 } from '../src/data/datasets/index.js';
+import { type ClipItem, ClipLoader, fromVideoSamples, synthClipItems } from '../src/data/loader/index.js';
+import { writeSynthPAR } from '../src/data/synthpar/index.js';
+import * as T from '../src/torch/index.js';
+import { F, nn, type Tensor } from '../src/torch/index.js';
+
+interface Size {
+  name: string;
+  frames: number;
+  size: number;
+  batch: number;
+}
+
+const SIZES: Size[] = [
+  { name: 'demo 8x64x64', frames: 8, size: 64, batch: 8 },
+  { name: 'SPAct 16x112x112', frames: 16, size: 112, batch: 8 },
+];
+
+function flags(): { clips: number; epochs: number; threads: number } {
+  const f = { clips: 48, epochs: 2, threads: T.defaultThreads() };
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]?.replace(/^--/, '') as keyof typeof f;
+    const v = Number(argv[++i]);
+    if (!(k in f) || !Number.isInteger(v) || v < 1)
+      throw new Error(`bench:data: bad flag ${argv[i - 1]} ${argv[i]}`);
+    f[k] = v;
+  }
+  return f;
+}
+
+/** A small C3D-like action model: what a demo-sized f_T costs per step. */
+class SmallC3D extends nn.Module {
+  c1 = new nn.Conv3d(3, 16, [3, 7, 7], { stride: [1, 2, 2], padding: [1, 3, 3] });
+  c2 = new nn.Conv3d(16, 32, 3, { stride: 2, padding: 1 });
+  c3 = new nn.Conv3d(32, 64, 3, { stride: 2, padding: 1 });
+  fc = new nn.Linear(64, 10);
+  forward(x: Tensor): Tensor {
+    const h = F.relu(this.c3.forward(F.relu(this.c2.forward(F.relu(this.c1.forward(x))))));
+    return this.fc.forward(F.flatten(F.adaptiveAvgPool3d(h, 1), 1));
+  }
+}
+
+async function throughput(items: ClipItem[], s: Size, workers: number, epochs: number): Promise<number> {
+  const loader = new ClipLoader(items, {
+    batchSize: s.batch,
+    frames: s.frames,
+    size: s.size,
+    workers,
+    seed: 1,
+  });
+  let clips = 0;
+  let secs = 0;
+  for (let e = 0; e < epochs; e++) {
+    const t0 = performance.now();
+    for await (const b of loader.epoch(e)) {
+      // The first epoch also starts the workers and probes every file: only later ones count.
+      if (e > 0 || epochs === 1) clips += b.y.size(0);
+      T.dispose(b);
+    }
+    if (e > 0 || epochs === 1) secs += (performance.now() - t0) / 1000;
+  }
+  await loader.close();
+  return clips / secs;
+}
+
+async function waitShare(
+  items: ClipItem[],
+  s: Size,
+  epochs: number,
+): Promise<{ step: number; share: number }> {
+  T.manualSeed(0);
+  const model = new SmallC3D();
+  const opt = T.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const step = (x: Tensor, y: Tensor): void =>
+    T.tidy(() => {
+      const loss = F.crossEntropy(model.forward(x), y);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+    });
+  // The step alone, on a batch already in memory.
+  const x0 = T.rand([s.batch, 3, s.frames, s.size, s.size]);
+  const y0 = T.randint(0, 10, [s.batch]);
+  step(x0, y0);
+  const t0 = performance.now();
+  for (let i = 0; i < 3; i++) step(x0, y0);
+  const alone = (performance.now() - t0) / 3;
+  T.dispose([x0, y0]);
+
+  const loader = new ClipLoader(items, {
+    batchSize: s.batch,
+    frames: s.frames,
+    size: s.size,
+    workers: 2,
+    seed: 2,
+  });
+  let waited = 0;
+  let total = 0;
+  for (let e = 0; e < epochs; e++) {
+    const it = loader.epoch(e);
+    const start = performance.now();
+    let w = 0;
+    for (;;) {
+      const a = performance.now();
+      const n = await it.next();
+      w += performance.now() - a;
+      if (n.done) break;
+      step(n.value.x, n.value.y);
+      T.dispose(n.value);
+    }
+    // Epoch 0 includes starting the workers and the first batch, paid once per run: counted apart.
+    if (e > 0 || epochs === 1) {
+      waited += w;
+      total += performance.now() - start;
+    }
+  }
+  await loader.close();
+  model.dispose();
+  return { step: alone, share: waited / total };
+}
+
+async function main(): Promise<void> {
+  const f = flags();
+  T.setNumThreads(f.threads);
+  const dir = await mkdtemp(join(tmpdir(), 'veil-bench-data-'));
+  try {
+    const t0 = performance.now();
+    await writeSynthPAR({
+      out: dir,
+      clips: f.clips,
+      images: 0,
+      width: 128,
+      height: 128,
+      frames: 32,
+      seed: 0,
+    });
+    const written = (performance.now() - t0) / 1000;
+    console.log(
+      `SynthPAR: ${f.clips} clips of 32 frames at 128x128 (MJPEG AVI) written in ${written.toFixed(1)} s`,
+    );
+    const samples = [
+      ...(await readUcf101(dir, { subset: 'train' })).samples,
+      ...(await readUcf101(dir, { subset: 'test' })).samples,
+    ];
+    const files = fromVideoSamples(samples);
+    const synth = synthClipItems({ seed: 0, width: 128, height: 128, frames: 32 }, f.clips);
+    console.log(`libtorch threads: ${f.threads}; loader workers decode with one ffmpeg thread each\n`);
+    for (const s of SIZES) {
+      console.log(`${s.name}, batch ${s.batch}, stride 2, training augmentation:`);
+      for (const w of [1, 2]) {
+        const r = await throughput(files, s, w, f.epochs);
+        console.log(
+          `  decode + augment, ${w} worker${w > 1 ? 's' : ' '}: ${r.toFixed(1).padStart(6)} clips/s`,
+        );
+      }
+      const r = await throughput(synth, s, 2, f.epochs);
+      console.log(`  SynthPAR rendered in 2 workers: ${r.toFixed(1).padStart(6)} clips/s`);
+      const { step, share } = await waitShare(files, s, f.epochs);
+      console.log(
+        `  training step alone ${step.toFixed(0)} ms; loader wait share with 2 workers: ${(share * 100).toFixed(1)}%` +
+          ` (target < 5%)\n`,
+      );
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
