@@ -77,6 +77,9 @@ export class TimedDecoder {
       stdio: [src.path ? 'ignore' : 0, 'pipe', 'pipe'],
     }) as ChildProcessByStdio<null, Readable, Readable>;
     this.child.on('error', (e) => (this.spawnError = e));
+    // Node discards a child's unread stdout when it exits (flushStdio) unless something listens:
+    // frames() may start reading only after ffmpeg has finished a short video.
+    this.child.stdout.on('readable', () => {});
     this.exited = new Promise((resolve) =>
       this.child.on('close', (code, signal) => {
         this.closed = true;

@@ -19,7 +19,7 @@ import { copyDisplayMatrix } from './mp4_matrix.js';
 export interface AudioSource {
   path: string;
   codecs: string[];
-  /** The source's start time: its audio is shifted by it, as the decoder shifted the video. */
+  /** The source's start time (the decoder shifted the video by it). */
   startTime: number;
 }
 
@@ -60,6 +60,8 @@ export function encodeArgs(t: EncodeTarget, out: string): string[] {
   const copyAudio = codecs.every((c) => t.audioCopy === null || t.audioCopy.includes(c));
   const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'error', '-y', '-copyts'];
   args.push('-f', 'matroska', '-i', 'pipe:0');
+  // The decoder made the video's times relative to the file's start (as ffmpeg does); the
+  // copied audio is shifted the same way, so both keep their offsets and the output starts at 0.
   if (t.source) args.push('-itsoffset', String(-t.source.startTime), '-i', t.source.path);
   args.push('-map', '0:v:0');
   if (audio) args.push('-map', '1:a', ...(copyAudio ? ['-c:a', 'copy'] : ['-c:a', t.audioEncoder]));
