@@ -51,6 +51,37 @@ function identityPool(images: ImageSet, videos: VideoSet, fraction: number): Ima
   return { ...images, items: [...images.items, ...extra] };
 }
 
+/**
+ * Supervised epochs of one network: each epoch a seeded order of n items in batches, `loss` per
+ * batch, one Adam step each; returns the mean loss per epoch.
+ */
+function fit(
+  net: Network,
+  lr: number,
+  epochs: number,
+  n: number,
+  batch: number,
+  key: string,
+  c: MethodConfig,
+  loss: (idx: number[], rng: Rng) => T.Tensor,
+  tick: () => void,
+): number[] {
+  const opt = T.Adam(net.parameters(), { lr });
+  const losses: number[] = [];
+  net.train();
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const rng = new Rng(key, c.seed, epoch);
+    let sum = 0;
+    const batches = batchOrder(n, batch, rng, true);
+    for (const idx of batches) {
+      sum += step(opt, () => loss(idx, rng), c.autocast);
+      tick();
+    }
+    losses.push(sum / Math.max(1, batches.length));
+  }
+  return losses;
+}
+
 export function pretrainAnonymizer(
   fA: Network,
   images: ImageSet,
@@ -60,27 +91,12 @@ export function pretrainAnonymizer(
 ): number[] {
   const p = c.pretrain;
   const pool = identityPool(images, videos, p.actionFrameFraction);
-  const opt = T.Adam(fA.parameters(), { lr: p.lrA });
-  const losses: number[] = [];
-  fA.train();
-  for (let epoch = 0; epoch < p.anonymizerEpochs; epoch++) {
-    const rng = new Rng('pretrain-fA', c.seed, epoch);
-    let sum = 0;
-    const batches = batchOrder(pool.items.length, p.batch, rng, true);
-    for (const idx of batches) {
-      sum += step(
-        opt,
-        () => {
-          const x = imageBatch(pool, idx, c.imageSize, c.viewAugment, rng);
-          return T.l1Loss(fA.forward(x).float(), x);
-        },
-        c.autocast,
-      );
-      tick('pre-train f_A (identity, L1)');
-    }
-    losses.push(sum / Math.max(1, batches.length));
-  }
-  return losses;
+  const l1 = (idx: number[], rng: Rng): T.Tensor => {
+    const x = imageBatch(pool, idx, c.imageSize, c.viewAugment, rng);
+    return T.l1Loss(fA.forward(x).float(), x);
+  };
+  const tk = (): void => tick('pre-train f_A (identity, L1)');
+  return fit(fA, p.lrA, p.anonymizerEpochs, pool.items.length, p.batch, 'pretrain-fA', c, l1, tk);
 }
 
 /** NT-Xent of f_B (after `fA` when given) on two augmented views of each image in `idx`. */
@@ -107,20 +123,9 @@ export function pretrainPrivacy(
   tick: Tick = () => {},
 ): number[] {
   const p = c.pretrain;
-  const opt = T.Adam(fB.parameters(), { lr: p.lrB });
-  const losses: number[] = [];
-  fB.train();
-  for (let epoch = 0; epoch < p.privacyEpochs; epoch++) {
-    const rng = new Rng('pretrain-fB', c.seed, epoch);
-    let sum = 0;
-    const batches = batchOrder(images.items.length, p.batch, rng, true);
-    for (const idx of batches) {
-      sum += step(opt, () => privacyLoss(fB, null, images, idx, c, rng), c.autocast);
-      tick('pre-train f_B (NT-Xent)');
-    }
-    losses.push(sum / Math.max(1, batches.length));
-  }
-  return losses;
+  const nt = (idx: number[], rng: Rng): T.Tensor => privacyLoss(fB, null, images, idx, c, rng);
+  const tk = (): void => tick('pre-train f_B (NT-Xent)');
+  return fit(fB, p.lrB, p.privacyEpochs, images.items.length, p.batch, 'pretrain-fB', c, nt, tk);
 }
 
 /** f_T on raw clips, or (when `fA` is given) on clips through a frozen f_A. */
@@ -132,26 +137,11 @@ export function pretrainAction(
   fA: Network | null = null,
 ): number[] {
   const p = c.pretrain;
-  const opt = T.Adam(fT.parameters(), { lr: p.lrT });
-  const losses: number[] = [];
-  fT.train();
-  for (let epoch = 0; epoch < p.actionEpochs; epoch++) {
-    const rng = new Rng('pretrain-fT', c.seed, epoch);
-    let sum = 0;
-    const batches = batchOrder(videos.items.length, c.clipsPerBatch, rng, true);
-    for (const idx of batches) {
-      sum += step(
-        opt,
-        () => {
-          const { x, y } = trainClipBatch(videos, idx, c.clip, c.clipAugment, rng);
-          const input = fA ? T.noGrad(() => anonymizeClip(fA, x)) : x;
-          return T.crossEntropy(fT.forward(input), y);
-        },
-        c.autocast,
-      );
-      tick('pre-train f_T (raw clips)');
-    }
-    losses.push(sum / Math.max(1, batches.length));
-  }
-  return losses;
+  const ce = (idx: number[], rng: Rng): T.Tensor => {
+    const { x, y } = trainClipBatch(videos, idx, c.clip, c.clipAugment, rng);
+    const input = fA ? T.noGrad(() => anonymizeClip(fA, x)) : x;
+    return T.crossEntropy(fT.forward(input), y);
+  };
+  const tk = (): void => tick('pre-train f_T (raw clips)');
+  return fit(fT, p.lrT, p.actionEpochs, videos.items.length, c.clipsPerBatch, 'pretrain-fT', c, ce, tk);
 }
