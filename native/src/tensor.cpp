@@ -155,6 +155,15 @@ Napi::Value CopyFrom(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setData(t, src): t now holds src's values (any shape, dtype or device), keeping its identity
+// as a leaf and parameter, like PyTorch's `param.data = src`. Used to move modules to a device.
+Napi::Value SetData(const Napi::CallbackInfo& info) {
+  at::Tensor& t = Self(info);
+  at::Tensor& src = slots::Get(info[1], "setData");
+  Guard(info.Env(), [&] { t.set_data(src); });
+  return info.Env().Undefined();
+}
+
 Napi::Value SameStorage(const Napi::CallbackInfo& info) {
   at::Tensor& a = Self(info);
   at::Tensor& b = slots::Get(info[1], "sameStorage");
@@ -201,7 +210,7 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
       {"item", Item},             {"requiresGrad", RequiresGrad}, {"setRequiresGrad", SetRequiresGrad},
       {"grad", Grad},             {"setGrad", SetGrad},     {"isLeaf", IsLeaf},
       {"gradFn", GradFn},         {"backward", Backward},   {"copyFrom", CopyFrom},
-      {"sameStorage", SameStorage}, {"fromBytes", FromBytes},
+      {"sameStorage", SameStorage}, {"fromBytes", FromBytes}, {"setData", SetData},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
 }

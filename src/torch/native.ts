@@ -59,6 +59,7 @@ export interface Native {
   backward(t: TensorRef, grad: TensorRef | null, retainGraph: boolean, createGraph: boolean): void;
   copyFrom(t: TensorRef, data: ArrayBufferView): void;
   sameStorage(a: TensorRef, b: TensorRef): boolean;
+  setData(t: TensorRef, src: TensorRef): void;
   fromBytes(data: ArrayBufferView, shape: number[], dtype: string): unknown;
   op(name: string, overload: string): number;
   schema(handle: number): string;

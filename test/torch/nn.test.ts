@@ -228,3 +228,27 @@ test('noGrad records nothing; autocast computes convolutions in bfloat16', () =>
     assert.equal(F.conv2d(x, k).dtype, 'float32', 'autocast ends with its scope');
   });
 });
+
+test('Module.to casts parameters in place, so optimizers keep working; zeroGrad drops grads', () => {
+  T.tidy(() => {
+    const lin = new nn.Linear(3, 2);
+    const opt = T.SGD(lin.parameters(), { lr: 0.1 });
+    const before = lin.weight;
+    lin.to('float64');
+    assert.equal(lin.weight, before, 'the same Parameter object');
+    assert.equal(lin.weight.dtype, 'float64');
+    const loss = lin.forward(T.ones([1, 3], { dtype: 'float64' })).sum();
+    loss.backward();
+    assert.equal(lin.weight.grad?.dtype, 'float64');
+    const w0 = lin.weight.toArray();
+    opt.step();
+    assert.notDeepEqual(lin.weight.toArray(), w0, 'the optimizer updated the cast parameter');
+    lin.zeroGrad();
+    assert.equal(lin.weight.grad, null);
+    const bn = new nn.BatchNorm2d(2).to('float64');
+    assert.equal(bn.num_batches_tracked.dtype, 'int64', 'integer buffers keep their dtype');
+    assert.equal(bn.running_mean.dtype, 'float64');
+    lin.dispose();
+    bn.dispose();
+  });
+});

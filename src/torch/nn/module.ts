@@ -2,7 +2,11 @@
 // found from the object's own properties in assignment order, as nn.Module's __setattr__ records
 // them, so `stateDict()` names match PyTorch's dotted names (`layer1.0.conv1.weight`).
 import { noGrad } from '../autograd.js';
+import type { Device, DType } from '../dtype.js';
+import { native } from '../native.js';
 import { copy_ } from '../ops/math.js';
+import { to } from '../ops/creation.js';
+import { isFloating } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { BufferTensor, Parameter } from './parameter.js';
 
@@ -121,6 +125,28 @@ export abstract class Module {
       }
     });
     return { missing, unexpected };
+  }
+
+  /** Drops every parameter's gradient (PyTorch 2's set_to_none default). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /**
+   * Moves every parameter and buffer to a device, or casts the floating-point ones to a dtype,
+   * in place: the same Parameter objects stay registered with optimizers, as in PyTorch.
+   */
+  to(target: Device | DType): this {
+    const isDevice = target === 'cpu' || target.startsWith('cuda');
+    noGrad(() => {
+      for (const t of Object.values(this.stateDict())) {
+        if (!isDevice && !isFloating(t.dtype)) continue;
+        const moved = to(t, target);
+        native.setData(t, moved);
+        moved.dispose();
+      }
+    });
+    return this;
   }
 
   /** Frees every parameter and buffer. */
