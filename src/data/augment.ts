@@ -168,7 +168,7 @@ export function augmentFrames(
   p: AugmentParams,
   outW: number,
   outH: number,
-  out = new Float32Array(3 * frames.length * outW * outH),
+  out: Float32Array = new Float32Array(3 * frames.length * outW * outH),
 ): Float32Array {
   const T = frames.length;
   const plane = outW * outH;

@@ -70,6 +70,9 @@ test('clip batches are (B, 3, T, H, W) float32 in [0, 1] with int64 labels, and 
   }
   assert.deepEqual(runs[1], runs[0], 'one worker gives what the calling thread gives');
   assert.deepEqual(runs[2], runs[0], 'two workers too');
+  const fresh = new ClipLoader(items, { ...clipOpts, workers: 1 });
+  assert.deepEqual(await drain(fresh, 1), runs[0]![1], 'epoch 1 read ahead during epoch 0 is epoch 1');
+  await fresh.close();
   const [e0, e1] = runs[0]!;
   assert.notDeepEqual(
     e0!.map((b) => b.index),

@@ -21,7 +21,12 @@ export interface LoaderOptions {
   prefetch?: number;
   /** A pool to share with other loaders instead of starting one. */
   pool?: TaskPool;
+  /** Keep reading ahead into the next epoch (default: on for training). */
+  acrossEpochs?: boolean;
 }
+
+/** Files decoded by one ffmpeg process. */
+const GROUP = 8;
 
 export const defaultWorkers = (): number => Math.min(2, availableParallelism());
 
@@ -74,36 +79,58 @@ export abstract class BatchLoader<Item, Batch> {
   /** Called with each item's result before assembly (the clip loader keeps file metadata). */
   protected remember(_item: number, _result: TaskResult): void {}
 
-  private async load(epoch: number, index: Int32Array): Promise<Batch> {
-    const items = Array.from(index, (i) => this.items[i] as Item);
-    const tasks = items.map((item, k) => this.task(item, [this.seed, epoch, index[k] as number]));
-    // One group per worker: each worker decodes its share of the batch with one ffmpeg.
-    const size = Math.ceil(tasks.length / Math.max(1, this.pool.workers));
-    const groups = Array.from({ length: Math.ceil(tasks.length / size) }, (_, g) =>
-      tasks.slice(g * size, (g + 1) * size),
+  /** Batches of the next epoch started while the last ones of the current epoch were consumed. */
+  private early: { epoch: number; jobs: Promise<TaskResult[]>[] } | null = null;
+
+  /** Decodes and augments one batch's items: raw arrays, so a batch never used costs no tensors. */
+  private fetch(epoch: number, index: Int32Array): Promise<TaskResult[]> {
+    const tasks = Array.from(index, (i) => this.task(this.items[i] as Item, [this.seed, epoch, i]));
+    // A batch goes to one worker in groups of up to 8 (one ffmpeg each); batches in flight
+    // together spread over the workers.
+    const groups = Array.from({ length: Math.ceil(tasks.length / GROUP) }, (_, g) =>
+      tasks.slice(g * GROUP, (g + 1) * GROUP),
     );
-    const results = (await Promise.all(groups.map((g) => this.pool.runGroup(g)))).flat();
-    results.forEach((r, k) => this.remember(index[k] as number, r));
-    return this.assemble(results, items, index);
+    const p = Promise.all(groups.map((g) => this.pool.runGroup(g))).then((r) => {
+      const flat = r.flat();
+      flat.forEach((x, k) => this.remember(index[k] as number, x));
+      return flat;
+    });
+    // Failures surface when their batch is awaited, not as unhandled rejections before.
+    p.catch(() => undefined);
+    return p;
   }
 
-  /** The batches of one epoch; the caller owns (and disposes) each batch's tensors. */
+  /**
+   * The batches of one epoch; the caller owns (and disposes) each batch's tensors. In training
+   * the read-ahead runs on into epoch + 1, so that a new epoch does not start with an empty queue.
+   */
   async *epoch(epoch = 0): AsyncGenerator<Batch> {
     const batches = this.order(epoch);
     const ahead = Math.max(1, this.opts.prefetch ?? 2);
-    const inflight: Promise<Batch>[] = [];
-    let next = 0;
-    const start = (): void => {
-      const p = this.load(epoch, batches[next++] as Int32Array);
-      // Failures surface when their batch is awaited, not as unhandled rejections before.
-      p.catch(() => undefined);
-      inflight.push(p);
+    const jobs = this.early?.epoch === epoch ? this.early.jobs : [];
+    this.early = null;
+    let next = jobs.length;
+    let following: { epoch: number; batches: Int32Array[]; jobs: Promise<TaskResult[]>[] } | null = null;
+    const refill = (): void => {
+      while (next < batches.length && jobs.length < ahead)
+        jobs.push(this.fetch(epoch, batches[next++] as Int32Array));
+      if (next < batches.length || !(this.opts.acrossEpochs ?? this.training)) return;
+      following ??= { epoch: epoch + 1, batches: this.order(epoch + 1), jobs: [] };
+      const f = following;
+      while (jobs.length + f.jobs.length < ahead && f.jobs.length < f.batches.length) {
+        f.jobs.push(this.fetch(f.epoch, f.batches[f.jobs.length] as Int32Array));
+      }
+      this.early = { epoch: f.epoch, jobs: f.jobs };
     };
-    while (next < batches.length && inflight.length < ahead) start();
-    while (inflight.length > 0) {
-      const batch = await (inflight.shift() as Promise<Batch>);
-      if (next < batches.length) start();
-      yield batch;
+    refill();
+    for (const index of batches) {
+      const results = await (jobs.shift() as Promise<TaskResult[]>);
+      refill();
+      yield this.assemble(
+        results,
+        Array.from(index, (i) => this.items[i] as Item),
+        index,
+      );
     }
   }
 
@@ -112,9 +139,18 @@ export abstract class BatchLoader<Item, Batch> {
   }
 }
 
-/** Concatenates equally long arrays into one (the layout of a batch tensor). */
+/**
+ * Equally long arrays as one: a view when they already lie end to end in one buffer (as a
+ * worker's group writes them), else a copy.
+ */
 export function concat(parts: readonly Float32Array[]): Float32Array {
-  const each = parts[0]?.length ?? 0;
+  const first = parts[0];
+  if (!first) return new Float32Array(0);
+  const each = first.length;
+  const adjacent = parts.every(
+    (p, i) => p.buffer === first.buffer && p.byteOffset === first.byteOffset + i * each * 4,
+  );
+  if (adjacent) return new Float32Array(first.buffer, first.byteOffset, each * parts.length);
   const out = new Float32Array(each * parts.length);
   parts.forEach((p, i) => out.set(p, i * each));
   return out;

@@ -48,7 +48,9 @@ export class TaskPool {
       const worker = new Worker(new URL('./worker.js', import.meta.url));
       const slot: Slot = { worker, running: new Map() };
       worker.on('message', (m: ReplyMessage) => this.reply(slot, m));
-      worker.on('error', (e) => this.fail(slot, e));
+      worker.on('error', (e: unknown) =>
+        this.fail(slot, e instanceof Error ? e : new Error(`loader worker failed: ${String(e)}`)),
+      );
       worker.on('exit', (code) => {
         if (!this.closed) this.fail(slot, new Error(`loader worker stopped (exit ${code})`));
       });
@@ -108,7 +110,15 @@ export class TaskPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new Error('loader: closed before the task ran'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    const closed = new Error('loader: closed before the task finished');
+    for (const p of this.queue.splice(0)) p.reject(closed);
+    await Promise.all(
+      this.slots.map((s) => {
+        this.fail(s, closed);
+        // Held until it has stopped: an unreferenced worker could let the process end first.
+        s.worker.ref();
+        return s.worker.terminate();
+      }),
+    );
   }
 }

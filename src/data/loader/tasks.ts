@@ -74,6 +74,33 @@ export interface TaskResult {
 
 const failed = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
+/** Outputs per task and the length of each. */
+function outputs(t: Task): { count: number; size: number } {
+  if (t.kind === 'clip') return { count: t.train ? 1 : t.testClips, size: 3 * t.frames * t.height * t.width };
+  return { count: t.mode === 'pair' ? 2 : 1, size: 3 * t.height * t.width };
+}
+
+/** Each task's output arrays, as views of one buffer in the order runGroup documents. */
+function layout(tasks: readonly Task[]): Float32Array[][] {
+  const shapes = tasks.map(outputs);
+  const buffer = new Float32Array(shapes.reduce((n, s) => n + s.count * s.size, 0));
+  const slots: Float32Array[][] = tasks.map(() => []);
+  let at = 0;
+  const take = (i: number, size: number): void => {
+    slots[i]?.push(buffer.subarray(at, (at += size)));
+  };
+  const views = Math.max(...shapes.map((s) => s.count));
+  tasks.forEach((t, i) => {
+    if (t.kind === 'clip') for (let k = 0; k < (shapes[i]?.count ?? 0); k++) take(i, shapes[i]?.size ?? 0);
+  });
+  for (let v = 0; v < views; v++) {
+    tasks.forEach((t, i) => {
+      if (t.kind === 'image' && v < (shapes[i]?.count ?? 0)) take(i, shapes[i]?.size ?? 0);
+    });
+  }
+  return slots;
+}
+
 export class TaskRunner {
   /** Probes of the files this thread has met. */
   private readonly probes = new Map<string, Promise<VideoInfo>>();
@@ -94,8 +121,14 @@ export class TaskRunner {
     return r as TaskResult;
   }
 
-  /** Results in task order; a failing task gives its error without failing the others. */
+  /**
+   * Results in task order; a failing task gives its error without failing the others. All
+   * outputs share one buffer (transferred once), laid out so that a batch's tensor is a view of
+   * it: clips task after task (video-major), image views view after view (all first views, then
+   * all second views).
+   */
   async runGroup(tasks: readonly Task[]): Promise<(TaskResult | Error)[]> {
+    const slots = layout(tasks);
     const out: (TaskResult | Error)[] = new Array(tasks.length);
     const clips = tasks
       .map((t, i) => [t, i] as const)
@@ -104,9 +137,9 @@ export class TaskRunner {
       .map((t, i) => [t, i] as const)
       .filter((x): x is [ImageTask, number] => x[0].kind === 'image');
     await Promise.all([
-      this.clips(clips, out),
+      this.clips(clips, slots, out),
       ...images.map(([t, i]) =>
-        this.image(t).then(
+        this.image(t, slots[i] as Float32Array[]).then(
           (r) => (out[i] = r),
           (e) => (out[i] = failed(e)),
         ),
@@ -115,7 +148,11 @@ export class TaskRunner {
     return out;
   }
 
-  private async clips(tasks: [ClipTask, number][], out: (TaskResult | Error)[]): Promise<void> {
+  private async clips(
+    tasks: [ClipTask, number][],
+    slots: Float32Array[][],
+    out: (TaskResult | Error)[],
+  ): Promise<void> {
     const plans: { task: ClipTask; slot: number; info?: VideoInfo; clips: number[][]; rng: Rng }[] = [];
     await Promise.all(
       tasks.map(async ([task, slot]) => {
@@ -158,12 +195,12 @@ export class TaskRunner {
         }
         const t = p.task;
         let at = 0;
-        const data = p.clips.map((c) => {
+        const data = p.clips.map((c, k) => {
           const params = t.train
             ? sampleAugment(p.rng, f.width, f.height, t.width, t.height, t.augment)
             : centreCrop(f.width, f.height, t.testCrop);
           const clip = f.frames.slice(at, (at += c.length));
-          return augmentFrames(clip, f.width, f.height, params, t.width, t.height);
+          return augmentFrames(clip, f.width, f.height, params, t.width, t.height, slots[p.slot]?.[k]);
         });
         out[p.slot] = p.info ? { data, info: p.info } : { data };
       } catch (e) {
@@ -172,20 +209,20 @@ export class TaskRunner {
     }
   }
 
-  private async image(task: ImageTask): Promise<TaskResult> {
+  private async image(task: ImageTask, slots: Float32Array[]): Promise<TaskResult> {
     const rng = new Rng('veil-loader', ...task.key);
     const s = task.source;
     const img =
       s.kind === 'synthpar'
         ? synthImage({ seed: s.seed, variant: s.variant, width: s.width, height: s.height }, s.index)
         : await readImage(s.path, { shortSide: task.shortSide });
-    const view = (): Float32Array => {
+    const view = (k: number): Float32Array => {
       const p =
         task.mode === 'eval'
           ? centreCrop(img.width, img.height, task.testCrop)
           : sampleAugment(rng, img.width, img.height, task.width, task.height, task.augment);
-      return augmentFrames([img.data], img.width, img.height, p, task.width, task.height);
+      return augmentFrames([img.data], img.width, img.height, p, task.width, task.height, slots[k]);
     };
-    return { data: task.mode === 'pair' ? [view(), view()] : [view()] };
+    return { data: task.mode === 'pair' ? [view(0), view(1)] : [view(0)] };
   }
 }

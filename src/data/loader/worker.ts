@@ -26,16 +26,24 @@ const runner = new TaskRunner();
 const port = parentPort;
 if (!port) throw new Error('loader worker: must run as a worker thread');
 
+const outcome = (r: TaskResult | Error): Outcome =>
+  r instanceof Error
+    ? { ok: false, message: r.message, file: r instanceof DataError ? r.file : null }
+    : { ok: true, ...r };
+
 port.on('message', (m: GroupMessage) => {
-  void runner.runGroup(m.tasks).then((results) => {
-    const outcomes: Outcome[] = results.map((r) =>
-      r instanceof Error
-        ? { ok: false, message: r.message, file: r instanceof DataError ? r.file : null }
-        : { ok: true, ...r },
-    );
-    const buffers = results.flatMap((r) =>
-      r instanceof Error ? [] : r.data.map((a) => a.buffer as ArrayBuffer),
-    );
-    port.postMessage({ id: m.id, outcomes } satisfies ReplyMessage, buffers);
-  });
+  runner
+    .runGroup(m.tasks)
+    .catch((e: unknown) => m.tasks.map(() => (e instanceof Error ? e : new Error(String(e)))))
+    .then((results) => {
+      // The outputs are views of one buffer: transferred once (listing it twice would throw).
+      const buffers = new Set(
+        results.flatMap((r) => (r instanceof Error ? [] : r.data.map((a) => a.buffer as ArrayBuffer))),
+      );
+      port.postMessage({ id: m.id, outcomes: results.map(outcome) } satisfies ReplyMessage, [...buffers]);
+    })
+    .catch((e: unknown) => {
+      const message = `loader worker could not reply: ${e instanceof Error ? e.message : String(e)}`;
+      port.postMessage({ id: m.id, outcomes: m.tasks.map(() => ({ ok: false, message, file: null })) });
+    });
 });
