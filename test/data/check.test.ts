@@ -9,6 +9,7 @@ import { run as runCheck } from '../../src/cli/data-check.js';
 import { parseSynthArgs, run as runSynth } from '../../src/cli/data-synth.js';
 import { checkDataset } from '../../src/data/check.js';
 import { readUcf101, readVispr } from '../../src/data/datasets/index.js';
+import { readPersonBoxes } from '../../src/data/synthpar/index.js';
 import { formatDuration, Progress } from '../../src/data/progress.js';
 import { tempDir } from './helpers.js';
 
@@ -39,11 +40,16 @@ test('data synth writes a tree the readers accept, described by synthpar.json', 
     [30, 6, 32, 8, 3, 'known'],
   );
   assert.equal((await readUcf101(root, { subset: 'train', split: 3 })).samples.length, 20);
-  const boxes = JSON.parse(await readFile(join(root, 'boxes.json'), 'utf8')) as {
-    videos: Record<string, number[][][]>;
-  };
-  assert.equal(Object.keys(boxes.videos).length, 30);
-  assert.ok(Object.values(boxes.videos).every((f) => f.length === 8 && f.every((b) => b.length >= 1)));
+  const boxes = await readPersonBoxes(root);
+  assert.equal(boxes.videos.size, 30);
+  assert.equal(boxes.images.size, 6);
+  const train = await readUcf101(root, { subset: 'train' });
+  for (const sample of train.samples) {
+    const frames = boxes.videos.get(sample.path);
+    assert.ok(frames && frames.length === 8 && frames.every((b) => b.length >= 1), sample.path);
+  }
+  const vispr = await readVispr(join(root, 'vispr'), { split: 'train' });
+  assert.ok(vispr.samples.every((s) => boxes.images.has(s.path)));
   assert.deepEqual(parseSynthArgs(['--out', 'x', '--clips', '2', '--size', '64x48']), {
     ...{ out: 'x', clips: 2, images: undefined, width: 64, height: 48, frames: 32, seed: 0 },
     ...{ variant: 'known', layout: 'ucf101', codec: 'mjpeg', fps: 25 },

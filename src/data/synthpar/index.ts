@@ -5,3 +5,4 @@ export * from './layout.js';
 export { type Box, renderClip, renderClipFrames, renderStill, SceneRenderer } from './render.js';
 export { labelsOf, sampleScene, type Scene, type SceneOverrides } from './scene.js';
 export * from './write.js';
+export * from './boxes.js';
