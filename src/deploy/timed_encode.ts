@@ -88,6 +88,7 @@ export class TimedEncoder {
   private failure: Error | null = null;
   private stderr = '';
   private frames = 0;
+  private ended = false;
 
   private constructor(
     private readonly t: EncodeTarget,
@@ -98,6 +99,7 @@ export class TimedEncoder {
     child.stderr.on('data', (b: Buffer) => (this.stderr = (this.stderr + b.toString()).slice(-4000)));
     child.stdin.on('error', (e) => (this.failure ??= e));
     child.on('error', (e) => (this.failure ??= toolMissing('ffmpeg', this.name, e)));
+    void exited.then(() => (this.ended = true));
   }
 
   get name(): string {
@@ -129,17 +131,19 @@ export class TimedEncoder {
 
   private async send(chunks: Uint8Array[]): Promise<void> {
     for (const c of chunks) {
-      if (this.failure) throw this.error();
+      if (this.failure || this.ended) throw this.error();
       if (!this.child.stdin.write(c)) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            this.child.stdin.off('drain', done);
-            this.child.off('close', done);
-            resolve();
-          };
-          this.child.stdin.on('drain', done);
-          this.child.on('close', done);
-        });
+        // Wait for room, or for the encoder to stop (it may already have: then no event comes).
+        const stdin = this.child.stdin;
+        let done = (): void => {};
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            done = resolve;
+            stdin.on('drain', done).on('close', done);
+          }),
+          this.exited,
+        ]);
+        stdin.off('drain', done).off('close', done);
       }
     }
   }
