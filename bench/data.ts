@@ -53,7 +53,13 @@ class SmallC3D extends nn.Module {
   }
 }
 
-async function throughput(items: ClipItem[], s: Size, workers: number, epochs: number): Promise<number> {
+/** Clips per second over the first epoch (workers starting, headers read) and over the later ones. */
+async function throughput(
+  items: ClipItem[],
+  s: Size,
+  workers: number,
+  epochs: number,
+): Promise<[number, number]> {
   const loader = new ClipLoader(items, {
     batchSize: s.batch,
     frames: s.frames,
@@ -61,20 +67,29 @@ async function throughput(items: ClipItem[], s: Size, workers: number, epochs: n
     workers,
     seed: 1,
   });
+  const rates: number[] = [];
   let clips = 0;
   let secs = 0;
   for (let e = 0; e < epochs; e++) {
     const t0 = performance.now();
+    let n = 0;
     for await (const b of loader.epoch(e)) {
-      // The first epoch also starts the workers and probes every file: only later ones count.
-      if (e > 0 || epochs === 1) clips += b.y.size(0);
+      n += b.y.size(0);
       T.dispose(b);
     }
-    if (e > 0 || epochs === 1) secs += (performance.now() - t0) / 1000;
+    const dt = (performance.now() - t0) / 1000;
+    if (e === 0) rates.push(n / dt);
+    else {
+      clips += n;
+      secs += dt;
+    }
   }
   await loader.close();
-  return clips / secs;
+  return [rates[0] as number, secs > 0 ? clips / secs : (rates[0] as number)];
 }
+
+const rate = ([first, later]: [number, number]): string =>
+  `${later.toFixed(1).padStart(6)} clips/s (first epoch ${first.toFixed(1)})`;
 
 async function waitShare(
   items: ClipItem[],
@@ -162,17 +177,17 @@ async function main(): Promise<void> {
       console.log(`${s.name}, batch ${s.batch}, stride 2, training augmentation:`);
       for (const w of [1, 2]) {
         const r = await throughput(files, s, w, f.epochs);
+        console.log(`  decode + augment, ${w} worker${w > 1 ? 's' : ' '}: ${rate(r)}`);
+      }
+      console.log(`  SynthPAR rendered in 2 workers: ${rate(await throughput(synth, s, 2, f.epochs))}`);
+      for (const w of [1, 2]) {
+        const { step, share } = await waitShare(files, s, w, f.epochs);
         console.log(
-          `  decode + augment, ${w} worker${w > 1 ? 's' : ' '}: ${r.toFixed(1).padStart(6)} clips/s`,
+          `  training step alone ${step.toFixed(0)} ms; loader wait share, ${w} worker${w > 1 ? 's' : ' '}: ` +
+            `${(share * 100).toFixed(1)}% (target < 5%)`,
         );
       }
-      const r = await throughput(synth, s, 2, f.epochs);
-      console.log(`  SynthPAR rendered in 2 workers: ${r.toFixed(1).padStart(6)} clips/s`);
-      const { step, share } = await waitShare(files, s, f.epochs);
-      console.log(
-        `  training step alone ${step.toFixed(0)} ms; loader wait share with 2 workers: ${(share * 100).toFixed(1)}%` +
-          ` (target < 5%)\n`,
-      );
+      console.log('');
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

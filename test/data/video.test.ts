@@ -9,6 +9,7 @@ import {
   decodeFramesMany,
   decodeVideo,
   probeVideo,
+  readAviInfo,
   VideoWriter,
   writeVideo,
 } from '../../src/data/video/index.js';
@@ -214,4 +215,33 @@ test('one ffmpeg decodes several files; a broken one fails alone', async () => {
   assert.deepEqual((mixed[2] as { frames: Uint8Array[] }).frames, [frames[5]]);
   const past = await decodeFramesMany([reqs[0]!, { ...reqs[2]!, indices: [3, 30] }]);
   assert.match((past[1] as Error).message, /v2\.avi: frame 30 is past the end/);
+});
+
+test("an AVI's own header gives what ffprobe gives, without ffprobe", async () => {
+  const dir = await tempDir('video');
+  const files: string[] = [];
+  for (const codec of ['mjpeg', 'ffv1', 'h264'] as const) {
+    const f = join(dir, `${codec}.avi`);
+    await writeVideo(f, frames, { width: W, height: H, codec, fps: 30 });
+    files.push(f);
+  }
+  const sound = join(dir, 'sound.avi');
+  await ffmpeg(
+    ...['-f', 'lavfi', '-i', `testsrc=size=${W}x${H}:rate=12`, '-f', 'lavfi', '-i', 'sine=sample_rate=8000'],
+    ...['-frames:v', '9', '-c:v', 'mjpeg', '-c:a', 'pcm_s16le', '-shortest', sound],
+  );
+  files.push(sound);
+  for (const f of files) {
+    const a = await readAviInfo(f);
+    const p = await probeVideo(f);
+    const pick = (i: typeof p) => [i.codec, i.frames, i.width, i.height, i.fps, i.hasAudio];
+    assert.ok(a, f);
+    assert.deepEqual(pick(a), pick(p), f);
+  }
+  const mp4 = join(dir, 'a.mp4');
+  await writeVideo(mp4, frames, { width: W, height: H });
+  assert.equal(await readAviInfo(mp4), null);
+  await writeFile(join(dir, 'junk.avi'), Buffer.alloc(100, 1));
+  assert.equal(await readAviInfo(join(dir, 'junk.avi')), null);
+  assert.equal(await readAviInfo(join(dir, 'none.avi')), null);
 });

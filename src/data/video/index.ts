@@ -3,3 +3,4 @@ export * from './probe.js';
 export * from './decode.js';
 export * from './encode.js';
 export * from './batch.js';
+export * from './avi.js';
