@@ -94,6 +94,7 @@ const rate = ([first, later]: [number, number]): string =>
 async function waitShare(
   items: ClipItem[],
   s: Size,
+  workers: number,
   epochs: number,
 ): Promise<{ step: number; share: number }> {
   T.manualSeed(0);
@@ -119,7 +120,7 @@ async function waitShare(
     batchSize: s.batch,
     frames: s.frames,
     size: s.size,
-    workers: 2,
+    workers,
     seed: 2,
   });
   let waited = 0;
