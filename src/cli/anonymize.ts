@@ -18,6 +18,7 @@ options:
   --size HxW|N|native        where f_A runs: resize to HxW and back, or native size padded to
                              the network's stride (default: the checkpoint's training size)
   --batch N                  frames per inference batch (default 8)
+  --threads N                inference threads (default: all cores but one, left to ffmpeg)
   --codec C                  h264, h265, vp9, mjpeg, ffv1, mpeg4 (default: the container's)
   --crf N                    quality (h264/h265/vp9 CRF; mjpeg/mpeg4 quantiser)
   --no-audio                 drop the audio (copied by default, re-encoded only if the container needs it)
@@ -68,6 +69,7 @@ function parse(argv: string[]): { cfg: AnonymizeConfig; summary: string | null; 
       format: { type: 'string' },
       summary: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      threads: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -100,6 +102,7 @@ function parse(argv: string[]): { cfg: AnonymizeConfig; summary: string | null; 
     force: values.force,
     raw: raw && { width: raw.width, height: raw.height, fps: raw.fps, pixFmt: raw.pixFmt },
     format: values.format ?? null,
+    threads: number(values.threads, '--threads'),
   };
   return { cfg, summary: values.summary ?? null, quiet: values.quiet };
 }

@@ -8,9 +8,10 @@ import { extname } from 'node:path';
 import { DataError } from '../data/errors.js';
 import { readImage, writeImage } from '../data/image.js';
 import { modelSpec } from '../models/index.js';
+import { defaultThreads, getNumThreads, setNumThreads } from '../torch/index.js';
 import { CODECS, containerFor, STREAM_FORMATS, type Codec } from './containers.js';
 import { anonymizeFrames, type WorkingSize } from './frames.js';
-import { planWork, type WorkItem } from './plan.js';
+import { planWork, type Plan, type WorkItem } from './plan.js';
 import { Progress, type ProgressSink } from './progress.js';
 import { openAnonymizer, type AnonymizerRuntime, type Precision, type RuntimeName } from './runtime.js';
 import { probeSource, type SourceInfo } from './source.js';
@@ -41,6 +42,8 @@ export interface AnonymizeConfig {
   raw: RawInput | null;
   /** stdout container (matroska, nut, rawvideo); null: rawvideo for raw input, else matroska. */
   format: string | null;
+  /** Inference threads; null: all cores but one, which the decoding and encoding ffmpeg share. */
+  threads?: number | null;
 }
 
 export interface FileSummary {
@@ -228,6 +231,8 @@ export function validateConfig(cfg: AnonymizeConfig): void {
   if (cfg.preview !== null && !(cfg.preview > 0))
     throw new Error(`--preview must be a positive number of seconds`);
   if (cfg.raw && cfg.input !== '-') throw new Error('--raw describes frames on stdin: use it with input -');
+  if (cfg.threads != null && !(Number.isInteger(cfg.threads) && cfg.threads > 0))
+    throw new Error(`--threads must be a positive integer, got ${cfg.threads}`);
 }
 
 /** Runs the whole job; failures of single files are in the summary, not thrown. */
@@ -235,7 +240,26 @@ export async function anonymize(cfg: AnonymizeConfig, sink: ProgressSink | null)
   validateConfig(cfg);
   const t0 = performance.now();
   const plan = await planWork(cfg.input, cfg.output, cfg.force);
-  const loaded = await openAnonymizer(cfg.model, cfg.runtime, cfg.precision);
+  // libtorch's threads are process-wide (pre- and post-processing use them too): set for the
+  // run, put back after. On a busy machine, OpenMP threads beyond the free cores spin and stall.
+  const threads = cfg.threads ?? Math.max(1, defaultThreads() - 1);
+  const previousThreads = getNumThreads();
+  setNumThreads(threads);
+  try {
+    return await run(cfg, plan, threads, sink, t0);
+  } finally {
+    setNumThreads(previousThreads);
+  }
+}
+
+async function run(
+  cfg: AnonymizeConfig,
+  plan: Plan,
+  threads: number,
+  sink: ProgressSink | null,
+  t0: number,
+): Promise<RunSummary> {
+  const loaded = await openAnonymizer(cfg.model, cfg.runtime, cfg.precision, threads);
   const fallback = safeSpecSize(loaded.model);
   const size: WorkingSize = cfg.size ?? loaded.input ?? fallback ?? 'native';
   const ctx: Context = { cfg, runtime: loaded.runtime, size, progress: new Progress(sink) };

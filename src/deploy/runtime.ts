@@ -1,5 +1,6 @@
 // Where f_A runs: veil's libtorch engine (float32, or bfloat16 under autocast where the CPU has
-// AMX), or onnxruntime-node on the exported graph. Both take and return (N, 3, H, W) tensors in
+// AMX; its thread count is the process's, set by the caller), or onnxruntime-node on the
+// exported graph with its own threads. Both take and return (N, 3, H, W) tensors in
 // [0, 1] with H and W multiples of `stride`.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -8,7 +9,15 @@ import * as ort from 'onnxruntime-node';
 
 import { DataError } from '../data/errors.js';
 import type { Network } from '../models/index.js';
-import { autocast, defaultThreads, noGrad, tensor, type Tensor } from '../torch/index.js';
+import {
+  autocast,
+  defaultThreads,
+  getNumThreads,
+  noGrad,
+  setNumThreads,
+  tensor,
+  type Tensor,
+} from '../torch/index.js';
 import { loadAnonymizer, parseInputSize, type CheckpointSpec } from './checkpoint.js';
 import { exportOnnx } from './onnx/export.js';
 import { readOnnxMetadata } from './onnx/metadata.js';
@@ -41,15 +50,17 @@ export class TorchRuntime implements AnonymizerRuntime {
   }
 
   forward(x: Tensor): Promise<Tensor> {
-    return Promise.resolve(
-      noGrad(() => {
-        if (this.precision === 'float32') return this.net.forward(x);
-        const y = autocast(() => this.net.forward(x), { dtype: 'bfloat16' });
-        const f = y.float();
-        y.dispose();
-        return f;
-      }),
-    );
+    return Promise.resolve(this.run(x));
+  }
+
+  private run(x: Tensor): Tensor {
+    return noGrad(() => {
+      if (this.precision === 'float32') return this.net.forward(x);
+      const y = autocast(() => this.net.forward(x), { dtype: 'bfloat16' });
+      const f = y.float();
+      y.dispose();
+      return f;
+    });
   }
 
   dispose(): Promise<void> {
@@ -66,9 +77,9 @@ export class OnnxRuntime implements AnonymizerRuntime {
     readonly stride: number,
   ) {}
 
-  static async create(model: Uint8Array, stride: number): Promise<OnnxRuntime> {
+  static async create(model: Uint8Array, stride: number, threads = defaultThreads()): Promise<OnnxRuntime> {
     const session = await ort.InferenceSession.create(model, {
-      intraOpNumThreads: defaultThreads(),
+      intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
@@ -100,6 +111,7 @@ export async function openAnonymizer(
   file: string,
   runtime: RuntimeName,
   precision: Precision = 'float32',
+  threads = defaultThreads(),
 ): Promise<LoadedAnonymizer> {
   if (extname(file).toLowerCase() === '.onnx') {
     if (runtime !== 'onnx') throw new DataError(file, 'an .onnx model runs with --runtime onnx');
@@ -108,7 +120,7 @@ export async function openAnonymizer(
     });
     const meta = readOnnxMetadata(bytes, file);
     const stride = Number(meta['veil.stride'] ?? 1);
-    const rt = await OnnxRuntime.create(bytes, stride).catch((e: unknown) => {
+    const rt = await OnnxRuntime.create(bytes, stride, threads).catch((e: unknown) => {
       throw new DataError(file, `onnxruntime cannot load it: ${(e as Error).message}`);
     });
     return {
@@ -122,7 +134,11 @@ export async function openAnonymizer(
     return { runtime: new TorchRuntime(net, precision), model: spec.model, input: spec.input };
   try {
     const { bytes, stride } = exportOnnx(net);
-    return { runtime: await OnnxRuntime.create(bytes, stride), model: spec.model, input: spec.input };
+    return {
+      runtime: await OnnxRuntime.create(bytes, stride, threads),
+      model: spec.model,
+      input: spec.input,
+    };
   } finally {
     net.dispose();
   }
