@@ -84,21 +84,22 @@ function outputs(t: Task): { count: number; size: number } {
 /** Each task's output arrays, as views of one buffer in the order runGroup documents. */
 function layout(tasks: readonly Task[]): Float32Array[][] {
   const shapes = tasks.map(outputs);
+  const upTo = (n: number): number[] => Array.from({ length: n }, (_, k) => k);
+  const most = Math.max(0, ...shapes.map((s) => s.count));
+  const order: [number, number][] = [
+    ...tasks.flatMap((t, i) =>
+      t.kind === 'clip' ? upTo(shapes[i]!.count).map((k) => [i, k] as [number, number]) : [],
+    ),
+    ...upTo(most).flatMap((k) =>
+      tasks.flatMap((t, i) =>
+        t.kind === 'image' && k < shapes[i]!.count ? [[i, k] as [number, number]] : [],
+      ),
+    ),
+  ];
   const buffer = new Float32Array(shapes.reduce((n, s) => n + s.count * s.size, 0));
   const slots: Float32Array[][] = tasks.map(() => []);
   let at = 0;
-  const take = (i: number, size: number): void => {
-    slots[i]?.push(buffer.subarray(at, (at += size)));
-  };
-  const views = Math.max(...shapes.map((s) => s.count));
-  tasks.forEach((t, i) => {
-    if (t.kind === 'clip') for (let k = 0; k < (shapes[i]?.count ?? 0); k++) take(i, shapes[i]?.size ?? 0);
-  });
-  for (let v = 0; v < views; v++) {
-    tasks.forEach((t, i) => {
-      if (t.kind === 'image' && v < (shapes[i]?.count ?? 0)) take(i, shapes[i]?.size ?? 0);
-    });
-  }
+  for (const [i, k] of order) slots[i]![k] = buffer.subarray(at, (at += shapes[i]!.size));
   return slots;
 }
 
