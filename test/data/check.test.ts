@@ -1,7 +1,8 @@
 // `veil data check` and `veil data synth`: the commands' run() on real trees, and the progress bar.
 import assert from 'node:assert/strict';
-import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { before, test } from 'node:test';
 
@@ -63,6 +64,27 @@ test('data synth writes a tree the readers accept, described by synthpar.json', 
   assert.throws(() => parseSynthArgs(['--out', 'x', '--clips', '2', '--nope']), /nope/);
   assert.equal(await runSynth(['--clips', '2']), 2);
   assert.equal(await runSynth(['--out', root, '--clips', '1', '--size', '4']), 2);
+});
+
+test('the same arguments write byte-identical trees', async () => {
+  const dir = await tempDir('twice');
+  const args = ['--clips', '6', '--images', '3', '--size', '16', '--frames', '4', '--seed', '8'];
+  const hashes = async (root: string): Promise<Record<string, string>> => {
+    const files = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    const out: Record<string, string> = {};
+    for (const f of files) {
+      const path = join(f.parentPath, f.name);
+      out[relative(root, path)] = createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
+    }
+    return out;
+  };
+  assert.equal(await runSynth(['--out', join(dir, 'a'), ...args]), 0);
+  assert.equal(await runSynth(['--out', join(dir, 'b'), ...args]), 0);
+  const a = await hashes(join(dir, 'a'));
+  assert.ok(Object.keys(a).length > 10);
+  assert.deepEqual(await hashes(join(dir, 'b')), a);
 });
 
 test('data check passes a sound tree and lists every broken file of a damaged one', async () => {

@@ -125,103 +125,103 @@ function paHmdbEntry(c: SynthClip): Record<string, unknown> {
   };
 }
 
-export async function writeSynthPAR(o: WriteOptions): Promise<WriteSummary> {
-  const variant = o.variant ?? 'known';
-  const layout = o.layout ?? 'ucf101';
-  const nImages = o.images ?? o.clips;
-  if (!(o.clips >= 1 && Number.isInteger(o.clips)))
-    throw new Error(`SynthPAR: clips must be a positive integer, got ${o.clips}`);
-  await prepare(o.out);
-  const cfg = {
-    seed: o.seed,
-    variant,
-    width: o.width,
-    height: o.height,
-    frames: o.frames,
-  };
-  const attrs = attributesOf(variant);
-  const actions = actionsOf(variant).map((a) => a.id);
-  const total = o.clips + nImages;
-  let done = 0;
-  const tick = (): void => o.onProgress?.(++done, total);
+/** Keys sorted: files written by concurrent encoders still come out byte-identical per seed. */
+const sorted = <T>(m: Map<string, T>): Record<string, T> =>
+  Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-  // Whether a second person is in the clip goes into HMDB51-style names (np1/np2), so it is known
-  // before rendering: the attribute comes from the scene's own stream.
-  const people = (i: number): number => (sampleScene(o.seed, variant, i).attributes.second_person ? 2 : 1);
-  const planned = plan(o, layout, people);
-  const videoBoxes: Record<string, Box[][]> = {};
-  const videoLabels = new Map<number, Uint8Array>();
-  const paHmdb = new Map<string, Record<string, Record<string, unknown>>>();
-  await forEachLimit(planned, o.concurrency ?? 2, async (p) => {
+interface Written {
+  boxes: Map<string, Box[][]>;
+  labels: Map<number, Uint8Array>;
+  /** PA-HMDB51 entries per action, per video file name. */
+  paHmdb: Map<string, Map<string, Record<string, unknown>>>;
+}
+
+/** The options with their defaults filled in. */
+type Resolved = WriteOptions &
+  Required<Pick<WriteOptions, 'variant' | 'layout' | 'fps' | 'codec' | 'concurrency'>>;
+
+async function writeVideos(o: Resolved, planned: Planned[], tick: () => void): Promise<Written> {
+  const w: Written = { boxes: new Map(), labels: new Map(), paHmdb: new Map() };
+  const cfg = { seed: o.seed, variant: o.variant, width: o.width, height: o.height, frames: o.frames };
+  await forEachLimit(planned, o.concurrency, async (p) => {
     const clip = synthClip(cfg, p.index);
     await writeVideo(join(o.out, p.file), clip.frames, {
       width: o.width,
       height: o.height,
-      fps: o.fps ?? 25,
-      codec: o.codec ?? 'mjpeg',
+      fps: o.fps,
+      codec: o.codec,
     });
-    videoBoxes[p.file] = clip.boxes;
-    videoLabels.set(p.index, clip.labels);
-    if (layout === 'hmdb51')
-      paHmdb.set(p.action, {
-        ...paHmdb.get(p.action),
-        [p.entry]: paHmdbEntry(clip),
-      });
+    w.boxes.set(p.file, clip.boxes);
+    w.labels.set(p.index, clip.labels);
+    if (o.layout === 'hmdb51') {
+      const entries = w.paHmdb.get(p.action) ?? new Map<string, Record<string, unknown>>();
+      w.paHmdb.set(p.action, entries.set(p.entry, paHmdbEntry(clip)));
+    }
     tick();
   });
+  return w;
+}
 
-  const listRoot = layout === 'ucf101' ? 'ucfTrainTestlist' : 'testTrainMulti_7030_splits';
-  await mkdir(join(o.out, listRoot), { recursive: true });
-  if (layout === 'ucf101') {
+/** classInd.txt and the split lists that have both train and test clips. */
+async function writeUcfLists(dir: string, actions: string[], planned: Planned[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'classInd.txt'), actions.map((a, i) => `${i + 1} ${camelName(a)}\n`).join(''));
+  for (const s of [0, 1, 2]) {
+    const train = planned.filter((p) => p.splits[s] === 'train');
+    const test = planned.filter((p) => p.splits[s] === 'test');
+    // Fewer than three clips a class cannot fill every split's tested groups: skip such splits.
+    if (train.length === 0 || test.length === 0) continue;
+    const label = (p: Planned): number => actions.indexOf(p.action) + 1;
     await writeFile(
-      join(o.out, listRoot, 'classInd.txt'),
-      actions.map((a, i) => `${i + 1} ${camelName(a)}\n`).join(''),
+      join(dir, `trainlist0${s + 1}.txt`),
+      train.map((p) => `${p.entry} ${label(p)}\n`).join(''),
     );
+    await writeFile(join(dir, `testlist0${s + 1}.txt`), test.map((p) => `${p.entry}\n`).join(''));
+  }
+}
+
+/** Per action and split `<action>_test_split<k>.txt`, and PA-HMDB51's per-action JSON. */
+async function writeHmdbLists(
+  root: string,
+  actions: string[],
+  planned: Planned[],
+  w: Written,
+): Promise<void> {
+  const dir = join(root, 'testTrainMulti_7030_splits');
+  await mkdir(dir, { recursive: true });
+  const code = (x: 'train' | 'test' | null | undefined): number => (x === 'train' ? 1 : x === 'test' ? 2 : 0);
+  for (const a of actions) {
     for (const s of [0, 1, 2]) {
-      const train = planned.filter((p) => p.splits[s] === 'train');
-      const test = planned.filter((p) => p.splits[s] === 'test');
-      // Fewer than three clips a class cannot fill every split's tested groups: skip such splits.
-      if (train.length === 0 || test.length === 0) continue;
-      await writeFile(
-        join(o.out, listRoot, `trainlist0${s + 1}.txt`),
-        train.map((p) => `${p.entry} ${actions.indexOf(p.action) + 1}\n`).join(''),
-      );
-      await writeFile(
-        join(o.out, listRoot, `testlist0${s + 1}.txt`),
-        test.map((p) => `${p.entry}\n`).join(''),
-      );
+      // The official files end each line with a space; readers must cope, so SynthPAR does too.
+      const lines = planned.filter((p) => p.action === a).map((p) => `${p.entry} ${code(p.splits[s])} \n`);
+      await writeFile(join(dir, `${a}_test_split${s + 1}.txt`), lines.join(''));
     }
-  } else {
-    for (const a of actions) {
-      for (const s of [0, 1, 2]) {
-        const lines = planned
-          .filter((p) => p.action === a)
-          .map((p) => `${p.entry} ${p.splits[s] === 'train' ? 1 : p.splits[s] === 'test' ? 2 : 0} \n`);
-        await writeFile(join(o.out, listRoot, `${a}_test_split${s + 1}.txt`), lines.join(''));
-      }
-    }
-    await mkdir(join(o.out, 'PrivacyAttributes'), { recursive: true });
-    for (const [a, entries] of paHmdb)
-      await writeFile(join(o.out, 'PrivacyAttributes', `${a}.json`), JSON.stringify(entries, null, 2));
   }
+  await mkdir(join(root, 'PrivacyAttributes'), { recursive: true });
+  for (const [a, entries] of w.paHmdb) {
+    await writeFile(join(root, 'PrivacyAttributes', `${a}.json`), JSON.stringify(sorted(entries), null, 2));
+  }
+}
 
-  const ids = attrs.map((k) => VISPR_ID[k]);
-  const csv = ['path,label,split,' + ids.join(',')];
-  for (const p of planned) {
-    const l = videoLabels.get(p.index) as Uint8Array;
-    csv.push(
-      [
-        csvCell(p.file),
-        layout === 'ucf101' ? camelName(p.action) : p.action,
-        p.splits[0] ?? 'unused',
-        ...l,
-      ].join(','),
+/** The video-level attributes as a CSV manifest (VP-UCF101 style), split 1's subsets. */
+async function writeVideoAttributes(o: WriteOptions, planned: Planned[], w: Written): Promise<void> {
+  const attrs = attributesOf(o.variant ?? 'known');
+  const rows = planned.map((p) => {
+    const name = o.layout === 'hmdb51' ? p.action : camelName(p.action);
+    return [csvCell(p.file), name, p.splits[0] ?? 'unused', ...(w.labels.get(p.index) as Uint8Array)].join(
+      ',',
     );
-  }
-  await writeFile(join(o.out, 'video_attributes.csv'), csv.join('\n') + '\n');
+  });
+  const head = ['path', 'label', 'split', ...attrs.map((k) => VISPR_ID[k])].join(',');
+  await writeFile(join(o.out, 'video_attributes.csv'), [head, ...rows].join('\n') + '\n');
+}
 
-  const imageBoxes: Record<string, Box[]> = {};
-  const indices = Array.from({ length: nImages }, (_, i) => i);
+/** VISPR-style images and per-image annotations; returns the images' person boxes. */
+async function writeImages(o: WriteOptions, count: number, tick: () => void): Promise<Map<string, Box[]>> {
+  const attrs = attributesOf(o.variant ?? 'known');
+  const boxes = new Map<string, Box[]>();
+  const cfg = { seed: o.seed, variant: o.variant, width: o.width, height: o.height };
+  const indices = Array.from({ length: count }, (_, i) => i);
   await forEachLimit(indices, o.concurrency ?? 2, async (i) => {
     const img = synthImage(cfg, i);
     const split = visprSplit(i);
@@ -229,50 +229,65 @@ export async function writeSynthPAR(o: WriteOptions): Promise<WriteSummary> {
     const rel = `vispr/${split}2017/${id}.jpg`;
     await writeImage(join(o.out, rel), img, { quality: 92 });
     const labels = attrs.filter((_, k) => img.labels[k] === 1).map((k) => VISPR_ID[k]);
+    // VISPR marks an image with no private attribute as a0_safe.
     const ann = {
       id,
       image_path: `images/${split}2017/${id}.jpg`,
       labels: labels.length ? labels : ['a0_safe'],
     };
-    await mkdir(join(o.out, 'vispr', 'annotations', `${split}2017`), {
-      recursive: true,
-    });
-    await writeFile(join(o.out, 'vispr', 'annotations', `${split}2017`, `${id}.json`), JSON.stringify(ann));
-    imageBoxes[rel] = img.boxes;
+    const annDir = join(o.out, 'vispr', 'annotations', `${split}2017`);
+    await mkdir(annDir, { recursive: true });
+    await writeFile(join(annDir, `${id}.json`), JSON.stringify(ann));
+    boxes.set(rel, img.boxes);
     tick();
   });
+  return boxes;
+}
 
+export async function writeSynthPAR(opts: WriteOptions): Promise<WriteSummary> {
+  const o: Resolved = {
+    ...opts,
+    ...{ variant: opts.variant ?? 'known', layout: opts.layout ?? 'ucf101', fps: opts.fps ?? 25 },
+    ...{ codec: opts.codec ?? 'mjpeg', concurrency: opts.concurrency ?? 2 },
+  };
+  const images = o.images ?? o.clips;
+  if (!(Number.isInteger(o.clips) && o.clips >= 1))
+    throw new Error(`SynthPAR: clips must be a positive integer, got ${o.clips}`);
+  await prepare(o.out);
+  let done = 0;
+  const tick = (): void => o.onProgress?.(++done, o.clips + images);
+  // Whether a second person is in a clip goes into HMDB51-style names (np1/np2), so it is read
+  // from the scene before rendering.
+  const people = (i: number): number => (sampleScene(o.seed, o.variant, i).attributes.second_person ? 2 : 1);
+  const planned = plan(o, o.layout, people);
+  const actions = actionsOf(o.variant).map((a) => a.id);
+  const w = await writeVideos(o, planned, tick);
+  const listRoot = o.layout === 'ucf101' ? 'ucfTrainTestlist' : 'testTrainMulti_7030_splits';
+  if (o.layout === 'ucf101') await writeUcfLists(join(o.out, listRoot), actions, planned);
+  else await writeHmdbLists(o.out, actions, planned, w);
+  await writeVideoAttributes(o, planned, w);
+  const imageBoxes = await writeImages(o, images, tick);
+  const format = '[x0, y0, x1, y1] in pixels, x1 and y1 exclusive, the actor first';
   await writeFile(
     join(o.out, 'boxes.json'),
-    JSON.stringify({
-      format: '[x0, y0, x1, y1] in pixels, x1 and y1 exclusive, the actor first',
-      videos: videoBoxes,
-      images: imageBoxes,
-    }),
+    JSON.stringify({ format, videos: sorted(w.boxes), images: sorted(imageBoxes) }),
   );
   const meta = {
-    generator: 'SynthPAR',
-    version: 1,
-    variant,
-    layout,
-    seed: o.seed,
-    width: o.width,
-    height: o.height,
-    frames: o.frames,
-    fps: o.fps ?? 25,
-    codec: o.codec ?? 'mjpeg',
-    clips: o.clips,
-    images: nImages,
-    actions: actionsOf(variant),
-    attributes: attrs.map((k) => ({ name: k, vispr: VISPR_ID[k] })),
+    ...{ generator: 'SynthPAR', version: 1, variant: o.variant, layout: o.layout, seed: o.seed },
+    ...{
+      width: o.width,
+      height: o.height,
+      frames: o.frames,
+      fps: o.fps,
+      codec: o.codec,
+      clips: o.clips,
+      images,
+    },
+    actions: actionsOf(o.variant),
+    attributes: attributesOf(o.variant).map((k) => ({ name: k, vispr: VISPR_ID[k] })),
   };
+  // Written last: its presence says the folder is a whole SynthPAR.
   await writeFile(join(o.out, 'synthpar.json'), JSON.stringify(meta, null, 2) + '\n');
-  return {
-    root: o.out,
-    videos: o.clips,
-    images: nImages,
-    videoRoot: layout === 'ucf101' ? 'UCF-101' : 'hmdb51',
-    splitRoot: listRoot,
-    visprRoot: 'vispr',
-  };
+  const videoRoot = o.layout === 'ucf101' ? 'UCF-101' : 'hmdb51';
+  return { root: o.out, videos: o.clips, images, videoRoot, splitRoot: listRoot, visprRoot: 'vispr' };
 }
