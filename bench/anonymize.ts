@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { anonymize, type AnonymizeConfig } from '../src/deploy/anonymize.js';
+import { anonymize, anonymizeConfig } from '../src/deploy/anonymize.js';
 import { saveCheckpoint } from '../src/deploy/checkpoint.js';
 import { VideoJob } from '../src/deploy/video_job.js';
 import { createModel } from '../src/models/index.js';
@@ -146,23 +146,9 @@ async function main(): Promise<void> {
       saveCheckpoint(ckpt, net, { model: c.model });
       net.dispose();
       for (const runtime of ['libtorch', 'onnx'] as const) {
-        const cfg: AnonymizeConfig = {
-          input: video,
-          output: join(dir, `out-${c.model}-${c.size}-${runtime}.mp4`),
-          model: ckpt,
-          runtime,
-          precision: 'float32',
-          size: { height: c.size, width: c.size },
-          batch: 8,
-          codec: null,
-          crf: null,
-          audio: true,
-          sideBySide: false,
-          preview: null,
-          force: true,
-          raw: null,
-          format: null,
-        };
+        const output = join(dir, `out-${c.model}-${c.size}-${runtime}.mp4`);
+        const size = { height: c.size, width: c.size };
+        const cfg = anonymizeConfig(video, output, ckpt, { runtime, size, force: true });
         const fps = await best(async () => {
           const s = await anonymize(cfg, null);
           if (s.failed) throw new Error(s.files[0]?.error);

@@ -2,10 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-import { anonymize, type AnonymizeConfig } from '../deploy/anonymize.js';
+import { anonymize, anonymizeConfig, type AnonymizeConfig } from '../deploy/anonymize.js';
 import type { Codec } from '../deploy/containers.js';
 import type { WorkingSize } from '../deploy/frames.js';
-import type { Precision, RuntimeName } from '../deploy/runtime.js';
 
 const USAGE = `usage: veil anonymize IN -o OUT --model CKPT [options]
   IN        a video (mp4, avi, mkv, webm, mov), an image (png, jpg), a folder (walked
@@ -86,12 +85,9 @@ function parse(argv: string[]): { cfg: AnonymizeConfig; summary: string | null; 
   const raw = values.raw
     ? { ...parseSize(values.raw, '--raw'), fps: number(values.fps, '--fps') ?? 25, pixFmt: values['pix-fmt'] }
     : null;
-  const cfg: AnonymizeConfig = {
-    input: positionals[0] as string,
-    output: values.output,
-    model: values.model,
-    runtime: values.runtime as RuntimeName,
-    precision: values.precision as Precision,
+  const cfg = anonymizeConfig(positionals[0] as string, values.output, values.model, {
+    runtime: values.runtime,
+    precision: values.precision,
     size,
     batch: number(values.batch, '--batch') ?? 8,
     codec: (values.codec as Codec | undefined) ?? null,
@@ -100,10 +96,10 @@ function parse(argv: string[]): { cfg: AnonymizeConfig; summary: string | null; 
     sideBySide: values['side-by-side'],
     preview: number(values.preview, '--preview'),
     force: values.force,
-    raw: raw && { width: raw.width, height: raw.height, fps: raw.fps, pixFmt: raw.pixFmt },
+    raw,
     format: values.format ?? null,
     threads: number(values.threads, '--threads'),
-  };
+  });
   return { cfg, summary: values.summary ?? null, quiet: values.quiet };
 }
 

@@ -46,6 +46,34 @@ export interface AnonymizeConfig {
   threads?: number | null;
 }
 
+/** The defaults of every option, for `input` to `output` with `model`. */
+export function anonymizeConfig(
+  input: string,
+  output: string,
+  model: string,
+  over: Partial<AnonymizeConfig> = {},
+): AnonymizeConfig {
+  return {
+    input,
+    output,
+    model,
+    runtime: 'libtorch',
+    precision: 'float32',
+    size: null,
+    batch: 8,
+    codec: null,
+    crf: null,
+    audio: true,
+    sideBySide: false,
+    preview: null,
+    force: false,
+    raw: null,
+    format: null,
+    threads: null,
+    ...over,
+  };
+}
+
 export interface FileSummary {
   input: string;
   output: string;

@@ -9,15 +9,7 @@ import * as ort from 'onnxruntime-node';
 
 import { DataError } from '../data/errors.js';
 import type { Network } from '../models/index.js';
-import {
-  autocast,
-  defaultThreads,
-  getNumThreads,
-  noGrad,
-  setNumThreads,
-  tensor,
-  type Tensor,
-} from '../torch/index.js';
+import { autocast, defaultThreads, noGrad, tensor, type Tensor } from '../torch/index.js';
 import { loadAnonymizer, parseInputSize, type CheckpointSpec } from './checkpoint.js';
 import { exportOnnx } from './onnx/export.js';
 import { readOnnxMetadata } from './onnx/metadata.js';

@@ -143,6 +143,25 @@ export class TimedDecoder {
     return p;
   }
 
+  /**
+   * The next `bytes` of ffmpeg's output in a buffer of its own (transferable to another thread);
+   * fewer at the very end, null after it.
+   */
+  private async read(bytes: number): Promise<Uint8Array | null> {
+    const out = this.child.stdout;
+    for (;;) {
+      const b = out.read(bytes) as Buffer | null; // the stream raises its buffer size to fit
+      if (b) return b.byteOffset === 0 && b.buffer.byteLength === b.length ? b : new Uint8Array(b);
+      if (out.readableEnded || out.destroyed) return null;
+      let done = (): void => {};
+      await new Promise<void>((resolve) => {
+        done = resolve;
+        out.on('readable', done).on('end', done).on('close', done);
+      });
+      out.off('readable', done).off('end', done).off('close', done);
+    }
+  }
+
   /** Every frame in presentation order; stops ffmpeg if the consumer stops early. */
   async *frames(): AsyncGenerator<TimedFrame> {
     let finished = false;
@@ -151,28 +170,16 @@ export class TimedDecoder {
         throw this.failure(await this.exited, 'no video frame decodes');
       });
       const bytes = width * height * 3;
-      let frame = new Uint8Array(bytes);
-      let filled = 0;
-      let k = 0;
-      for await (const chunk of this.child.stdout as AsyncIterable<Buffer>) {
-        let off = 0;
-        while (off < chunk.length) {
-          const n = Math.min(bytes - filled, chunk.length - off);
-          frame.set(chunk.subarray(off, off + n), filled);
-          filled += n;
-          off += n;
-          if (filled === bytes) {
-            yield { data: frame, pts: await this.ptsOf(k++) };
-            frame = new Uint8Array(bytes);
-            filled = 0;
-          }
-        }
+      for (let k = 0; ; k++) {
+        const data = await this.read(bytes);
+        if (!data) break;
+        if (data.length < bytes)
+          throw new DataError(this.name, `decoding ended inside a frame (${data.length}/${bytes} bytes)`);
+        yield { data, pts: await this.ptsOf(k) };
       }
       const code = await this.exited;
       finished = true;
       if (code !== 0) throw this.failure(code, '');
-      if (filled !== 0)
-        throw new DataError(this.name, `decoding ended inside a frame (${filled}/${bytes} bytes)`);
     } finally {
       if (!finished) this.kill();
     }

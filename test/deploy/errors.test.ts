@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 
-import { anonymize, type AnonymizeConfig } from '../../src/deploy/anonymize.js';
+import { anonymize, anonymizeConfig, type AnonymizeConfig } from '../../src/deploy/anonymize.js';
 import { readCheckpointSpec } from '../../src/deploy/checkpoint.js';
 import { createModel, saveWeights } from '../../src/models/index.js';
 import { ffmpeg, tempDir } from '../data/helpers.js';
@@ -16,24 +16,7 @@ let model = '';
 let good = '';
 
 function config(over: Partial<AnonymizeConfig>): AnonymizeConfig {
-  return {
-    input: good,
-    output: join(dir, 'out.mp4'),
-    model,
-    runtime: 'libtorch',
-    precision: 'float32',
-    size: 'native',
-    batch: 8,
-    codec: null,
-    crf: null,
-    audio: true,
-    sideBySide: false,
-    preview: null,
-    force: false,
-    raw: null,
-    format: null,
-    ...over,
-  };
+  return anonymizeConfig(good, join(dir, 'out.mp4'), model, { size: 'native', ...over });
 }
 
 /** Every file under `root`, relative, sorted. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 
-import { anonymize } from '../../src/deploy/anonymize.js';
+import { anonymize, anonymizeConfig } from '../../src/deploy/anonymize.js';
 import { exportCheckpoint } from '../../src/deploy/onnx/checkpoint_export.js';
 import { exportOnnx } from '../../src/deploy/onnx/export.js';
 import { readOnnxMetadata } from '../../src/deploy/onnx/metadata.js';
@@ -66,23 +66,9 @@ test('veil export writes the model with its name, training size and stride; --ru
   assert.equal(meta['veil.stride'], '16');
 
   const video = await makeVideo(dir, VIDEOS[0] as (typeof VIDEOS)[number]);
-  const base = {
-    input: video,
-    runtime: 'onnx' as const,
-    precision: 'float32' as const,
-    size: null,
-    batch: 4,
-    codec: null,
-    crf: null,
-    audio: true,
-    sideBySide: false,
-    preview: null,
-    force: false,
-    raw: null,
-    format: null,
-  };
+  const base = anonymizeConfig(video, '', ckpt, { runtime: 'onnx', batch: 4 });
   const viaFile = await anonymize({ ...base, output: join(dir, 'a.mp4'), model: file }, null);
-  const viaCkpt = await anonymize({ ...base, output: join(dir, 'b.mp4'), model: ckpt }, null);
+  const viaCkpt = await anonymize({ ...base, output: join(dir, 'b.mp4') }, null);
   const viaTorch = await anonymize(
     { ...base, output: join(dir, 'c.mp4'), model: ckpt, runtime: 'libtorch' },
     null,

@@ -5,7 +5,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
-import { anonymize, type AnonymizeConfig, type FileSummary } from '../../src/deploy/anonymize.js';
+import {
+  anonymize,
+  anonymizeConfig,
+  type AnonymizeConfig,
+  type FileSummary,
+} from '../../src/deploy/anonymize.js';
 import { tempDir } from '../data/helpers.js';
 import { makeCheckpoint, makeRotated, makeVideo, probe, VIDEOS, type Probed } from './fixtures.js';
 
@@ -13,25 +18,8 @@ let dir = '';
 let model = '';
 const inputs: Record<string, string> = {};
 
-export function config(over: Partial<AnonymizeConfig>): AnonymizeConfig {
-  return {
-    input: '',
-    output: '',
-    model,
-    runtime: 'libtorch',
-    precision: 'float32',
-    size: 'native',
-    batch: 8,
-    codec: null,
-    crf: null,
-    audio: true,
-    sideBySide: false,
-    preview: null,
-    force: false,
-    raw: null,
-    format: null,
-    ...over,
-  };
+function config(over: Partial<AnonymizeConfig>): AnonymizeConfig {
+  return anonymizeConfig('', '', model, { size: 'native', ...over });
 }
 
 async function run(over: Partial<AnonymizeConfig>): Promise<FileSummary> {
