@@ -27,7 +27,13 @@ export async function run(argv: string[]): Promise<number> {
   const key = WHICH[what];
   const file = join(dir, `${key}.safetensors`);
   if (values.resume && existsSync(file)) loadWeightsFile(file, nets[key]);
-  const bar = new Progress(`pretrain ${what}`, 1e9);
+  const p = c.pretrain;
+  const total =
+    what === 'action'
+      ? p.actionEpochs * Math.floor(sets.trainVideos.items.length / c.clipsPerBatch)
+      : (what === 'privacy' ? p.privacyEpochs : p.anonymizerEpochs) *
+        Math.floor(sets.trainImages.items.length / p.batch);
+  const bar = new Progress(`pretrain ${what}`, Math.max(1, total));
   const tick = (w: string): void => bar.tick(w);
   const losses =
     what === 'anonymizer'

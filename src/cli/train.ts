@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { loadWeightsFile } from '../method/checkpoint.js';
-import { trainMinimax } from '../method/minimax.js';
+import { minimaxBatches, trainMinimax } from '../method/minimax.js';
 import { createNetworks } from '../method/pretrain.js';
 import { readSets } from '../runs/experiment.js';
 import { dataPlan, METHOD_FLAGS, methodConfig, requireData } from '../runs/options.js';
@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   const name = values.name ?? (c.lambda === 0 ? 'spact' : `veil-B${c.B}`);
   const reg = Registry.forWorkspace(ws);
   const id = reg.startRun('minimax', name, c);
-  const bar = new Progress(`train ${name}`, c.epochs * 1e6);
+  const bar = new Progress(`train ${name}`, c.epochs * minimaxBatches(sets, c));
   try {
     const r = trainMinimax(n, sets, c, {
       dir: join(ws, 'runs', name),

@@ -207,7 +207,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
         sums.Lpenalty += parts.Lpenalty;
         sums.rms += parts.rms;
         sums.n1++;
-        tick('minimax step 1 (f_A)');
+        tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
       } else {
         // Step 2: f_A frozen; f_T minimises L_T and f_B minimises L_B on anonymized data.
         fA.eval().freeze();
@@ -231,7 +231,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
         sums.LT2 += parts.LT;
         sums.LB2 += parts.LB;
         sums.n2++;
-        tick('minimax step 2 (f_T, f_B)');
+        tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
       }
       if (c.checkpointEvery > 0 && (s.batch + 1) % c.checkpointEvery === 0 && s.batch + 1 < nBatches)
         saveCheckpoint(last, { state: { ...s, batch: s.batch + 1 }, nets, optims }, c);

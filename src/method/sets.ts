@@ -129,10 +129,21 @@ export async function readImageSet(ds: ImageDataset, o: Omit<ReadOptions, 'maxFr
   return { name: ds.name, attributes: ds.attributes, width: o.width, height: o.height, items };
 }
 
-/** Splits off every k-th item (a fixed rule, no randomness) as a validation set. */
+/**
+ * Splits off every k-th item as a validation set (a fixed rule, no randomness); videos are counted
+ * within their class, so every class is in both parts whatever order the list has.
+ */
 export function holdOut<S extends VideoSet | ImageSet>(set: S, every: number): { train: S; val: S } {
   const items = set.items as (VideoItem | ImageItem)[];
-  const val = items.filter((_, i) => i % every === every - 1);
-  const train = items.filter((_, i) => i % every !== every - 1);
-  return { train: { ...set, items: train }, val: { ...set, items: val } };
+  const seen = new Map<number, number>();
+  const isVal = items.map((it) => {
+    const key = 'label' in it ? it.label : 0;
+    const k = seen.get(key) ?? 0;
+    seen.set(key, k + 1);
+    return k % every === every - 1;
+  });
+  return {
+    train: { ...set, items: items.filter((_, i) => !isVal[i]) },
+    val: { ...set, items: items.filter((_, i) => isVal[i]) },
+  };
 }

@@ -241,7 +241,7 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
       const result = trainMinimax(n, sets, run.method, {
         dir,
         resume: true,
-        tick,
+        tick: (w) => tick(`${run.name}: ${w}`),
         onEpoch: (e) =>
           registry.logEpoch(id, e.epoch, {
             LA: e.LA,
@@ -308,8 +308,9 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
         ...extra,
       };
       for (let seed = 0; seed < c.seeds; seed++) {
-        const act = judgeAction(anon.trainVideos, anon.testVideos, c.protocol, 1000 + seed, tick);
-        const prv = judgeAttacker(anon.trainImages, anon.testImages, c.protocol, 2000 + seed, tick);
+        const judged = (w: string): void => tick(`${a.name}, seed ${seed}: ${w}`);
+        const act = judgeAction(anon.trainVideos, anon.testVideos, c.protocol, 1000 + seed, judged);
+        const prv = judgeAttacker(anon.trainImages, anon.testImages, c.protocol, 2000 + seed, judged);
         r.top1.push(act.top1);
         r.cmap.push(prv.best.cmap);
         r.f1.push(prv.best.f1);
