@@ -29,7 +29,10 @@ class Signal {
 async function run(spec: JobSpec): Promise<void> {
   const decoder = new TimedDecoder(spec.source);
   let encoder: TimedEncoder | null = null;
+  // Timestamps of the frames sent and not yet encoded (and of the last one encoded): memory
+  // stays bounded by the window, however long the video.
   const pts: bigint[] = [];
+  let lastPts: bigint | null = null;
   const queue: { buf: ArrayBuffer; count: number }[] = [];
   const changed = new Signal();
   let sent = 0;
@@ -57,13 +60,13 @@ async function run(spec: JobSpec): Promise<void> {
       if (!item) return; // finishing, nothing left
       const bytes = item.buf.byteLength / item.count;
       for (let i = 0; i < item.count; i++) {
-        const p = pts[written];
+        const p = pts.shift();
         if (p === undefined) throw new Error(`got more anonymized frames than the ${sent} decoded`);
-        const next = pts[written + 1];
-        const prev = pts[written - 1];
+        const next = pts[0];
         // The last frame lasts as long as the one before it.
-        const duration = next !== undefined ? next - p : prev !== undefined ? p - prev : null;
+        const duration = next !== undefined ? next - p : lastPts !== null ? p - lastPts : null;
         await enc.write(new Uint8Array(item.buf, i * bytes, bytes), p, duration);
+        lastPts = p;
         written++;
         changed.notify();
       }

@@ -65,7 +65,9 @@ export class TimedDecoder {
   private readonly exited: Promise<number | null>;
   private readonly name: string;
   private log: string[] = [];
+  /** Timestamps logged whose frames have not been read yet. */
   private pts: bigint[] = [];
+  private lastPts: bigint | null = null;
   private wake: (() => void) | null = null;
   private closed = false;
   private spawnError: unknown = null;
@@ -104,8 +106,9 @@ export class TimedDecoder {
           if (!line.includes('Parsed_showinfo')) this.log = [...this.log.slice(-30), line];
           continue;
         }
-        const last = this.pts[this.pts.length - 1];
-        this.pts.push(f[1] === 'NOPTS' ? (last ?? -1n) + 1n : BigInt(f[1] as string));
+        const pts = f[1] === 'NOPTS' ? (this.lastPts ?? -1n) + 1n : BigInt(f[1] as string);
+        this.pts.push(pts);
+        this.lastPts = pts;
         if (!headSent) {
           headSent = true;
           resolveHead({ width: Number(f[2]), height: Number(f[3]), timeBase: this.timeBase ?? [1, 25] });
@@ -135,10 +138,10 @@ export class TimedDecoder {
     return new DataError(this.name, `${fallback}${tail}`);
   }
 
-  /** The pts of frame k, waiting for its log line if the pixels came first. */
-  private async ptsOf(k: number): Promise<bigint> {
-    while (this.pts.length <= k && !this.closed) await new Promise<void>((r) => (this.wake = r));
-    const p = this.pts[k];
+  /** The pts of the next frame, waiting for its log line if the pixels came first. */
+  private async nextPts(k: number): Promise<bigint> {
+    while (this.pts.length === 0 && !this.closed) await new Promise<void>((r) => (this.wake = r));
+    const p = this.pts.shift();
     if (p === undefined) throw new DataError(this.name, `frame ${k} has no timestamp in ffmpeg's log`);
     return p;
   }
@@ -175,7 +178,7 @@ export class TimedDecoder {
         if (!data) break;
         if (data.length < bytes)
           throw new DataError(this.name, `decoding ended inside a frame (${data.length}/${bytes} bytes)`);
-        yield { data, pts: await this.ptsOf(k) };
+        yield { data, pts: await this.nextPts(k) };
       }
       const code = await this.exited;
       finished = true;

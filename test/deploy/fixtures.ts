@@ -26,7 +26,17 @@ const source = (w: number, h: number, rate: number, seconds: number, audio = tru
 export const VIDEOS: Fixture[] = [
   {
     name: 'cfr.mp4',
-    args: [...source(34, 26, 25, 0.64), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
+    args: [
+      ...source(34, 26, 25, 0.64),
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-metadata',
+      'title=veil',
+    ],
   },
   {
     name: 'vfr.mp4',

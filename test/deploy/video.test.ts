@@ -66,6 +66,8 @@ describe('faithful outputs', () => {
       assertSameTiming(a, b, f.name);
       assert.deepEqual([b.video.width, b.video.height], [a.video.width, a.video.height], 'size');
       assert.equal(b.audio.length, a.audio.length, 'audio streams');
+      assert.equal(b.tags.title, a.tags.title, 'metadata');
+      if (f.name === 'cfr.mp4') assert.equal(b.tags.title, 'veil', 'the title tag is carried over');
       for (const [i, au] of b.audio.entries())
         assert.ok(
           Math.abs(au.duration - (a.audio[i]?.duration ?? 0)) < 0.05,
