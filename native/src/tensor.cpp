@@ -43,6 +43,15 @@ namespace {
 
 at::Tensor& Self(const Napi::CallbackInfo& info) { return slots::Get(info[0], "tensor"); }
 
+// The first byte of a TypedArray's view, whether its buffer is an ArrayBuffer or a
+// SharedArrayBuffer (which Napi::ArrayBuffer cannot wrap): worker threads fill shared batches.
+uint8_t* BytesOf(Napi::TypedArray a) {
+  void* data = nullptr;
+  napi_status st = napi_get_typedarray_info(a.Env(), a, nullptr, nullptr, &data, nullptr, nullptr);
+  if (st != napi_ok) throw Napi::Error::New(a.Env(), "cannot read the TypedArray's memory");
+  return static_cast<uint8_t*>(data);
+}
+
 Napi::Array IntArray(Napi::Env env, c10::IntArrayRef v) {
   Napi::Array a = Napi::Array::New(env, v.size());
   for (size_t i = 0; i < v.size(); ++i) a.Set(uint32_t(i), Napi::Number::New(env, double(v[i])));
@@ -147,7 +156,7 @@ Napi::Value CopyFrom(const Napi::CallbackInfo& info) {
     size_t want = t.numel() * t.element_size();
     TORCH_CHECK(a.ByteLength() == want, "copyFrom: ", a.ByteLength(), " bytes given, tensor of shape ",
                 t.sizes(), " and dtype ", DTypeName(t.scalar_type()), " needs ", want);
-    uint8_t* src = static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+    uint8_t* src = BytesOf(a);
     at::Tensor host = at::from_blob(src, t.sizes(), t.options().device(at::kCPU));
     at::NoGradGuard ng;
     t.copy_(host);
@@ -193,7 +202,7 @@ Napi::Value FromBytes(const Napi::CallbackInfo& info) {
     TORCH_CHECK(a.ByteLength() == want, "fromBytes: ", a.ByteLength(), " bytes given, shape ",
                 r.sizes(), " of ", DTypeName(dt), " needs ", want);
     if (want) {
-      std::memcpy(r.data_ptr(), static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset(), want);
+      std::memcpy(r.data_ptr(), BytesOf(a), want);
     }
     return r;
   });

@@ -123,3 +123,17 @@ test('random creation is reproducible under manualSeed', () => {
     );
   });
 });
+
+test('tensors copy in from views of shared and offset buffers', () => {
+  T.tidy(() => {
+    const shared = new Float32Array(new SharedArrayBuffer(24), 8, 3);
+    shared.set([1.5, -2, 4]);
+    assert.deepEqual(T.tensor(shared).toArray(), [1.5, -2, 4]);
+    const into = T.zeros([3]);
+    T.native.copyFrom(into, shared);
+    assert.deepEqual(into.toArray(), [1.5, -2, 4]);
+    const offset = new Uint8Array(new ArrayBuffer(10), 7, 3);
+    offset.set([9, 8, 7]);
+    assert.deepEqual(T.tensor(offset).toArray(), [9, 8, 7]);
+  });
+});
