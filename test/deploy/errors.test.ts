@@ -1,7 +1,15 @@
 // Bad input: every failure names its file, leaves nothing under a final name, and in a folder
 // run stops only the file it concerns.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 
@@ -98,6 +106,14 @@ describe('inputs and outputs', () => {
     const s = await anonymize(config({ output }), null);
     assert.equal(s.failed, 1);
     assert.match(s.files[0]?.error ?? '', /a-file\/out\.mp4: cannot write the output/);
+  });
+
+  test('a file without a video stream is refused, naming it', async () => {
+    const audio = join(dir, 'audio-only.mp4');
+    await ffmpeg('-f', 'lavfi', '-i', 'sine=duration=0.5', '-c:a', 'aac', audio);
+    const s = await anonymize(config({ input: audio, output: join(dir, 'ao.mp4') }), null);
+    assert.match(s.files[0]?.error ?? '', /audio-only\.mp4: no video stream/);
+    assert.equal(existsSync(join(dir, 'ao.mp4')), false);
   });
 
   test('a folder: mirrored, bad files reported, good ones done, nothing partial; done ones skipped', async () => {
