@@ -56,7 +56,7 @@ export function demoConfig(
       imagesPerBatch: 8,
       pretrain: {
         ...PAPER.pretrain,
-        anonymizerEpochs: quick ? 1 : 4,
+        anonymizerEpochs: quick ? 2 : 12,
         privacyEpochs: quick ? 1 : 6,
         actionEpochs: quick ? 2 : 10,
         lrB: 1e-3,
@@ -86,6 +86,6 @@ export function demoConfig(
       autocast: false,
     },
     seeds: seeds ?? (quick ? 1 : 2),
-    valEvery: 8,
+    valEvery: quick ? 3 : 8,
   };
 }
