@@ -73,7 +73,7 @@ async function ioOnly(file: string, out: string): Promise<number> {
       audioEncoder: 'aac',
     },
     widthFactor: 1,
-    window: 24,
+    window: { frames: 24, bytes: 2 ** 28, least: 8 },
   });
   let n = 0;
   for (;;) {

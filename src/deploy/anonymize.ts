@@ -103,6 +103,8 @@ export interface RunSummary {
 }
 
 const ROTATION_SOURCES = ['.mp4', '.mov', '.m4v'];
+/** Decoded frames in flight at most, in bytes (a batch always fits): 4K frames stay bounded too. */
+const WINDOW_BYTES = 256 * 2 ** 20;
 
 interface Context {
   cfg: AnonymizeConfig;
@@ -116,7 +118,8 @@ const label = (p: string | null, std: string): string => p ?? std;
 function rmsOf(per: number[]): FileSummary['rms'] {
   const round = (v: number): number => Math.round(v * 1e6) / 1e6;
   const mean = per.reduce((a, b) => a + b, 0) / Math.max(1, per.length);
-  return { mean: round(mean), max: round(Math.max(0, ...per)), perFrame: per.map(round) };
+  const max = per.reduce((a, b) => Math.max(a, b), 0); // no spread: hours of frames overflow the stack
+  return { mean: round(mean), max: round(max), perFrame: per.map(round) };
 }
 
 function encodeTarget(item: WorkItem, info: SourceInfo | null, cfg: AnonymizeConfig): JobSpec['target'] {
@@ -168,7 +171,7 @@ async function anonymizeVideo(item: WorkItem, ctx: Context): Promise<FileSummary
     source: { path: item.input, raw: cfg.raw ?? undefined, preview: cfg.preview ?? undefined },
     target,
     widthFactor: cfg.sideBySide ? 2 : 1,
-    window: Math.max(3 * cfg.batch, 16),
+    window: { frames: Math.max(3 * cfg.batch, 16), bytes: WINDOW_BYTES, least: cfg.batch },
   });
   const { width, height } = job.head;
   const expected = info

@@ -10,8 +10,11 @@ export interface JobSpec {
   target: Omit<EncodeTarget, 'width' | 'height' | 'timeBase'>;
   /** Output frames are this many input frames wide (2 for --side-by-side). */
   widthFactor: number;
-  /** Frames decoded but not yet encoded, at most. */
-  window: number;
+  /**
+   * Frames decoded but not yet encoded, at most: `frames`, fewer if they would take more than
+   * `bytes`, but never fewer than `least` (one batch, which the inference side waits for).
+   */
+  window: { frames: number; bytes: number; least: number };
 }
 
 export type ToWorker =

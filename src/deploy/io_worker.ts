@@ -82,6 +82,8 @@ async function run(spec: JobSpec): Promise<void> {
       timeBase: head.timeBase,
     });
     post({ type: 'head', ...head });
+    const { frames, bytes, least } = spec.window;
+    const window = Math.max(least, Math.min(frames, Math.floor(bytes / (head.width * head.height * 3))));
     const writing = writeAll(encoder).catch((e: unknown) => {
       failure ??= e as Error;
       decoder.kill();
@@ -92,7 +94,7 @@ async function run(spec: JobSpec): Promise<void> {
       pts.push(f.pts);
       post({ type: 'frame', buf: f.data.buffer as ArrayBuffer }, [f.data.buffer as ArrayBuffer]);
       sent++;
-      while (sent - written >= spec.window && !failure) await changed.wait();
+      while (sent - written >= window && !failure) await changed.wait();
     }
     if (failure) throw failure;
     post({ type: 'end', frames: sent });
