@@ -42,6 +42,7 @@ export interface TimedFrame {
 const CONFIG = /config in time_base: (\d+)\/(\d+)/;
 const FRAME = /\] n:\s*\d+ pts:\s*(-?\d+|NOPTS)\b.* s:(\d+)x(\d+)/;
 
+/** ffmpeg's arguments; `0:V:0` is the first video stream that is not a cover picture. */
 export function decodeArgs(src: DecodeSource): string[] {
   const input = src.raw
     ? [
@@ -52,7 +53,7 @@ export function decodeArgs(src: DecodeSource): string[] {
   return [
     ...(src.path ? ['-nostdin'] : []),
     ...['-hide_banner', '-nostats', '-loglevel', 'info', '-threads', '1', ...input],
-    ...['-map', '0:v:0', '-an', '-sn', '-dn', ...(src.preview ? ['-t', String(src.preview)] : [])],
+    ...['-map', '0:V:0', '-an', '-sn', '-dn', ...(src.preview ? ['-t', String(src.preview)] : [])],
     ...['-filter_threads', '1', '-vf', 'showinfo=checksum=0', '-fps_mode', 'passthrough'],
     ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
   ];
