@@ -56,7 +56,7 @@ export function demoConfig(
       imagesPerBatch: 8,
       pretrain: {
         ...PAPER.pretrain,
-        anonymizerEpochs: quick ? 2 : 12,
+        anonymizerEpochs: quick ? 6 : 12,
         privacyEpochs: quick ? 1 : 6,
         actionEpochs: quick ? 2 : 10,
         lrB: 1e-3,
