@@ -153,6 +153,7 @@ function encodeTarget(item: WorkItem, info: SourceInfo | null, cfg: AnonymizeCon
     crf: cfg.crf ?? undefined,
     rotation: restore ? (info as SourceInfo).rotation : 0,
     matrixFrom: restore ? (item.input as string) : undefined,
+    colour: info?.colour,
     source:
       info && item.input ? { path: item.input, codecs: info.audioCodecs, startTime: info.startTime } : null,
     audio: cfg.audio,

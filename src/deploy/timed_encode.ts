@@ -15,6 +15,7 @@ import { stderrTail, toolMissing } from '../data/process.js';
 import { codecArgs, type Codec, type CodecSettings } from './containers.js';
 import { mkvFrame, mkvHeader } from './mkv.js';
 import { copyDisplayMatrix } from './mp4_matrix.js';
+import type { Colour } from './source.js';
 
 export interface AudioSource {
   path: string;
@@ -35,6 +36,8 @@ export interface EncodeTarget extends CodecSettings {
   timeBase: [number, number];
   /** Clockwise degrees a player turns the stored picture (0: none): the stored orientation is restored. */
   rotation: number;
+  /** The source's colour description (YUV matrix, range, primaries, transfer), to keep. */
+  colour?: Colour;
   /** An MP4/MOV source whose rotation flag (display matrix) the MP4/MOV output gets. */
   matrixFrom?: string;
   /** Audio and metadata to carry over; null: none. */
@@ -45,6 +48,41 @@ export interface EncodeTarget extends CodecSettings {
   audioEncoder: string;
   /** Stop after this many seconds (--preview). */
   duration?: number;
+}
+
+/** swscale's names of the YUV matrices, by ffprobe's colour space. */
+const MATRICES: Record<string, string> = {
+  bt709: 'bt709',
+  smpte170m: 'smpte170m',
+  bt470bg: 'bt470',
+  fcc: 'fcc',
+  smpte240m: 'smpte240m',
+  bt2020nc: 'bt2020',
+  bt2020c: 'bt2020',
+};
+
+/** RGB back to YUV with the source's matrix and range (the decoder used them the other way). */
+function colourFilter(t: EncodeTarget): string[] {
+  const matrix = MATRICES[t.colour?.space ?? ''];
+  const yuv = !['ffv1', 'rawvideo', 'mjpeg'].includes(t.codec);
+  if (!yuv || (!matrix && !t.colour?.range)) return [];
+  const opts = [
+    ...(matrix ? [`out_color_matrix=${matrix}`] : []),
+    ...(t.colour?.range ? [`out_range=${t.colour.range}`] : []),
+  ];
+  return [`scale=${opts.join(':')}`];
+}
+
+/** The source's colour description, written on the output's video stream. */
+function colourTags(t: EncodeTarget): string[] {
+  if (['ffv1', 'rawvideo', 'mjpeg'].includes(t.codec) || !t.colour) return [];
+  const c = t.colour;
+  return [
+    ...(c.space ? ['-colorspace', c.space] : []),
+    ...(c.primaries ? ['-color_primaries', c.primaries] : []),
+    ...(c.transfer ? ['-color_trc', c.transfer] : []),
+    ...(c.range ? ['-color_range', c.range] : []),
+  ];
 }
 
 /** Turns an upright picture back into the stored orientation of a source turned `rotation` clockwise. */
@@ -68,7 +106,9 @@ export function encodeArgs(t: EncodeTarget, out: string): string[] {
   if (t.source) args.push('-map_metadata', '1', '-map_chapters', '1');
   const undo = UNDO_ROTATION[t.rotation];
   const turned = undo !== undefined;
-  if (turned) args.push('-vf', undo);
+  const filters = [...(turned ? [undo] : []), ...colourFilter(t)];
+  if (filters.length) args.push('-vf', filters.join(','));
+  args.push(...colourTags(t));
   const [w, h] = turned && t.rotation !== 180 ? [t.height, t.width] : [t.width, t.height];
   args.push(...codecArgs(t.codec, w, h, t));
   args.push('-fps_mode', 'passthrough', '-enc_time_base', `${t.timeBase[0]}:${t.timeBase[1]}`);

@@ -22,6 +22,18 @@ const source = (w: number, h: number, rate: number, seconds: number, audio = tru
   ...(audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=16000:duration=${seconds}`] : []),
 ];
 
+/** HD's colour description, which the output must keep (and convert back with). */
+const BT709 = [
+  '-colorspace',
+  'bt709',
+  '-color_primaries',
+  'bt709',
+  '-color_trc',
+  'bt709',
+  '-color_range',
+  'tv',
+];
+
 /** The test videos: each a container, codec and quirk a real input can have. */
 export const VIDEOS: Fixture[] = [
   {
@@ -34,8 +46,7 @@ export const VIDEOS: Fixture[] = [
       'yuv420p',
       '-c:a',
       'aac',
-      '-metadata',
-      'title=veil',
+      ...['-metadata', 'title=veil', ...BT709],
     ],
   },
   {
@@ -99,6 +110,8 @@ export interface Probed {
     duration: number;
     rotation: number;
     codec: string;
+    /** color_space/color_primaries/color_transfer/color_range, as ffprobe names them. */
+    colour: string;
   };
   audio: { codec: string; duration: number }[];
   /** Video packet timestamps, sorted (presentation order). */
@@ -116,6 +129,10 @@ interface ProbeJson {
     avg_frame_rate?: string;
     duration?: string;
     side_data_list?: { rotation?: number }[];
+    color_space?: string;
+    color_primaries?: string;
+    color_transfer?: string;
+    color_range?: string;
   }[];
   packets: { pts_time?: string; stream_index: number }[];
   format: { duration?: string; tags?: Record<string, string> };
@@ -139,6 +156,7 @@ export async function probe(file: string): Promise<Probed> {
       duration: Number(v.duration ?? j.format.duration),
       rotation: v.side_data_list?.find((s) => s.rotation !== undefined)?.rotation ?? 0,
       codec: v.codec_name,
+      colour: [v.color_space, v.color_primaries, v.color_transfer, v.color_range].join('/'),
     },
     audio: j.streams
       .filter((s) => s.codec_type === 'audio')

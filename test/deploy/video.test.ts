@@ -67,7 +67,10 @@ describe('faithful outputs', () => {
       assert.deepEqual([b.video.width, b.video.height], [a.video.width, a.video.height], 'size');
       assert.equal(b.audio.length, a.audio.length, 'audio streams');
       assert.equal(b.tags.title, a.tags.title, 'metadata');
-      if (f.name === 'cfr.mp4') assert.equal(b.tags.title, 'veil', 'the title tag is carried over');
+      if (f.name === 'cfr.mp4') {
+        assert.equal(b.tags.title, 'veil', 'the title tag is carried over');
+        assert.equal(b.video.colour, 'bt709/bt709/bt709/tv', 'the colour description is kept');
+      }
       for (const [i, au] of b.audio.entries())
         assert.ok(
           Math.abs(au.duration - (a.audio[i]?.duration ?? 0)) < 0.05,
