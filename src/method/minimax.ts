@@ -164,6 +164,10 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
   if (run.resume && existsSync(last)) s = loadCheckpoint<MinimaxState>(last, nets, optims).state;
   const w = { wT: c.wT, wB: c.wB, lambda: c.lambda };
   const nBatches = minimaxBatches(d, c);
+  if (d.valVideos.items.length === 0 || d.valImages.items.length === 0)
+    throw new Error(
+      'minimax: the validation split is empty (checkpoint selection needs it); hold out more videos',
+    );
   if (nBatches < 2)
     throw new Error('minimax: fewer than 2 batches per epoch; lower clipsPerBatch/imagesPerBatch');
 

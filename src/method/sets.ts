@@ -131,16 +131,21 @@ export async function readImageSet(ds: ImageDataset, o: Omit<ReadOptions, 'maxFr
 
 /**
  * Splits off every k-th item as a validation set (a fixed rule, no randomness); videos are counted
- * within their class, so every class is in both parts whatever order the list has.
+ * within their class, so every class with two or more videos is in both parts whatever the list's order.
  */
 export function holdOut<S extends VideoSet | ImageSet>(set: S, every: number): { train: S; val: S } {
   const items = set.items as (VideoItem | ImageItem)[];
+  const keyOf = (it: VideoItem | ImageItem): number => ('label' in it ? it.label : 0);
+  const size = new Map<number, number>();
+  for (const it of items) size.set(keyOf(it), (size.get(keyOf(it)) ?? 0) + 1);
   const seen = new Map<number, number>();
   const isVal = items.map((it) => {
-    const key = 'label' in it ? it.label : 0;
+    const key = keyOf(it);
     const k = seen.get(key) ?? 0;
     seen.set(key, k + 1);
-    return k % every === every - 1;
+    // A class smaller than `every` (but with two or more items) still gives its last one.
+    const n = size.get(key) as number;
+    return k % every === every - 1 || (n < every && n > 1 && k === n - 1);
   });
   return {
     train: { ...set, items: items.filter((_, i) => !isVal[i]) },
