@@ -4,7 +4,7 @@
 // anonymized training images; cMAP and F1 on anonymized test images, at its best epoch (the worst
 // case for privacy). Privacy is what this attacker sees, never the co-trained f_B's loss.
 import type { AugmentConfig } from '../data/augment.js';
-import { Rng } from '../data/rng.js';
+import type { Rng } from '../data/rng.js';
 import type { ClipShape } from '../method/batches.js';
 import {
   attributeTargets,
@@ -14,7 +14,7 @@ import {
   trainClipBatch,
 } from '../method/batches.js';
 import type { ImageSet, VideoSet } from '../method/sets.js';
-import { infer, step } from '../method/step.js';
+import { fit, infer } from '../method/step.js';
 import { createModel } from '../models/index.js';
 import * as T from '../torch/index.js';
 import { attributeMetrics, type AttributeMetrics, meanSoftmax, top1 } from './metrics.js';
@@ -81,26 +81,20 @@ export function judgeAction(
 ): ActionJudgement {
   T.manualSeed(seed);
   const fT = createModel(c.actionModel, { ...c.actionOptions, classes: train.classes.length });
-  const opt = T.Adam(fT.parameters(), { lr: c.lr });
-  const trainLoss: number[] = [];
-  for (let epoch = 0; epoch < c.actionEpochs; epoch++) {
-    const rng = new Rng('judge-action', seed, epoch);
-    fT.train();
-    let sum = 0;
-    const batches = batchOrder(train.items.length, c.clipsPerBatch, rng, true);
-    for (const idx of batches) {
-      sum += step(
-        opt,
-        () => {
-          const { x, y } = trainClipBatch(train, idx, c.clip, c.clipAugment, rng);
-          return T.crossEntropy(fT.forward(x), y);
-        },
-        c.autocast,
-      );
-      tick('action judge');
-    }
-    trainLoss.push(sum / Math.max(1, batches.length));
-  }
+  const ce = (idx: number[], rng: Rng): T.Tensor => {
+    const { x, y } = trainClipBatch(train, idx, c.clip, c.clipAugment, rng);
+    return T.crossEntropy(fT.forward(x), y);
+  };
+  const o = {
+    lr: c.lr,
+    epochs: c.actionEpochs,
+    n: train.items.length,
+    batch: c.clipsPerBatch,
+    key: 'judge-action',
+    seed,
+    autocast: c.autocast,
+  };
+  const trainLoss = fit(fT, o, ce, () => tick('action judge'));
   fT.eval();
   const result = videoTop1((x) => infer((v) => fT.forward(v), x, c.autocast), test, c);
   fT.dispose();
@@ -140,39 +134,38 @@ export function judgeAttacker(
     head: 'classifier',
     classes: train.attributes.length,
   });
-  const opt = T.Adam(attacker.parameters(), { lr: c.lr });
   const labels = test.items.map((im) => im.labels);
   const perEpoch: PrivacyJudgement['perEpoch'] = [];
   let best: AttributeMetrics | null = null;
   let bestEpoch = -1;
-  for (let epoch = 0; epoch < c.attackerEpochs; epoch++) {
-    const rng = new Rng('judge-attacker', seed, epoch);
-    attacker.train();
-    let sum = 0;
-    const batches = batchOrder(train.items.length, c.imagesPerBatch, rng, true);
-    for (const idx of batches) {
-      sum += step(
-        opt,
-        () =>
-          T.binaryCrossEntropyWithLogits(
-            attacker.forward(imageBatch(train, idx, c.imageSize, c.imageAugment, rng)),
-            attributeTargets(train, idx),
-          ),
-        c.autocast,
-      );
-      tick('privacy attacker');
-    }
+  const bce = (idx: number[], rng: Rng): T.Tensor =>
+    T.binaryCrossEntropyWithLogits(
+      attacker.forward(imageBatch(train, idx, c.imageSize, c.imageAugment, rng)),
+      attributeTargets(train, idx),
+    );
+  // Scored on the test images after every epoch; the best epoch is kept (the worst case for privacy).
+  const scoreEpoch = (epoch: number, loss: number): void => {
     attacker.eval();
     const m = attributeMetrics(
       imageLogits((x) => infer((v) => attacker.forward(v), x, c.autocast), test, c.imageSize),
       labels,
     );
-    perEpoch.push({ cmap: m.cmap, f1: m.f1, loss: sum / Math.max(1, batches.length) });
+    perEpoch.push({ cmap: m.cmap, f1: m.f1, loss });
     if (!best || m.cmap > best.cmap) {
       best = m;
       bestEpoch = epoch;
     }
-  }
+  };
+  const o = {
+    lr: c.lr,
+    epochs: c.attackerEpochs,
+    n: train.items.length,
+    batch: c.imagesPerBatch,
+    key: 'judge-attacker',
+    seed,
+    autocast: c.autocast,
+  };
+  fit(attacker, o, bce, () => tick('privacy attacker'), scoreEpoch);
   attacker.dispose();
   if (!best) throw new Error('judgeAttacker: attackerEpochs must be at least 1');
   return { best, bestEpoch, perEpoch };

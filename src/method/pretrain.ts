@@ -4,11 +4,11 @@
 import { Rng } from '../data/rng.js';
 import { anonymizeClip, createModel, type Network } from '../models/index.js';
 import * as T from '../torch/index.js';
-import { batchOrder, imageBatch, trainClipBatch } from './batches.js';
+import { imageBatch, trainClipBatch } from './batches.js';
 import type { MethodConfig } from './config.js';
 import { ntXent } from './losses.js';
 import type { ImageSet, VideoSet } from './sets.js';
-import { step } from './step.js';
+import { fit } from './step.js';
 
 export type Tick = (what: string) => void;
 
@@ -51,37 +51,6 @@ function identityPool(images: ImageSet, videos: VideoSet, fraction: number): Ima
   return { ...images, items: [...images.items, ...extra] };
 }
 
-/**
- * Supervised epochs of one network: each epoch a seeded order of n items in batches, `loss` per
- * batch, one Adam step each; returns the mean loss per epoch.
- */
-function fit(
-  net: Network,
-  lr: number,
-  epochs: number,
-  n: number,
-  batch: number,
-  key: string,
-  c: MethodConfig,
-  loss: (idx: number[], rng: Rng) => T.Tensor,
-  tick: () => void,
-): number[] {
-  const opt = T.Adam(net.parameters(), { lr });
-  const losses: number[] = [];
-  net.train();
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    const rng = new Rng(key, c.seed, epoch);
-    let sum = 0;
-    const batches = batchOrder(n, batch, rng, true);
-    for (const idx of batches) {
-      sum += step(opt, () => loss(idx, rng), c.autocast);
-      tick();
-    }
-    losses.push(sum / Math.max(1, batches.length));
-  }
-  return losses;
-}
-
 export function pretrainAnonymizer(
   fA: Network,
   images: ImageSet,
@@ -96,7 +65,20 @@ export function pretrainAnonymizer(
     return T.l1Loss(fA.forward(x).float(), x);
   };
   const tk = (): void => tick('pre-train f_A (identity, L1)');
-  return fit(fA, p.lrA, p.anonymizerEpochs, pool.items.length, p.batch, 'pretrain-fA', c, l1, tk);
+  return fit(
+    fA,
+    {
+      lr: p.lrA,
+      epochs: p.anonymizerEpochs,
+      n: pool.items.length,
+      batch: p.batch,
+      key: 'pretrain-fA',
+      seed: c.seed,
+      autocast: c.autocast,
+    },
+    l1,
+    tk,
+  );
 }
 
 /** NT-Xent of f_B (after `fA` when given) on two augmented views of each image in `idx`. */
@@ -125,7 +107,20 @@ export function pretrainPrivacy(
   const p = c.pretrain;
   const nt = (idx: number[], rng: Rng): T.Tensor => privacyLoss(fB, null, images, idx, c, rng);
   const tk = (): void => tick('pre-train f_B (NT-Xent)');
-  return fit(fB, p.lrB, p.privacyEpochs, images.items.length, p.batch, 'pretrain-fB', c, nt, tk);
+  return fit(
+    fB,
+    {
+      lr: p.lrB,
+      epochs: p.privacyEpochs,
+      n: images.items.length,
+      batch: p.batch,
+      key: 'pretrain-fB',
+      seed: c.seed,
+      autocast: c.autocast,
+    },
+    nt,
+    tk,
+  );
 }
 
 /** f_T on raw clips, or (when `fA` is given) on clips through a frozen f_A. */
@@ -143,5 +138,18 @@ export function pretrainAction(
     return T.crossEntropy(fT.forward(input), y);
   };
   const tk = (): void => tick('pre-train f_T (raw clips)');
-  return fit(fT, p.lrT, p.actionEpochs, videos.items.length, c.clipsPerBatch, 'pretrain-fT', c, ce, tk);
+  return fit(
+    fT,
+    {
+      lr: p.lrT,
+      epochs: p.actionEpochs,
+      n: videos.items.length,
+      batch: c.clipsPerBatch,
+      key: 'pretrain-fT',
+      seed: c.seed,
+      autocast: c.autocast,
+    },
+    ce,
+    tk,
+  );
 }

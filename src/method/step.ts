@@ -1,6 +1,9 @@
 // One optimisation step and one inference pass, the two things every training loop here repeats.
+import { Rng } from '../data/rng.js';
+import type { Network } from '../models/index.js';
 import * as T from '../torch/index.js';
 import type { Optimizer, Tensor } from '../torch/index.js';
+import { batchOrder } from './batches.js';
 
 /** Runs `loss` (under bf16 autocast when asked), back-propagates, steps `opts`; returns the loss value. */
 export function step(opts: Optimizer | Optimizer[], loss: () => Tensor, autocast: boolean): number {
@@ -24,4 +27,44 @@ export function infer(forward: (x: Tensor) => Tensor, x: Tensor, autocast: boole
       return Array.from({ length: n }, (_, i) => Array.from(v.subarray(i * d, (i + 1) * d)));
     }),
   );
+}
+
+export interface FitOptions {
+  lr: number;
+  epochs: number;
+  /** Items in the training set, drawn in batches of `batch` (the last partial one dropped). */
+  n: number;
+  batch: number;
+  /** Names the random stream: each epoch's order and augmentation come from (key, seed, epoch). */
+  key: string;
+  seed: number;
+  autocast: boolean;
+}
+
+/**
+ * Supervised epochs of one network with Adam: `loss` per batch, one step each, `onEpoch` after
+ * each epoch (the network is put back in train mode before the next). Returns the mean loss per epoch.
+ */
+export function fit(
+  net: Network,
+  o: FitOptions,
+  loss: (idx: number[], rng: Rng) => Tensor,
+  tick: () => void = () => {},
+  onEpoch: (epoch: number, meanLoss: number) => void = () => {},
+): number[] {
+  const opt = T.Adam(net.parameters(), { lr: o.lr });
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    net.train();
+    const rng = new Rng(o.key, o.seed, epoch);
+    let sum = 0;
+    const batches = batchOrder(o.n, o.batch, rng, true);
+    for (const idx of batches) {
+      sum += step(opt, () => loss(idx, rng), o.autocast);
+      tick();
+    }
+    losses.push(sum / Math.max(1, batches.length));
+    onEpoch(epoch, losses[epoch] as number);
+  }
+  return losses;
 }
