@@ -110,11 +110,20 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const { cfg, summary, quiet } = parsed;
-  const result = await anonymize(cfg, quiet ? null : process.stderr);
+  // Ctrl-C or a kill: finish the batch in hand, remove the partial output, report, exit non-zero.
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  let result;
+  try {
+    result = await anonymize({ ...cfg, signal: stop.signal }, quiet ? null : process.stderr);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
   const json = JSON.stringify(result, null, 2);
   if (summary) writeFileSync(summary, `${json}\n`);
   // With the video on stdout, the summary goes to stderr.
   (cfg.output === '-' ? process.stderr : process.stdout).write(`${json}\n`);
   for (const f of result.files.filter((x) => x.status === 'failed')) console.error(`failed: ${f.error}`);
-  return result.failed > 0 ? 1 : 0;
+  return result.failed > 0 || stop.signal.aborted ? 1 : 0;
 }

@@ -44,6 +44,8 @@ export interface AnonymizeConfig {
   format: string | null;
   /** Inference threads; null: all cores but one, which the decoding and encoding ffmpeg share. */
   threads?: number | null;
+  /** Stops the run between batches (Ctrl-C): the file in progress is removed, not left partial. */
+  signal?: AbortSignal;
 }
 
 /** The defaults of every option, for `input` to `output` with `model`. */
@@ -187,6 +189,7 @@ async function anonymizeVideo(item: WorkItem, ctx: Context): Promise<FileSummary
     for (;;) {
       const batch = await job.take(cfg.batch);
       if (batch.length === 0) break;
+      if (cfg.signal?.aborted) throw new DataError(label(item.output, '<stdout>'), 'interrupted');
       const out = await anonymizeFrames(runtime, batch, width, height, {
         size,
         sideBySide: cfg.sideBySide,
@@ -195,6 +198,9 @@ async function anonymizeVideo(item: WorkItem, ctx: Context): Promise<FileSummary
       job.write(out.pixels, batch.length);
       rms.push(...out.rms);
       progress.tick(batch.length);
+      // libtorch's forward is synchronous: without a turn of the event loop per batch, queued
+      // frames would keep it busy and signals (Ctrl-C) would wait until the end.
+      await new Promise((r) => setImmediate(r));
     }
     // A header promising more frames than decode means a truncated or corrupt file.
     if (info?.headerFrames && !cfg.preview && rms.length < info.headerFrames)
@@ -303,6 +309,7 @@ async function run(
   }));
   try {
     for (const item of plan.items) {
+      if (cfg.signal?.aborted) break; // the file in progress was cleaned up; the rest are not started
       try {
         files.push(await (item.kind === 'image' ? anonymizeImage(item, ctx) : anonymizeVideo(item, ctx)));
       } catch (e) {

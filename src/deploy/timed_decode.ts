@@ -190,7 +190,10 @@ export class TimedDecoder {
   }
 
   kill(): void {
-    if (!this.closed) this.child.kill('SIGKILL');
+    if (this.closed) return;
+    this.child.kill('SIGKILL');
+    // Unread frames would keep the pipe, and so the 'close' that done() waits for, open.
+    this.child.stdout.destroy();
   }
 
   /** Waits for ffmpeg to exit (after kill() or the last frame). */

@@ -144,6 +144,40 @@ test('a disk that fills mid-encode: the error names the output, no partial file 
   assert.deepEqual(readdirSync(outDir), []);
 });
 
+test('a run stopped by a signal removes the output it was writing and exits non-zero', async () => {
+  const input = join(dir, 'long.mp4');
+  await ffmpeg(
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=20', '-c:v', 'libx264'],
+    input,
+  );
+  const outDir = join(dir, 'stopped');
+  const child = spawn(process.execPath, [
+    VEIL,
+    'anonymize',
+    input,
+    '-o',
+    join(outDir, 'long.mp4'),
+    '--model',
+    model,
+  ]);
+  let err = '';
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  // Stop once frames are flowing (the progress line's first frames/s appears after 5 s off a TTY).
+  const stopper = setInterval(() => {
+    if (existsSync(outDir)) {
+      clearInterval(stopper);
+      setTimeout(() => child.kill('SIGTERM'), 1500);
+    }
+  }, 100);
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(stopper);
+  assert.equal(code, 1, err);
+  assert.match(JSON.parse(out).files[0].error, /long\.mp4: interrupted/);
+  assert.deepEqual(readdirSync(outDir), [], 'no output, partial or hidden');
+});
+
 test('veil export writes an ONNX file; an action model is refused', async () => {
   const out = join(dir, 'm.onnx');
   const r = await veil(['export', '--onnx', model, '-o', out]);
