@@ -3,6 +3,15 @@
 
 namespace veil {
 
+EnvState& EnvStateOf(Napi::Env env) {
+  auto* s = env.GetInstanceData<EnvState>();
+  if (!s) {
+    s = new EnvState();
+    env.SetInstanceData(s);  // deleted with the environment
+  }
+  return *s;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTensor(env, exports);
   InitDispatch(env, exports);

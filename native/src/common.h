@@ -4,9 +4,28 @@
 #include <napi.h>
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
+#include <typeinfo>
+#include <unordered_map>
 
 namespace veil {
+
+// Per-environment state (main thread, each worker thread): type-erased parts owned by the files
+// that use them, created on first use, freed with the environment.
+class EnvState {
+ public:
+  template <typename T>
+  T& table() {
+    auto& slot = parts_[typeid(T).hash_code()];
+    if (!slot) slot = std::shared_ptr<void>(new T(), [](void* p) { delete static_cast<T*>(p); });
+    return *static_cast<T*>(slot.get());
+  }
+
+ private:
+  std::unordered_map<size_t, std::shared_ptr<void>> parts_;
+};
+EnvState& EnvStateOf(Napi::Env env);
 
 // Tensors live in a native table; JS holds a slot number inside its Tensor object. No native
 // object is made per tensor, so nothing waits on a GC finalizer: dispose() frees at once, and a

@@ -11,7 +11,11 @@ namespace veil {
 
 namespace {
 
-std::vector<c10::OperatorHandle> g_ops;
+// Operator handles looked up by this environment; JS holds indices into it.
+struct Ops {
+  std::vector<c10::OperatorHandle> handles;
+};
+std::vector<c10::OperatorHandle>& OpsOf(Napi::Env env) { return EnvStateOf(env).table<Ops>().handles; }
 
 std::string Describe(Napi::Value v) {
   if (v.IsNull()) return "null";
@@ -188,24 +192,27 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
     throw Napi::Error::New(info.Env(), "no operator " + name + (overload.empty() ? "" : "." + overload) +
                                            " in this libtorch");
   }
-  g_ops.push_back(*h);
-  return Napi::Number::New(info.Env(), double(g_ops.size() - 1));
+  auto& ops = OpsOf(info.Env());
+  ops.push_back(*h);
+  return Napi::Number::New(info.Env(), double(ops.size() - 1));
 }
 
 Napi::Value Schema(const Napi::CallbackInfo& info) {
+  auto& ops = OpsOf(info.Env());
   size_t i = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
-  if (i >= g_ops.size()) throw Napi::RangeError::New(info.Env(), "bad operator handle");
+  if (i >= ops.size()) throw Napi::RangeError::New(info.Env(), "bad operator handle");
   std::ostringstream os;
-  os << g_ops[i].schema();
+  os << ops[i].schema();
   return Napi::String::New(info.Env(), os.str());
 }
 
 // call(handle, args[]): positional arguments in schema order; undefined takes the default.
 Napi::Value Call(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  auto& ops = OpsOf(env);
   size_t i = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
-  if (i >= g_ops.size()) throw Napi::RangeError::New(env, "bad operator handle");
-  const c10::OperatorHandle& op = g_ops[i];
+  if (i >= ops.size()) throw Napi::RangeError::New(env, "bad operator handle");
+  const c10::OperatorHandle& op = ops[i];
   const c10::FunctionSchema& schema = op.schema();
   Napi::Array args = info[1].As<Napi::Array>();
   const auto& formals = schema.arguments();
