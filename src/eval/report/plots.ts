@@ -13,16 +13,17 @@ export interface PlotMethod {
   history?: { epoch: number; LA: number; LT2: number; LB2: number; Lpenalty: number }[];
 }
 
+// No red in the palette: red is the B sweep's.
 const PALETTE = [
   '#1f77b4',
   '#ff7f0e',
   '#2ca02c',
-  '#d62728',
   '#9467bd',
   '#8c564b',
   '#e377c2',
   '#7f7f7f',
   '#bcbd22',
+  '#17becf',
 ];
 
 export function privacyUtilitySvg(
@@ -57,7 +58,16 @@ export function privacyUtilitySvg(
     series.push({
       label: 'veil, B sweep',
       colour: '#d62728',
-      points: sweep.map((m) => point(m, `B=${m.B}`)),
+      // Runs that land on the same spot (e.g. budgets the distortion never reached) share one label.
+      points: sweep.map((m, i) => {
+        const p = point(m);
+        const same = sweep.filter((o) => {
+          const q = point(o);
+          return Math.abs(q.x - p.x) < 0.05 && Math.abs(q.y - p.y) < 0.05;
+        });
+        const first = same[0] === m || sweep.indexOf(same[0] as PlotMethod) >= i;
+        return { ...p, label: first ? `B=${same.map((o) => o.B).join(', ')}` : undefined };
+      }),
       line: true,
       marker: 'circle',
     });
