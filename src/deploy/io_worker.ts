@@ -104,9 +104,14 @@ async function run(spec: JobSpec): Promise<void> {
     await encoder.close();
     post({ type: 'closed', frames: written });
   } catch (e) {
-    decoder.kill();
-    await decoder.done();
-    await encoder?.abort();
+    // The answer goes out even if cleaning up fails: the inference thread is waiting for it.
+    try {
+      decoder.kill();
+      await decoder.done();
+      await encoder?.abort();
+    } catch {
+      // nothing more to stop
+    }
     post(aborted ? { type: 'aborted' } : { type: 'error', message: (failure ?? (e as Error)).message });
   } finally {
     port.close();

@@ -11,7 +11,8 @@ export class VideoJob {
   private ended = false;
   private closed: number | null = null;
   private failure: Error | null = null;
-  private wake: (() => void) | null = null;
+  /** Everyone waiting for the next event (start, take, finish and abort may overlap). */
+  private waiters: (() => void)[] = [];
   private stopped = false;
   head: DecodeHead = { width: 0, height: 0, timeBase: [1, 1] };
 
@@ -58,13 +59,13 @@ export class VideoJob {
   }
 
   private poke(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
   }
 
   private nextEvent(): Promise<void> {
-    return new Promise((r) => (this.wake = r));
+    return new Promise((r) => this.waiters.push(r));
   }
 
   /** Up to n decoded frames (rgb24, upright); fewer only at the end, none after it. */

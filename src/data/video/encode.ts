@@ -50,6 +50,8 @@ export class VideoWriter {
   private frames = 0;
   private failure: Error | null = null;
   private readonly exited: Promise<number | null>;
+  /** Set once ffmpeg has exited and its pipes have closed: no 'drain' or 'close' comes after. */
+  private ended = false;
   private stderr = '';
 
   private constructor(
@@ -61,7 +63,12 @@ export class VideoWriter {
     child.stderr.on('data', (b: Buffer) => (this.stderr += b.toString()));
     child.stdin.on('error', (e) => (this.failure ??= e));
     child.on('error', (e) => (this.failure ??= toolMissing('ffmpeg', file, e)));
-    this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      child.on('close', (code) => {
+        this.ended = true;
+        resolve(code);
+      }),
+    );
   }
 
   static async open(file: string, o: EncodeOptions): Promise<VideoWriter> {
@@ -90,14 +97,23 @@ export class VideoWriter {
     if (frame.length !== this.frameBytes) {
       throw new DataError(this.file, `frame of ${frame.length} bytes, expected ${this.frameBytes}`);
     }
-    if (this.failure)
-      throw new DataError(this.file, `encoder stopped${stderrTail(this.stderr)}`, { cause: this.failure });
-    this.frames++;
-    if (!this.child.stdin.write(frame)) {
-      await new Promise<void>((resolve) => {
-        this.child.stdin.once('drain', resolve);
-        this.child.once('close', resolve);
+    if (this.failure || this.ended)
+      throw new DataError(this.file, `encoder stopped${stderrTail(this.stderr)}`, {
+        cause: this.failure ?? undefined,
       });
+    this.frames++;
+    const stdin = this.child.stdin;
+    if (!stdin.write(frame)) {
+      // Room, or the end of ffmpeg: its 'close' may have fired already, so wait on the promise.
+      let done = (): void => {};
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          done = resolve;
+          stdin.on('drain', done).on('close', done);
+        }),
+        this.exited,
+      ]);
+      stdin.off('drain', done).off('close', done);
     }
   }
 
