@@ -1,5 +1,6 @@
 // Running ffmpeg and ffprobe as child processes, with errors that name the media file.
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 
 import { DataError } from './errors.js';
 
@@ -32,4 +33,25 @@ export function runTool(tool: string, args: string[], file: string): Promise<Too
       else reject(new DataError(file, `${tool} failed (${signal ?? `exit ${code}`})${stderrTail(err)}`));
     });
   });
+}
+
+/**
+ * Writes a chunk to a child's stdin and, when the pipe is full, waits for room or for the child to
+ * end. Its 'close' may already have fired (then no event comes), so `exited` is awaited as well.
+ */
+export async function writeOrWait(
+  stdin: Writable,
+  chunk: Uint8Array,
+  exited: Promise<unknown>,
+): Promise<void> {
+  if (stdin.write(chunk)) return;
+  let done = (): void => {};
+  await Promise.race([
+    new Promise<void>((resolve) => {
+      done = resolve;
+      stdin.on('drain', done).on('close', done);
+    }),
+    exited,
+  ]);
+  stdin.off('drain', done).off('close', done);
 }

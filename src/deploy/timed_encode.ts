@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 import { DataError } from '../data/errors.js';
-import { stderrTail, toolMissing } from '../data/process.js';
+import { stderrTail, toolMissing, writeOrWait } from '../data/process.js';
 import { codecArgs, type Codec, type CodecSettings } from './containers.js';
 import { mkvFrame, mkvHeader } from './mkv.js';
 import { copyDisplayMatrix } from './mp4_matrix.js';
@@ -172,19 +172,7 @@ export class TimedEncoder {
   private async send(chunks: Uint8Array[]): Promise<void> {
     for (const c of chunks) {
       if (this.failure || this.ended) throw this.error();
-      if (!this.child.stdin.write(c)) {
-        // Wait for room, or for the encoder to stop (it may already have: then no event comes).
-        const stdin = this.child.stdin;
-        let done = (): void => {};
-        await Promise.race([
-          new Promise<void>((resolve) => {
-            done = resolve;
-            stdin.on('drain', done).on('close', done);
-          }),
-          this.exited,
-        ]);
-        stdin.off('drain', done).off('close', done);
-      }
+      await writeOrWait(this.child.stdin, c, this.exited);
     }
   }
 

@@ -8,7 +8,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 import { DataError } from '../errors.js';
-import { stderrTail, toolMissing } from '../process.js';
+import { stderrTail, toolMissing, writeOrWait } from '../process.js';
 
 export type VideoCodec = 'h264' | 'mjpeg' | 'ffv1';
 
@@ -102,19 +102,7 @@ export class VideoWriter {
         cause: this.failure ?? undefined,
       });
     this.frames++;
-    const stdin = this.child.stdin;
-    if (!stdin.write(frame)) {
-      // Room, or the end of ffmpeg: its 'close' may have fired already, so wait on the promise.
-      let done = (): void => {};
-      await Promise.race([
-        new Promise<void>((resolve) => {
-          done = resolve;
-          stdin.on('drain', done).on('close', done);
-        }),
-        this.exited,
-      ]);
-      stdin.off('drain', done).off('close', done);
-    }
+    await writeOrWait(this.child.stdin, frame, this.exited);
   }
 
   /** Finishes the file and moves it into place. */
