@@ -15,7 +15,7 @@ import {
 } from '../method/batches.js';
 import type { ImageSet, VideoSet } from '../method/sets.js';
 import { fit, infer } from '../method/step.js';
-import { createModel } from '../models/index.js';
+import { createModel, loadBackbone } from '../models/index.js';
 import * as T from '../torch/index.js';
 import { attributeMetrics, type AttributeMetrics, meanSoftmax, top1 } from './metrics.js';
 
@@ -24,6 +24,12 @@ export interface ProtocolConfig {
   actionOptions: Record<string, unknown>;
   attackerModel: string;
   attackerOptions: Record<string, unknown>;
+  /**
+   * Pre-trained backbones the fresh judges start from, head excluded (SPAct's fresh f_T starts from
+   * Kinetics-400, its attacker from ImageNet); null trains from scratch.
+   */
+  actionInit: string | null;
+  attackerInit: string | null;
   actionEpochs: number;
   attackerEpochs: number;
   clipsPerBatch: number;
@@ -81,6 +87,7 @@ export function judgeAction(
 ): ActionJudgement {
   T.manualSeed(seed);
   const fT = createModel(c.actionModel, { ...c.actionOptions, classes: train.classes.length });
+  if (c.actionInit) loadBackbone(fT, c.actionInit);
   const ce = (idx: number[], rng: Rng): T.Tensor => {
     const { x, y } = trainClipBatch(train, idx, c.clip, c.clipAugment, rng);
     return T.crossEntropy(fT.forward(x), y);
@@ -134,6 +141,7 @@ export function judgeAttacker(
     head: 'classifier',
     classes: train.attributes.length,
   });
+  if (c.attackerInit) loadBackbone(attacker, c.attackerInit);
   const labels = test.items.map((im) => im.labels);
   const perEpoch: PrivacyJudgement['perEpoch'] = [];
   let best: AttributeMetrics | null = null;

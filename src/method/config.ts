@@ -8,6 +8,8 @@ import type { PenaltyGrad } from './losses.js';
 export interface NetChoice {
   name: string;
   options: Record<string, unknown>;
+  /** A pre-trained backbone to start from, head excluded (Kinetics-400 / ImageNet in the paper). */
+  backbone?: string;
 }
 
 export interface PretrainConfig {

@@ -2,10 +2,10 @@
 // privacy images plus a fraction of action-video frames; f_B pre-trained with NT-Xent on two views
 // of each privacy image; f_T trained on raw clips. Each returns its loss per epoch.
 import { Rng } from '../data/rng.js';
-import { anonymizeClip, createModel, type Network } from '../models/index.js';
+import { anonymizeClip, createModel, loadBackbone, type Network } from '../models/index.js';
 import * as T from '../torch/index.js';
 import { imageBatch, trainClipBatch } from './batches.js';
-import type { MethodConfig } from './config.js';
+import type { MethodConfig, NetChoice } from './config.js';
 import { ntXent } from './losses.js';
 import type { ImageSet, VideoSet } from './sets.js';
 import { fit } from './step.js';
@@ -18,14 +18,15 @@ export interface Networks {
   fB: Network;
 }
 
-/** Fresh f_A, f_T (classes of the action set) and f_B (SSL projection head), seeded. */
+/** Fresh f_A, f_T (classes of the action set) and f_B (SSL projection head), seeded, each from its backbone when set. */
 export function createNetworks(c: MethodConfig, classes: number): Networks {
   T.manualSeed(c.seed);
-  return {
-    fA: createModel(c.fA.name, c.fA.options),
-    fT: createModel(c.fT.name, { ...c.fT.options, classes }),
-    fB: createModel(c.fB.name, { ...c.fB.options, head: 'projection' }),
+  const make = (n: NetChoice, options: Record<string, unknown>): Network => {
+    const net = createModel(n.name, { ...n.options, ...options });
+    if (n.backbone) loadBackbone(net, n.backbone);
+    return net;
   };
+  return { fA: make(c.fA, {}), fT: make(c.fT, { classes }), fB: make(c.fB, { head: 'projection' }) };
 }
 
 /** The privacy images plus every k-th frame of the videos, as one image set for f_A's identity. */

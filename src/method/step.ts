@@ -39,6 +39,8 @@ export interface FitOptions {
   key: string;
   seed: number;
   autocast: boolean;
+  /** Cosine-anneal the lr to 0 over the epochs (the default holds it constant). */
+  cosine?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export function fit(
   onEpoch: (epoch: number, meanLoss: number) => void = () => {},
 ): number[] {
   const opt = T.Adam(net.parameters(), { lr: o.lr });
+  const schedule = o.cosine ? new T.CosineLR(opt, o.epochs) : null;
   const losses: number[] = [];
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     net.train();
@@ -64,6 +67,7 @@ export function fit(
       tick();
     }
     losses.push(sum / Math.max(1, batches.length));
+    schedule?.step();
     onEpoch(epoch, losses[epoch] as number);
   }
   return losses;

@@ -17,4 +17,11 @@ export {
   type ModelSpec,
   type ModelOptions,
 } from './registry.js';
-export { loadWeights, saveWeights, describeLoad, type LoadOptions, type LoadReport } from './weights.js';
+export {
+  describeLoad,
+  loadBackbone,
+  loadWeights,
+  type LoadOptions,
+  type LoadReport,
+  saveWeights,
+} from './weights.js';

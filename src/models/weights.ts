@@ -87,3 +87,20 @@ export function describeLoad(r: LoadReport): string {
   if (r.skipped.length) parts.push(`skipped: ${list(r.skipped)}`);
   return parts.join('; ');
 }
+
+/**
+ * Starts a network from a pre-trained backbone (the field's Kinetics-400 / ImageNet start): every
+ * tensor but the head `fc`, which the new task re-learns. Anything else missing or extra is an error,
+ * so a backbone of another architecture cannot half-load.
+ */
+export function loadBackbone(model: nn.Module, path: string): LoadReport {
+  const r = loadWeights(model, path, { strict: false, skip: ['fc.'] });
+  const body = (ks: string[]): string[] => ks.filter((k) => !k.startsWith('fc.'));
+  const [missing, unexpected] = [body(r.missing), body(r.unexpected)];
+  if (missing.length || unexpected.length)
+    throw new Error(
+      `${path}: not a backbone of this network (missing: ${missing.slice(0, 4).join(', ') || 'none'}; ` +
+        `unexpected: ${unexpected.slice(0, 4).join(', ') || 'none'})`,
+    );
+  return r;
+}

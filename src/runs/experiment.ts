@@ -32,6 +32,7 @@ import {
 } from '../method/sets.js';
 import { createModel } from '../models/index.js';
 import { writeFileAtomic } from '../torch/index.js';
+import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
 import { Progress } from './progress.js';
 import { Registry } from './registry.js';
 
@@ -58,6 +59,8 @@ export interface ExperimentConfig {
   seeds: number;
   /** Every k-th training video is held out for validation (checkpoint selection). */
   valEvery: number;
+  /** Pre-trained starting points of f_T, f_B and the judges (null: all from scratch). */
+  backbones: BackboneConfig | null;
 }
 
 export interface Sets {
@@ -94,6 +97,7 @@ export interface ExperimentResult {
   /** Chance levels: top-1 of guessing, cMAP of random scores (the attribute priors). */
   chance: { top1: number; cmap: number };
   pretrainLosses: { fA: number[]; fB: number[]; fT: number[] };
+  backbones: Backbones | null;
   methods: MethodResult[];
   selectionRule: string;
   seconds: number;
@@ -149,6 +153,16 @@ export async function readSets(
     trainImages: await images('train'),
     valImages: await images('val'),
     testImages: await images('test'),
+  };
+}
+
+/** The experiment with f_T, f_B and both judges starting from the backbones. */
+export function withBackbones(c: ExperimentConfig, bb: Backbones): ExperimentConfig {
+  const m = c.method;
+  return {
+    ...c,
+    method: { ...m, fT: { ...m.fT, backbone: bb.action }, fB: { ...m.fB, backbone: bb.attacker } },
+    protocol: { ...c.protocol, actionInit: bb.action, attackerInit: bb.attacker },
   };
 }
 
@@ -210,12 +224,20 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
         `${sets.trainImages.items.length} / ${sets.valImages.items.length} / ${sets.testImages.items.length} images, ${c.data.width}x${c.data.height}`,
     );
 
+    // 2. Backbones (the stand-in for Kinetics-400 / ImageNet weights) for f_T, f_B and the judges.
+    t = Date.now();
+    const bb = c.backbones
+      ? pretrainBackbones(join(c.workspace, 'backbones'), c.data, c.protocol, c.backbones, log)
+      : null;
+    if (bb) c = withBackbones(c, bb);
+    lap('backbones', t);
+
     const learnedRuns = minimaxRuns(c);
     const steps = plannedSteps(c, sets, baselines().length + learnedRuns.length);
     const bar = new Progress('veil', steps.pretrain + steps.minimax + steps.judges);
     const tick = (what: string): void => bar.tick(what);
 
-    // 2. Pre-training: f_A as an identity, f_B with NT-Xent, f_T on raw clips.
+    // 3. Pre-training: f_A as an identity, f_B with NT-Xent, f_T on raw clips.
     t = Date.now();
     const m = c.method;
     const nets = createNetworks(m, sets.trainVideos.classes.length);
@@ -230,7 +252,7 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
       saveWeightsFile(join(pre, `${k}.safetensors`), net, { config: m });
     lap('pretrain', t);
 
-    // 3. The minimax for SPAct and each B, each from the same pre-trained networks.
+    // 4. The minimax for SPAct and each B, each from the same pre-trained networks.
     t = Date.now();
     const trained: { run: (typeof learnedRuns)[number]; result: ReturnType<typeof trainMinimax> }[] = [];
     for (const run of learnedRuns) {
@@ -263,7 +285,7 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
     for (const net of Object.values(nets)) net.dispose();
     lap('minimax', t);
 
-    // 4. Every anonymizer through the same protocol: fresh f_T and fresh attacker per seed.
+    // 5. Every anonymizer through the same protocol: fresh f_T and fresh attacker per seed.
     t = Date.now();
     const candidates: { a: Anonymizer; kind: MethodKind; B: number | null; extra: Partial<MethodResult> }[] =
       [
@@ -346,6 +368,7 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
         cmap: prior.reduce((a, b) => a + b, 0) / prior.length,
       },
       pretrainLosses,
+      backbones: bb,
       methods,
       selectionRule: SELECTION_RULE,
       seconds: (Date.now() - t0) / 1000,

@@ -1,0 +1,193 @@
+// The judges' pre-trained backbones: veil's stand-in for Kinetics-400 and ImageNet weights.
+// The field never judges an anonymizer with networks trained from scratch: SPAct's fresh action
+// model starts from Kinetics-400 and its fresh privacy attacker from ImageNet, and the paper's f_T
+// and f_B start there too. No model hub is reachable here, so veil pre-trains the same two
+// architectures on raw data of a separate SynthPAR draw (its own seed: other people, clothes,
+// scenes and motions), rendered in memory. The attacker's backbone learns the private attributes
+// themselves: an adversary who knows what to look for is the worst case for privacy.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { Rng } from '../data/rng.js';
+import {
+  actionsOf,
+  attributesOf,
+  camelName,
+  synthClip,
+  synthImage,
+  VISPR_ID,
+} from '../data/synthpar/index.js';
+import { attributeMetrics } from '../eval/metrics.js';
+import { imageLogits, type ProtocolConfig, videoTop1 } from '../eval/protocol.js';
+import { attributeTargets, imageBatch, trainClipBatch } from '../method/batches.js';
+import { saveWeightsFile } from '../method/checkpoint.js';
+import { holdOut, type ImageSet, type VideoSet } from '../method/sets.js';
+import { fit, infer } from '../method/step.js';
+import { createModel } from '../models/index.js';
+import * as T from '../torch/index.js';
+import { writeFileAtomic } from '../torch/index.js';
+import type { DataConfig } from './experiment.js';
+import { Progress } from './progress.js';
+
+export interface BackboneConfig {
+  /** Seed of the separate draw; never the experiment's own data seed. */
+  seed: number;
+  clips: number;
+  images: number;
+  actionEpochs: number;
+  attackerEpochs: number;
+  /** Clips and images per batch. */
+  clipsPerBatch: number;
+  imagesPerBatch: number;
+  lr: number;
+}
+
+export interface Backbones {
+  action: string;
+  attacker: string;
+  /** On every 10th item of the draw, held out: how good the starting points are on raw data. */
+  heldOut: { top1: number; cmap: number };
+  seconds: number;
+}
+
+/** The backbone draw in memory, as the readers would give it: every 10th item held out. */
+export function backboneSets(
+  d: Pick<DataConfig, 'variant' | 'width' | 'height' | 'frames'>,
+  b: Pick<BackboneConfig, 'seed' | 'clips' | 'images'>,
+): { videos: { train: VideoSet; val: VideoSet }; images: { train: ImageSet; val: ImageSet } } {
+  const s = { seed: b.seed, variant: d.variant, width: d.width, height: d.height };
+  const videos: VideoSet = {
+    name: `SynthPAR backbone draw (seed ${b.seed})`,
+    classes: actionsOf(d.variant).map((a) => camelName(a.id)),
+    width: d.width,
+    height: d.height,
+    items: Array.from({ length: b.clips }, (_, i) => {
+      const c = synthClip({ ...s, frames: d.frames }, i);
+      return { id: `clip-${i}`, label: c.label, frames: c.frames, boxes: c.boxes };
+    }),
+  };
+  const images: ImageSet = {
+    name: videos.name,
+    attributes: attributesOf(d.variant).map((a) => VISPR_ID[a]),
+    width: d.width,
+    height: d.height,
+    items: Array.from({ length: b.images }, (_, i) => {
+      const im = synthImage(s, i);
+      return { id: `image-${i}`, labels: im.labels, data: im.data, boxes: im.boxes };
+    }),
+  };
+  return { videos: holdOut(videos, 10), images: holdOut(images, 10) };
+}
+
+/** What the cache is keyed on: everything that changes the weights. */
+function cacheKey(d: DataConfig, p: ProtocolConfig, b: BackboneConfig): string {
+  const { variant, width, height, frames } = d;
+  const { actionModel, actionOptions, attackerModel, attackerOptions, clip, imageSize } = p;
+  const { clipAugment, imageAugment } = p;
+  return JSON.stringify({
+    data: { variant, width, height, frames },
+    nets: { actionModel, actionOptions, attackerModel, attackerOptions },
+    inputs: { clip, imageSize, clipAugment, imageAugment },
+    b,
+  });
+}
+
+/**
+ * Trains (or finds, when `dir` already holds the same ones) the action and attacker backbones
+ * of the protocol's architectures, and returns their weight files.
+ */
+export function pretrainBackbones(
+  dir: string,
+  d: DataConfig,
+  p: ProtocolConfig,
+  b: BackboneConfig,
+  log: (s: string) => void = () => {},
+): Backbones {
+  if (b.seed === d.seed) throw new Error(`backbones: seed ${b.seed} is the experiment's own data seed`);
+  const meta = join(dir, 'backbones.json');
+  const key = cacheKey(d, p, b);
+  if (existsSync(meta)) {
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as Backbones & { key: string };
+    if (m.key === key && existsSync(m.action) && existsSync(m.attacker)) {
+      log(`backbones: reusing ${dir}`);
+      return { action: m.action, attacker: m.attacker, heldOut: m.heldOut, seconds: m.seconds };
+    }
+  }
+  const t0 = Date.now();
+  mkdirSync(dir, { recursive: true });
+  const sets = backboneSets(d, b);
+  const { train: clips, val: valClips } = sets.videos;
+  const { train: images, val: valImages } = sets.images;
+  const bar = new Progress(
+    'backbones',
+    b.actionEpochs * Math.floor(clips.items.length / b.clipsPerBatch) +
+      b.attackerEpochs * Math.floor(images.items.length / b.imagesPerBatch),
+  );
+
+  T.manualSeed(b.seed);
+  const action = createModel(p.actionModel, { ...p.actionOptions, classes: clips.classes.length });
+  const ce = (idx: number[], rng: Rng): T.Tensor => {
+    const { x, y } = trainClipBatch(clips, idx, p.clip, p.clipAugment, rng);
+    return T.crossEntropy(action.forward(x), y);
+  };
+  const fitOptions = { lr: b.lr, seed: b.seed, autocast: p.autocast, cosine: true };
+  fit(
+    action,
+    {
+      ...fitOptions,
+      epochs: b.actionEpochs,
+      n: clips.items.length,
+      batch: b.clipsPerBatch,
+      key: 'backbone-action',
+    },
+    ce,
+    () => bar.tick('action backbone (raw clips of the backbone draw)'),
+  );
+  action.eval();
+  const top1 = videoTop1((x) => infer((v) => action.forward(v), x, p.autocast), valClips, p);
+
+  const attacker = createModel(p.attackerModel, {
+    ...p.attackerOptions,
+    head: 'classifier',
+    classes: images.attributes.length,
+  });
+  const bce = (idx: number[], rng: Rng): T.Tensor =>
+    T.binaryCrossEntropyWithLogits(
+      attacker.forward(imageBatch(images, idx, p.imageSize, p.imageAugment, rng)),
+      attributeTargets(images, idx),
+    );
+  fit(
+    attacker,
+    {
+      ...fitOptions,
+      epochs: b.attackerEpochs,
+      n: images.items.length,
+      batch: b.imagesPerBatch,
+      key: 'backbone-attacker',
+    },
+    bce,
+    () => bar.tick('attacker backbone (raw images of the backbone draw)'),
+  );
+  attacker.eval();
+  const { cmap } = attributeMetrics(
+    imageLogits((x) => infer((v) => attacker.forward(v), x, p.autocast), valImages, p.imageSize),
+    valImages.items.map((im) => im.labels),
+  );
+  bar.finish();
+
+  const out: Backbones = {
+    action: join(dir, 'action.safetensors'),
+    attacker: join(dir, 'attacker.safetensors'),
+    heldOut: { top1, cmap },
+    seconds: (Date.now() - t0) / 1000,
+  };
+  saveWeightsFile(out.action, action, { backbone: 'action', config: JSON.parse(key) as unknown });
+  saveWeightsFile(out.attacker, attacker, { backbone: 'attacker', config: JSON.parse(key) as unknown });
+  action.dispose();
+  attacker.dispose();
+  writeFileAtomic(meta, [Buffer.from(JSON.stringify({ ...out, key }, null, 2) + '\n')]);
+  log(
+    `backbones: held-out raw top-1 ${(top1 * 100).toFixed(1)}%, cMAP ${(cmap * 100).toFixed(1)}% (${out.seconds.toFixed(0)} s)`,
+  );
+  return out;
+}
