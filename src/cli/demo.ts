@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   const result = await runExperiment(demoConfig(ws, values.quick, seeds, sweep));
   const report = await writeReport(join(ws, 'results.json'), join(ws, 'report'));
   console.log(
-    (await import('node:fs')).readFileSync(report.markdown, 'utf8').split('\n## Trends')[0] +
+    (await import('node:fs')).readFileSync(report.markdown, 'utf8').split('\n![')[0] +
       `\nreport: ${report.html}\ntime: ${result.seconds.toFixed(0)} s`,
   );
   return 0;

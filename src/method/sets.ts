@@ -10,7 +10,8 @@ import { forEachLimit } from '../data/concurrency.js';
 import type { ImageDataset, VideoDataset } from '../data/datasets/index.js';
 import { readImage } from '../data/image.js';
 import type { Box } from '../data/synthpar/index.js';
-import { decodeFrames, probeVideo } from '../data/video/index.js';
+import { DataError } from '../data/errors.js';
+import { decodeFramesMany, type Frames, quickInfo, type VideoInfo } from '../data/video/index.js';
 
 export type { Box };
 
@@ -87,22 +88,38 @@ export function spacedIndices(n: number, k: number): number[] {
 export async function readVideoSet(ds: VideoDataset, o: ReadOptions): Promise<VideoSet> {
   const items: VideoItem[] = new Array(ds.samples.length);
   let done = 0;
-  await forEachLimit(ds.samples, o.concurrency ?? 2, async (s, i) => {
-    const info = await probeVideo(s.path);
-    const idx = spacedIndices(info.frames, o.maxFrames);
-    const f = await decodeFrames(s.path, idx, { info, size: { width: o.width, height: o.height } });
-    const key = relative(o.boxes?.root ?? ds.root, s.path)
+  // One ffmpeg process decodes a group of files: starting it costs more than a short clip.
+  const groups = Array.from({ length: Math.ceil(ds.samples.length / 16) }, (_, g) =>
+    ds.samples.slice(g * 16, (g + 1) * 16).map((s, k) => ({ s, i: g * 16 + k })),
+  );
+  await forEachLimit(groups, o.concurrency ?? 2, async (group) => {
+    const infos = await Promise.all(group.map(({ s }) => quickInfo(s.path)));
+    const reqs = group.map(({ s }, k) => {
+      const info = infos[k] as VideoInfo;
+      const indices = spacedIndices(info.frames, o.maxFrames);
+      return { file: s.path, indices, opts: { info, size: { width: o.width, height: o.height } } };
+    });
+    const decoded = await decodeFramesMany(reqs);
+    group.forEach(({ s, i }, k) => {
+      const f = decoded[k] as Frames | DataError;
+      if (f instanceof DataError) throw f;
+      const { opts, indices } = reqs[k] as (typeof reqs)[number];
+      items[i] = { id: s.id, label: s.label, frames: f.frames, boxes: boxesOf(s.path, opts.info, indices) };
+      o.onProgress?.(++done, ds.samples.length);
+    });
+  });
+  return { name: ds.name, classes: ds.classes, width: o.width, height: o.height, items };
+
+  function boxesOf(path: string, info: VideoInfo, idx: number[]): Box[][] | null {
+    const key = relative(o.boxes?.root ?? ds.root, path)
       .split('\\')
       .join('/');
     const raw = o.boxes ? o.boxes.videos[key] : undefined;
     if (o.boxes && !raw) throw new Error(`${join(o.boxes.root, 'boxes.json')}: no boxes for video '${key}'`);
     const sx = o.width / info.displayWidth;
     const sy = o.height / info.displayHeight;
-    const boxes = raw ? idx.map((k) => (raw[k] ?? []).map((b) => scaleBox(b, sx, sy))) : null;
-    items[i] = { id: s.id, label: s.label, frames: f.frames, boxes };
-    o.onProgress?.(++done, ds.samples.length);
-  });
-  return { name: ds.name, classes: ds.classes, width: o.width, height: o.height, items };
+    return raw ? idx.map((k) => (raw[k] ?? []).map((b) => scaleBox(b, sx, sy))) : null;
+  }
 }
 
 export async function readImageSet(ds: ImageDataset, o: Omit<ReadOptions, 'maxFrames'>): Promise<ImageSet> {

@@ -94,13 +94,20 @@ export function describeLoad(r: LoadReport): string {
  * so a backbone of another architecture cannot half-load.
  */
 export function loadBackbone(model: nn.Module, path: string): LoadReport {
-  const r = loadWeights(model, path, { strict: false, skip: ['fc.'] });
+  const refuse = (why: string): never => {
+    throw new Error(`${path}: not a backbone of this network (${why})`);
+  };
+  let r: LoadReport;
+  try {
+    r = loadWeights(model, path, { strict: false, skip: ['fc.'] });
+  } catch (e) {
+    return refuse((e as Error).message);
+  }
   const body = (ks: string[]): string[] => ks.filter((k) => !k.startsWith('fc.'));
   const [missing, unexpected] = [body(r.missing), body(r.unexpected)];
   if (missing.length || unexpected.length)
-    throw new Error(
-      `${path}: not a backbone of this network (missing: ${missing.slice(0, 4).join(', ') || 'none'}; ` +
-        `unexpected: ${unexpected.slice(0, 4).join(', ') || 'none'})`,
+    refuse(
+      `missing: ${missing.slice(0, 4).join(', ') || 'none'}; unexpected: ${unexpected.slice(0, 4).join(', ') || 'none'}`,
     );
   return r;
 }

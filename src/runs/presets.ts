@@ -43,7 +43,7 @@ export function demoConfig(
     backbones: {
       seed: 1007,
       clips: quick ? 200 : 2400,
-      images: quick ? 400 : 6000,
+      images: quick ? 400 : 12000,
       actionEpochs: quick ? 2 : 20,
       attackerEpochs: quick ? 2 : 8,
       clipsPerBatch: 16,
@@ -60,10 +60,10 @@ export function demoConfig(
       imageSize: size,
       clipAugment,
       viewAugment,
-      lrA: 3e-4,
+      lrA: 1e-3,
       lrT: 1e-4,
       lrB: 1e-4,
-      epochs: quick ? 1 : 2,
+      epochs: quick ? 1 : 6,
       clipsPerBatch: 8,
       imagesPerBatch: 8,
       pretrain: {

@@ -14,8 +14,8 @@ import { renderClipFrames } from '../synthpar/render.js';
 import { sampleScene } from '../synthpar/scene.js';
 import { type DecodeRequest, decodeFramesMany } from '../video/batch.js';
 import type { Frames } from '../video/decode.js';
-import { readAviInfo } from '../video/avi.js';
-import { probeVideo, type VideoInfo } from '../video/probe.js';
+import { quickInfo } from '../video/avi.js';
+import type { VideoInfo } from '../video/probe.js';
 
 export type VideoSource =
   | { kind: 'file'; path: string }
@@ -110,10 +110,7 @@ export class TaskRunner {
   private probe(path: string): Promise<VideoInfo> {
     let p = this.probes.get(path);
     if (!p) {
-      // An AVI's own header is read in microseconds; other containers need ffprobe.
-      p = (path.toLowerCase().endsWith('.avi') ? readAviInfo(path) : Promise.resolve(null)).then(
-        (info) => info ?? probeVideo(path),
-      );
+      p = quickInfo(path);
       this.probes.set(path, p);
       p.catch(() => this.probes.delete(path));
     }

@@ -3,7 +3,7 @@
 // SynthPAR are AVI files. Anything unexpected returns null and the caller asks ffprobe.
 import { open } from 'node:fs/promises';
 
-import type { VideoInfo } from './probe.js';
+import { probeVideo, type VideoInfo } from './probe.js';
 
 const FOURCC: Record<string, string> = {
   mjpg: 'mjpeg',
@@ -107,4 +107,10 @@ export async function readAviInfo(file: string): Promise<VideoInfo | null> {
     duration: v.length / fps,
     hasAudio: audio,
   };
+}
+
+/** A video's info from its AVI header when it has one (microseconds), else from ffprobe. */
+export async function quickInfo(file: string): Promise<VideoInfo> {
+  const avi = file.toLowerCase().endsWith('.avi') ? await readAviInfo(file) : null;
+  return avi ?? probeVideo(file);
 }

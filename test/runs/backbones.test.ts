@@ -1,0 +1,96 @@
+// The judges' backbones: trained on a separate raw draw, cached by what shapes them, loaded into a
+// fresh network of the same architecture (head excluded) and refused by any other.
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { createNetworks } from '../../src/method/pretrain.js';
+import { createModel, loadBackbone } from '../../src/models/index.js';
+import { type BackboneConfig, backboneSets, pretrainBackbones } from '../../src/runs/backbones.js';
+import { withBackbones } from '../../src/runs/experiment.js';
+import { demoConfig } from '../../src/runs/presets.js';
+import * as T from '../../src/torch/index.js';
+import { tempDir } from '../helpers.js';
+
+const S = 16;
+
+function tiny(ws: string) {
+  const c = demoConfig(ws, true);
+  const narrow = { width: 4 };
+  const clip = { frames: 4, stride: 1, size: S };
+  const data = { ...c.data, width: S, height: S, frames: 4 };
+  const protocol = { ...c.protocol, actionOptions: narrow, attackerOptions: narrow, clip, imageSize: S };
+  const method = {
+    ...c.method,
+    fT: { ...c.method.fT, options: narrow },
+    fB: { ...c.method.fB, options: narrow },
+    fA: { ...c.method.fA, options: narrow },
+    clip,
+    imageSize: S,
+  };
+  const b: BackboneConfig = {
+    seed: 99,
+    clips: 20,
+    images: 40,
+    actionEpochs: 1,
+    attackerEpochs: 1,
+    clipsPerBatch: 4,
+    imagesPerBatch: 8,
+    lr: 1e-3,
+  };
+  return { ...c, data, protocol, method, backbones: b };
+}
+
+const same = (a: T.Tensor, b: T.Tensor): boolean => T.tidy(() => T.amax(a.sub(b).abs()).item() === 0);
+
+test('the backbone draw is its own: another seed than the data, every 10th item held out', () => {
+  const c = tiny('');
+  const s = backboneSets(c.data, c.backbones);
+  assert.equal(s.videos.train.items.length + s.videos.val.items.length, 20);
+  assert.equal(s.images.val.items.length, 4);
+  assert.equal(s.videos.train.classes.length, 10);
+  assert.equal(s.images.train.attributes.length, 7);
+  assert.throws(
+    () => pretrainBackbones(tempDir('veil-bb-'), c.data, c.protocol, { ...c.backbones, seed: c.data.seed }),
+    /own data seed/,
+  );
+});
+
+test('backbones are trained once, reused while nothing changes, retrained when something does', () => {
+  const ws = tempDir('veil-bb-');
+  const c = tiny(ws);
+  const dir = join(ws, 'backbones');
+  const first = pretrainBackbones(dir, c.data, c.protocol, c.backbones);
+  const stamp = statSync(first.action).mtimeMs;
+  for (const v of [first.heldOut.top1, first.heldOut.cmap]) assert.ok(v >= 0 && v <= 1);
+  const again = pretrainBackbones(dir, c.data, c.protocol, c.backbones);
+  assert.deepEqual(again, first);
+  assert.equal(statSync(first.action).mtimeMs, stamp);
+  const other = pretrainBackbones(dir, c.data, c.protocol, { ...c.backbones, lr: 2e-3 });
+  assert.notEqual(statSync(other.action).mtimeMs, stamp);
+
+  // f_T, f_B and both judges start from them: every tensor but the head is the backbone's.
+  const wc = withBackbones(c, other);
+  assert.equal(wc.protocol.actionInit, other.action);
+  assert.equal(wc.protocol.attackerInit, other.attacker);
+  const nets = createNetworks(wc.method, 10);
+  const { tensors } = T.loadSafetensors(other.action);
+  const fT = nets.fT.stateDict();
+  for (const [k, t] of Object.entries(tensors))
+    if (!k.startsWith('fc.')) assert.ok(same(fT[k] as T.Tensor, t), `f_T ${k}`);
+  const fB = nets.fB.stateDict();
+  const att = T.loadSafetensors(other.attacker).tensors;
+  assert.ok(same(fB['conv1.weight'] as T.Tensor, att['conv1.weight'] as T.Tensor));
+  assert.ok(Object.keys(fB).some((k) => k.startsWith('fc.fc1')), 'f_B keeps its projection head');
+});
+
+test('a backbone of another architecture is refused, naming the file', () => {
+  const ws = tempDir('veil-bb-');
+  const c = tiny(ws);
+  const bb = pretrainBackbones(join(ws, 'b'), c.data, c.protocol, c.backbones);
+  const wider = createModel('r3d-small', { width: 8, classes: 10 });
+  assert.throws(() => loadBackbone(wider, bb.action), /action\.safetensors: not a backbone .*shape/);
+  const image = createModel('resnet-small', { width: 4, head: 'classifier', classes: 7 });
+  assert.throws(() => loadBackbone(image, bb.action), /action\.safetensors: not a backbone/);
+});
