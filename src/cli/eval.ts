@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   const names = baselines().map((b) => b.name);
   if (values.help || (!values.weights && !values.baseline)) {
     console.log(
-      `usage: veil eval --data DIR (--weights fA.safetensors | --baseline NAME) [--seeds N] [--variant known|novel] [method flags]\n  baselines: ${names.join('; ')}`,
+      `usage: veil eval --data DIR (--weights fA.safetensors | --baseline NAME) [--seeds N] [--variant known|novel] [--backbones DIR] [method flags]\n  baselines: ${names.join('; ')}`,
     );
     return values.help ? 0 : 2;
   }
@@ -41,8 +41,11 @@ export async function run(argv: string[]): Promise<number> {
     a = b;
   }
   const sets = await readSets(resolve(requireData(values)), dataPlan(values, c), 8);
+  // The judges start where f_T and f_B do: from --backbones when given, else from scratch.
   const protocol = {
     ...demoConfig('', false).protocol,
+    actionInit: c.fT.backbone ?? null,
+    attackerInit: c.fB.backbone ?? null,
     clip: c.clip,
     imageSize: c.imageSize,
     autocast: c.autocast,

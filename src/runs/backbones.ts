@@ -79,6 +79,17 @@ export function backboneSets(
   return { videos: holdOut(videos, 10), images: holdOut(images, 10) };
 }
 
+/** The backbones a folder holds (written by `pretrainBackbones`), for `--backbones DIR`. */
+export function readBackbones(dir: string): Backbones {
+  const meta = join(dir, 'backbones.json');
+  if (!existsSync(meta))
+    throw new Error(`--backbones: ${meta} not found; 'veil pretrain backbones' (or 'veil demo') writes one`);
+  const m = JSON.parse(readFileSync(meta, 'utf8')) as Backbones;
+  for (const f of [m.action, m.attacker])
+    if (!existsSync(f)) throw new Error(`--backbones: ${meta} names ${f}, which is missing`);
+  return { action: m.action, attacker: m.attacker, heldOut: m.heldOut, seconds: m.seconds };
+}
+
 /** What the cache is keyed on: everything that changes the weights. */
 function cacheKey(d: DataConfig, p: ProtocolConfig, b: BackboneConfig): string {
   const { variant, width, height, frames } = d;

@@ -1,6 +1,9 @@
 // Flags shared by `veil pretrain`, `veil train` and `veil eval`, turned into the method's config
 // object and a dataset reading plan. Each flag is the config field of the same name in kebab-case.
 import { type MethodConfig, PAPER, validateConfig } from '../method/config.js';
+import { resolve } from 'node:path';
+
+import { readBackbones } from './backbones.js';
 import type { DataConfig } from './experiment.js';
 import { demoConfig } from './presets.js';
 
@@ -16,6 +19,7 @@ export const METHOD_FLAGS = {
   'f-a': { type: 'string' },
   'f-t': { type: 'string' },
   'f-b': { type: 'string' },
+  backbones: { type: 'string' },
   B: { type: 'string' },
   lambda: { type: 'string' },
   'w-t': { type: 'string' },
@@ -64,11 +68,13 @@ export function methodConfig(v: Record<string, string | boolean | undefined>): M
   const pg = s('penalty-grad');
   if (pg !== undefined && pg !== 'hinge' && pg !== 'none')
     throw new Error(`--penalty-grad must be hinge or none, got '${pg}'`);
+  // f_T and f_B start from pre-trained backbones (the paper: Kinetics-400 and ImageNet).
+  const bb = s('backbones') === undefined ? null : readBackbones(resolve(s('backbones') as string));
   const c: MethodConfig = {
     ...base,
     fA: net('f-a', s('f-a'), base.fA),
-    fT: net('f-t', s('f-t'), base.fT),
-    fB: net('f-b', s('f-b'), base.fB),
+    fT: { ...net('f-t', s('f-t'), base.fT), backbone: bb?.action },
+    fB: { ...net('f-b', s('f-b'), base.fB), backbone: bb?.attacker },
     clip: {
       frames: num('frames', s('frames')) ?? base.clip.frames,
       stride: num('stride', s('stride')) ?? base.clip.stride,

@@ -1,0 +1,54 @@
+// `veil pretrain backbones` writes what `--backbones DIR` reads; a wrong folder is named.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { methodConfig, METHOD_FLAGS } from '../../src/runs/options.js';
+import { ROOT, tempDir } from '../helpers.js';
+
+const veil = (...args: string[]) =>
+  spawnSync('node', [join(ROOT, 'bin', 'veil.js'), ...args], { encoding: 'utf8', timeout: 300_000 });
+
+const defaults = Object.fromEntries(
+  Object.entries(METHOD_FLAGS).flatMap(([k, v]) => ('default' in v ? [[k, v.default]] : [])),
+);
+
+test('veil pretrain backbones writes a folder that --backbones reads', { timeout: 300_000 }, () => {
+  const ws = tempDir('veil-cli-bb-');
+  const r = veil(
+    'pretrain',
+    'backbones',
+    '--workspace',
+    ws,
+    '--size',
+    '16',
+    '--frames',
+    '4',
+    '--video-frames',
+    '4',
+    '--backbone-clips',
+    '20',
+    '--backbone-images',
+    '40',
+    '--backbone-epochs',
+    '1',
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /backbones: held-out raw top-1 [\d.]+%, cMAP [\d.]+%/);
+  const dir = join(ws, 'backbones');
+  const meta = JSON.parse(readFileSync(join(dir, 'backbones.json'), 'utf8')) as { action: string };
+  assert.ok(existsSync(meta.action));
+  const c = methodConfig({ ...defaults, backbones: dir });
+  assert.equal(c.fT.backbone, join(dir, 'action.safetensors'));
+  assert.equal(c.fB.backbone, join(dir, 'attacker.safetensors'));
+});
+
+test('a bad --backbones folder or count is named', () => {
+  const nope = join(tempDir('veil-cli-bb-'), 'nope');
+  assert.throws(() => methodConfig({ ...defaults, backbones: nope }), /nope\/backbones\.json not found/);
+  const r = veil('pretrain', 'backbones', '--backbone-clips', 'many', '--workspace', tempDir('veil-cli-bb-'));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--backbone-clips must be a positive integer, got 'many'/);
+});
