@@ -84,6 +84,8 @@ export interface MethodResult {
   f1: number[];
   f1LogitAbove05: number[];
   attackerBestEpoch: number[];
+  /** The attacker's AP per attribute at its best epoch, one row per seed. */
+  perAttributeAP: number[][];
   /** Learned anonymizers: the minimax log, the selected epoch and its weights. */
   history?: EpochLog[];
   selectedEpoch?: number;
@@ -327,6 +329,7 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
         f1: [],
         f1LogitAbove05: [],
         attackerBestEpoch: [],
+        perAttributeAP: [],
         ...extra,
       };
       for (let seed = 0; seed < c.seeds; seed++) {
@@ -338,6 +341,7 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
         r.f1.push(prv.best.f1);
         r.f1LogitAbove05.push(prv.best.f1LogitAbove05);
         r.attackerBestEpoch.push(prv.bestEpoch);
+        r.perAttributeAP.push(prv.best.perAttributeAP);
         registry.logResult(runId, a.name, seed, {
           top1: act.top1,
           cmap: prv.best.cmap,

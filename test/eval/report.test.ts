@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { trends, writeReport } from '../../src/eval/report/index.js';
-import { tableMarkdown, tableRows } from '../../src/eval/report/table.js';
+import { type Check, checkLine, checks } from '../../src/eval/report/checks.js';
+import { attributeMarkdown, tableMarkdown, tableRows } from '../../src/eval/report/table.js';
 import { tempDir } from '../helpers.js';
 
 const method = (name: string, kind: string, B: number | null, top1: number[], cmap: number[]) => ({
@@ -75,4 +76,33 @@ test('veil report writes Markdown, JSON, SVG and PNG plots and an HTML page from
   assert.match(svg, /action chance/);
   assert.equal(r.rows.length, 5);
   await assert.rejects(writeReport(join(dir, 'missing.json'), dir), /cannot read experiment results/);
+});
+
+test('the targets: raw top-1 and cMAP, veil at its smallest B near raw in action and below it in privacy', () => {
+  const lines = checks(tableRows(METHODS)).map(checkLine);
+  assert.equal(lines.length, 4);
+  assert.match(lines[0] as string, /^PASS raw data: action top-1 >= 90%: 91\.0% ± 1\.4/);
+  assert.match(lines[1] as string, /^PASS raw data: privacy cMAP >= 90%: 94\.0% ± 1\.4/);
+  // Smallest B is 0.1 whatever the order: 89% vs raw 91% is within 5 points.
+  assert.match(lines[2] as string, /^PASS veil at its smallest B \(0\.1\): action top-1 within 5 points/);
+  // 85.5% vs 94%: 8.5 points below raw, spreads 1.4 + 0.7.
+  assert.match(lines[3] as string, /^PASS .*privacy cMAP below raw .*8\.5 points below, spreads 2\.1/);
+  const close = METHODS.map((m) => (m.method === 'veil, B = 0.1' ? { ...m, cmap: [0.94, 0.92] } : m));
+  assert.match(checkLine(checks(tableRows(close))[3] as Check), /^FAIL /);
+  const weak = METHODS.map((m) => (m.method === 'raw data' ? { ...m, top1: [0.5, 0.5] } : m));
+  assert.match(checkLine(checks(tableRows(weak))[0] as Check), /^FAIL raw data: action top-1 >= 90%: 50\.0%/);
+});
+
+test('per-attribute AP: mean over seeds, one column per attribute', () => {
+  const md = attributeMarkdown(
+    [
+      { method: 'raw data', perAttributeAP: [[1, 0.5], [0.8, 0.3]] },
+      { method: 'no APs' },
+    ],
+    ['a17_color: dark_skin', 'a4_gender: long_hair'],
+  );
+  assert.equal(
+    md,
+    '| method | a17_color: dark_skin | a4_gender: long_hair |\n|---|---|---|\n| raw data | 90.0 | 40.0 |\n',
+  );
 });

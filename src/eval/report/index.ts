@@ -6,12 +6,13 @@ import { join } from 'node:path';
 
 import sharp from 'sharp';
 
+import { VISPR_ID } from '../../data/synthpar/catalog.js';
 import { checkLine, checks } from './checks.js';
 import { lossCurvesSvgs, type PlotMethod, privacyUtilitySvg } from './plots.js';
-import { type TableInput, type TableRow, tableMarkdown, tableRows } from './table.js';
+import { attributeMarkdown, type TableInput, type TableRow, tableMarkdown, tableRows } from './table.js';
 
 export interface ReportInput {
-  methods: (TableInput & PlotMethod)[];
+  methods: (TableInput & PlotMethod & { perAttributeAP?: number[][] })[];
   chance: { top1: number; cmap: number };
   attributes: string[];
   classes: string[];
@@ -89,6 +90,12 @@ export function idleBudgets(methods: readonly PlotMethod[]): string[] {
   ];
 }
 
+/** A VISPR id with what SynthPAR draws under it ('a17_color' -> 'a17_color: dark_skin'). */
+function withMeaning(id: string): string {
+  const drawn = Object.entries(VISPR_ID).find(([, v]) => v === id)?.[0];
+  return drawn ? `${id}: ${drawn}` : id;
+}
+
 export async function writeReport(resultsFile: string, dir: string): Promise<ReportFiles> {
   const r = readResults(resultsFile);
   mkdirSync(dir, { recursive: true });
@@ -129,6 +136,11 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
     '',
     ...targets.map((c) => `- ${checkLine(c)}`),
     '',
+    '## Privacy per attribute',
+    '',
+    `AP (%) of the fresh attacker per attribute, at its best epoch, mean over seeds (an attribute's prior is its chance AP).`,
+    '',
+    attributeMarkdown(r.methods, r.attributes.map(withMeaning)),
     '## Trends over B',
     '',
     ...lines.map((l) => `- ${l}`),

@@ -69,3 +69,21 @@ export function tableMarkdown(rows: readonly TableRow[]): string {
   );
   return [head, sep, ...lines].join('\n') + '\n';
 }
+
+/** Which attributes leak: the attacker's AP per attribute (mean over seeds), in percent. */
+export function attributeMarkdown(
+  methods: readonly { method: string; perAttributeAP?: number[][] }[],
+  attributes: readonly string[],
+): string {
+  const rows = methods.filter((m) => m.perAttributeAP && m.perAttributeAP.length > 0);
+  if (rows.length === 0) return '';
+  const mean = (runs: number[][], k: number): number =>
+    runs.reduce((s, r) => s + (r[k] ?? NaN), 0) / runs.length;
+  const head = `| method | ${attributes.join(' | ')} |`;
+  const sep = `|---|${attributes.map(() => '---').join('|')}|`;
+  const lines = rows.map(
+    (m) =>
+      `| ${m.method} | ${attributes.map((_, k) => (mean(m.perAttributeAP as number[][], k) * 100).toFixed(1)).join(' | ')} |`,
+  );
+  return [head, sep, ...lines].join('\n') + '\n';
+}
