@@ -12,7 +12,7 @@ const HELP = `usage: veil demo [--quick] [--workspace DIR] [--seeds N] [--sweep 
   --quick          toy sizes, under 3 minutes (the test suite runs it)
   --workspace DIR  where SynthPAR, checkpoints, runs.sqlite and the report go (default ./veil-demo)
   --seeds N        evaluation seeds per anonymizer (default 2; quick: 1)
-  --sweep LIST     the distortion budgets B of veil's sweep (default 0.05,0.1,0.2,0.3; the paper's: 0.3,0.5,0.7,0.9)`;
+  --sweep LIST     the distortion budgets B of veil's sweep (default 0.05,0.1,0.15,0.2; the paper's: 0.3,0.5,0.7,0.9)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -45,7 +45,8 @@ export async function run(argv: string[]): Promise<number> {
     const count = (flag: string, fallback: number): number => {
       const v = values[flag as 'backbone-clips'];
       const n = v === undefined ? fallback : Number(v);
-      if (!(Number.isInteger(n) && n >= 1)) throw new Error(`--${flag} must be a positive integer, got '${v}'`);
+      if (!(Number.isInteger(n) && n >= 1))
+        throw new Error(`--${flag} must be a positive integer, got '${v}'`);
       return n;
     };
     const epochs = values['backbone-epochs'];

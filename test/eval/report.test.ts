@@ -96,7 +96,13 @@ test('the targets: raw top-1 and cMAP, veil at its smallest B near raw in action
 test('per-attribute AP: mean over seeds, one column per attribute', () => {
   const md = attributeMarkdown(
     [
-      { method: 'raw data', perAttributeAP: [[1, 0.5], [0.8, 0.3]] },
+      {
+        method: 'raw data',
+        perAttributeAP: [
+          [1, 0.5],
+          [0.8, 0.3],
+        ],
+      },
       { method: 'no APs' },
     ],
     ['a17_color: dark_skin', 'a4_gender: long_hair'],

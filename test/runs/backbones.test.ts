@@ -82,7 +82,10 @@ test('backbones are trained once, reused while nothing changes, retrained when s
   const fB = nets.fB.stateDict();
   const att = T.loadSafetensors(other.attacker).tensors;
   assert.ok(same(fB['conv1.weight'] as T.Tensor, att['conv1.weight'] as T.Tensor));
-  assert.ok(Object.keys(fB).some((k) => k.startsWith('fc.fc1')), 'f_B keeps its projection head');
+  assert.ok(
+    Object.keys(fB).some((k) => k.startsWith('fc.fc1')),
+    'f_B keeps its projection head',
+  );
 });
 
 test('a backbone of another architecture is refused, naming the file', () => {

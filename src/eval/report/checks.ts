@@ -48,5 +48,4 @@ export function checks(rows: readonly TableRow[]): Check[] {
   return out;
 }
 
-export const checkLine = (c: Check): string =>
-  `${c.passed ? 'PASS' : 'FAIL'} ${c.what}: ${c.measured}`;
+export const checkLine = (c: Check): string => `${c.passed ? 'PASS' : 'FAIL'} ${c.what}: ${c.measured}`;

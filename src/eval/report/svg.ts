@@ -84,6 +84,7 @@ export function chartSvg(c: ChartSpec): string {
     );
     o.push(`<text x="${X(v.x) + 4}" y="${m.t + 14}" fill="#666">${esc(v.label)}</text>`);
   }
+  const placed: Placed[] = [];
   c.series.forEach((s, i) => {
     if (s.line && s.points.length > 1)
       o.push(
@@ -99,10 +100,10 @@ export function chartSvg(c: ChartSpec): string {
           `<line x1="${X(p.x - p.xErr)}" y1="${Y(p.y)}" x2="${X(p.x + p.xErr)}" y2="${Y(p.y)}" stroke="${s.colour}"/>`,
         );
       o.push(marker(s.marker ?? 'circle', X(p.x), Y(p.y), s.colour));
-      if (p.label)
-        o.push(
-          `<text x="${X(p.x) + 7}" y="${Y(p.y) - 6}" font-size="11" fill="${s.colour}">${esc(p.label)}</text>`,
-        );
+      if (p.label) {
+        const at = placeLabel(placed, X(p.x) + 7, Y(p.y) - 6, p.label.length * 6.2);
+        o.push(`<text x="${at.x}" y="${at.y}" font-size="11" fill="${s.colour}">${esc(p.label)}</text>`);
+      }
     }
     const ly = m.t + 10 + i * 20;
     o.push(marker(s.marker ?? 'circle', W - m.r + 18, ly, s.colour));
@@ -110,6 +111,23 @@ export function chartSvg(c: ChartSpec): string {
   });
   o.push('</svg>');
   return o.join('\n');
+}
+
+interface Placed {
+  x: number;
+  y: number;
+  w: number;
+}
+
+/** Moves a point label down a line at a time until it overlaps no label placed before it. */
+function placeLabel(placed: Placed[], x: number, y: number, w: number): { x: number; y: number } {
+  const LINE = 13;
+  const clash = (yy: number): boolean =>
+    placed.some((q) => Math.abs(q.y - yy) < LINE && x < q.x + q.w && q.x < x + w);
+  let yy = y;
+  for (let k = 0; k < 8 && clash(yy); k++) yy += LINE;
+  placed.push({ x, y: yy, w });
+  return { x, y: yy };
 }
 
 function marker(kind: 'circle' | 'square' | 'diamond', x: number, y: number, colour: string): string {
