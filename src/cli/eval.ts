@@ -50,6 +50,10 @@ export async function run(argv: string[]): Promise<number> {
     imageSize: c.imageSize,
     autocast: c.autocast,
   };
+  if (!protocol.actionInit)
+    console.error(
+      'veil eval: the judges train from scratch (no --backbones); at demo sizes they need the backbones to learn SynthPAR',
+    );
   const trainV = anonymizeVideoSet(a, sets.trainVideos);
   const testV = anonymizeVideoSet(a, sets.testVideos);
   const trainI = anonymizeImageSet(a, sets.trainImages);
