@@ -42,9 +42,9 @@ export function demoConfig(
     // learn it once on their own draw, and every judge starts from them (as from Kinetics).
     backbones: {
       seed: 1007,
-      clips: quick ? 200 : 2400,
+      clips: quick ? 1600 : 2400,
       images: quick ? 400 : 12000,
-      actionEpochs: quick ? 2 : 20,
+      actionEpochs: quick ? 12 : 20,
       attackerEpochs: quick ? 2 : 8,
       clipsPerBatch: 16,
       imagesPerBatch: 32,

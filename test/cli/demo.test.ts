@@ -57,7 +57,14 @@ test('veil demo --quick writes a sane report in under 3 minutes', { timeout: 600
     methods: { perAttributeAP: number[][] }[];
   };
   assert.ok(existsSync(results.backbones.action));
-  assert.ok(results.backbones.heldOut.top1 >= 0 && results.backbones.heldOut.top1 <= 1);
+  // Even at toy size the whole path learns: the backbone finds the motion (54% here, chance 10%)
+  // and a fresh judge fine-tuned from it on raw clips stays well above chance (40% here).
+  assert.ok(
+    results.backbones.heldOut.top1 >= 3 * table.chance.top1,
+    `backbone ${results.backbones.heldOut.top1}`,
+  );
+  const raw = table.rows.find((r) => r.method === 'raw data');
+  assert.ok(raw && raw.top1.mean >= 2 * table.chance.top1, `raw top-1 ${raw?.top1.mean}`);
   for (const m of results.methods) assert.equal(m.perAttributeAP[0]?.length, 7);
   assert.ok(existsSync(join(ws, 'runs.sqlite')));
   // Hard limit of the issue is 3 minutes on 2 idle cores; a shared test machine gets slack.
