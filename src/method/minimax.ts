@@ -64,17 +64,25 @@ export interface MinimaxState {
 
 export const SELECTION_RULE =
   'the epoch with the highest validation score = (co-trained f_T top-1 on anonymized validation videos) - ' +
-  '(cMAP of a 10-NN attribute probe on f_B features of anonymized validation images); ties go to the later epoch';
+  '(cMAP of a 10-NN attribute probe on f_B features of anonymized validation images); ties go to the later epoch. ' +
+  'With a budget (lambda > 0) only epochs whose RMS distortion on the validation videos is within B compete; ' +
+  'when none is, the least distorting epoch is kept';
 
-/** Index into history of the epoch SELECTION_RULE keeps. */
-export function selectEpoch(history: readonly EpochLog[]): number {
+/**
+ * Index into history of the epoch SELECTION_RULE keeps. The hinge alone does not hold f_A within
+ * B (at lambda 1 the NT-Xent term outweighs it), so the budget is also a constraint on the choice.
+ */
+export function selectEpoch(history: readonly EpochLog[], budget: number | null = null): number {
   if (history.length === 0) throw new Error('selectEpoch: no epochs were trained');
-  let best = 0;
-  history.forEach((h, i) => {
-    const b = history[best] as EpochLog;
-    if (h.val.top1 - h.val.privacyProbe >= b.val.top1 - b.val.privacyProbe) best = i;
-  });
-  return best;
+  const index = history.map((_, i) => i);
+  const within = budget === null ? index : index.filter((i) => (history[i] as EpochLog).val.rms <= budget);
+  if (within.length === 0)
+    return index.reduce((a, i) =>
+      (history[i] as EpochLog).val.rms < (history[a] as EpochLog).val.rms ? i : a,
+    );
+  const score = (i: number): number =>
+    (history[i] as EpochLog).val.top1 - (history[i] as EpochLog).val.privacyProbe;
+  return within.reduce((a, i) => (score(i) >= score(a) ? i : a));
 }
 
 const zeroSums = (): Sums => ({ LA: 0, LT: 0, LB: 0, Lpenalty: 0, rms: 0, LT2: 0, LB2: 0, n1: 0, n2: 0 });
@@ -268,7 +276,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
     saveWeightsFile(fAPath, fA, { epoch: -1, config: c });
     return { history: [], selectedEpoch: -1, rule: SELECTION_RULE, fAPath };
   }
-  const selected = selectEpoch(s.history);
+  const selected = selectEpoch(s.history, c.lambda > 0 ? c.B : null);
   copyFileSync(join(run.dir, `fA-epoch-${(s.history[selected] as EpochLog).epoch}.safetensors`), fAPath);
   return { history: s.history, selectedEpoch: selected, rule: SELECTION_RULE, fAPath };
 }

@@ -55,7 +55,7 @@ test('minimax step 1 leaves f_T and f_B alone; lambda, B and the penalty show in
 });
 
 test('checkpoint selection by the validation rule', () => {
-  const log = (top1: number, probe: number, epoch: number): EpochLog => ({
+  const log = (top1: number, probe: number, epoch: number, rms = 0): EpochLog => ({
     epoch,
     LA: 0,
     LT: 0,
@@ -64,9 +64,16 @@ test('checkpoint selection by the validation rule', () => {
     rms: 0,
     LT2: 0,
     LB2: 0,
-    val: { top1, privacyProbe: probe, rms: 0 },
+    val: { top1, privacyProbe: probe, rms },
   });
   assert.equal(selectEpoch([log(0.9, 0.8, 0), log(0.8, 0.5, 1), log(0.95, 0.9, 2)]), 1);
   assert.equal(selectEpoch([log(0.5, 0.5, 0), log(0.5, 0.5, 1)]), 1, 'ties go to the later epoch');
   assert.throws(() => selectEpoch([]), /no epochs/);
+  // With a budget only epochs within B compete; none within B keeps the least distorting one.
+  const run = [log(0.9, 0.8, 0, 0.06), log(0.8, 0.5, 1, 0.12), log(0.85, 0.4, 2, 0.2)];
+  assert.equal(selectEpoch(run), 2);
+  assert.equal(selectEpoch(run, 0.15), 1);
+  assert.equal(selectEpoch(run, 0.1), 0);
+  assert.equal(selectEpoch(run, 0.05), 0);
+  assert.equal(selectEpoch([log(0.9, 0.8, 0, 0.3), log(0.9, 0.8, 1, 0.2)], 0.1), 1);
 });

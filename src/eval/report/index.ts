@@ -86,7 +86,7 @@ export function idleBudgets(methods: readonly PlotMethod[]): string[] {
   if (idle.length === 0) return [];
   return [
     `L_penalty stayed 0 in every epoch of ${idle.map((m) => m.method).join('; ')}: f_A's distortion never reached B, ` +
-      'so these runs are SPAct (lambda 0) step for step and their rows repeat its numbers.',
+      'so these runs trained as SPAct (lambda 0) step for step (only the budget in checkpoint selection tells them apart).',
   ];
 }
 
