@@ -9,9 +9,9 @@ import { readUcf101, readVispr } from '../data/datasets/index.js';
 import type { Variant } from '../data/synthpar/index.js';
 import { writeSynthPAR } from '../data/synthpar/index.js';
 import { type GridRow, writeFrameGrid } from '../eval/report/grid.js';
-import { judgeAction, judgeAttacker, judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
-import { anonymizeImageSet, anonymizeVideoSet, learned } from '../method/anonymize.js';
-import { type Anonymizer, baselines } from '../method/baselines.js';
+import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
+import { learned } from '../method/anonymize.js';
+import { baselines } from '../method/baselines.js';
 import { loadWeightsFile, saveWeightsFile } from '../method/checkpoint.js';
 import { type MethodConfig, validateConfig } from '../method/config.js';
 import {
@@ -33,6 +33,8 @@ import {
 import { createModel } from '../models/index.js';
 import { writeFileAtomic } from '../torch/index.js';
 import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
+import { chanceOf, type Candidate, judgeCandidate } from './judge.js';
+import { judgeNovel, type NovelResult } from './novel.js';
 import { Progress } from './progress.js';
 import { Registry } from './registry.js';
 
@@ -61,6 +63,8 @@ export interface ExperimentConfig {
   valEvery: number;
   /** Pre-trained starting points of f_T, f_B and the judges (null: all from scratch). */
   backbones: BackboneConfig | null;
+  /** Also judge raw data and the learned f_A on the other variant (the paper's novel protocol), its judges from these backbones. */
+  novel: { backbones: BackboneConfig | null } | null;
 }
 
 export interface Sets {
@@ -101,6 +105,7 @@ export interface ExperimentResult {
   pretrainLosses: { fA: number[]; fB: number[]; fT: number[] };
   backbones: Backbones | null;
   methods: MethodResult[];
+  novel: NovelResult | null;
   selectionRule: string;
   seconds: number;
   timings: Record<string, number>;
@@ -289,67 +294,33 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
 
     // 5. Every anonymizer through the same protocol: fresh f_T and fresh attacker per seed.
     t = Date.now();
-    const candidates: { a: Anonymizer; kind: MethodKind; B: number | null; extra: Partial<MethodResult> }[] =
-      [
-        ...baselines().map((a) => ({ a, kind: 'baseline' as const, B: null, extra: {} })),
-        ...trained.map(({ run, result }) => {
-          const fA = createModel(run.method.fA.name, run.method.fA.options);
-          loadWeightsFile(result.fAPath, fA);
-          return {
-            a: learned(run.name, fA, { autocast: m.autocast }),
-            kind: run.kind,
-            B: run.B,
-            extra: { history: result.history, selectedEpoch: result.selectedEpoch, fAPath: result.fAPath },
-          };
-        }),
-      ];
+    const candidates: Candidate[] = [
+      ...baselines().map((a) => ({ a, kind: 'baseline' as const, B: null, extra: {} })),
+      ...trained.map(({ run, result }) => {
+        const fA = createModel(run.method.fA.name, run.method.fA.options);
+        loadWeightsFile(result.fAPath, fA);
+        return {
+          a: learned(run.name, fA, { autocast: m.autocast }),
+          kind: run.kind,
+          B: run.B,
+          extra: { history: result.history, selectedEpoch: result.selectedEpoch, fAPath: result.fAPath },
+        };
+      }),
+    ];
     const methods: MethodResult[] = [];
     // The paper's Figure 2: the middle frame of the first test videos, raw and through each anonymizer.
     const shown = sets.testVideos.items.slice(0, 6);
     const gridRows: GridRow[] = [];
-    for (const { a, kind, B, extra } of candidates) {
-      const anon = {
-        trainVideos: anonymizeVideoSet(a, sets.trainVideos),
-        testVideos: anonymizeVideoSet(a, sets.testVideos),
-        trainImages: anonymizeImageSet(a, sets.trainImages),
-        testImages: anonymizeImageSet(a, sets.testImages),
-      };
+    for (const cand of candidates) {
+      const { result: r, anon } = judgeCandidate(cand, sets, c.protocol, c.seeds, tick, (seed, scores) =>
+        registry.logResult(runId, cand.a.name, seed, { ...scores }),
+      );
       gridRows.push({
-        name: a.name,
+        name: cand.a.name,
         frames: anon.testVideos.items
           .slice(0, shown.length)
           .map((v) => v.frames[Math.floor(v.frames.length / 2)] as Uint8Array),
       });
-      const r: MethodResult = {
-        method: a.name,
-        kind,
-        B,
-        top1: [],
-        cmap: [],
-        f1: [],
-        f1LogitAbove05: [],
-        attackerBestEpoch: [],
-        perAttributeAP: [],
-        ...extra,
-      };
-      for (let seed = 0; seed < c.seeds; seed++) {
-        const judged = (w: string): void => tick(`${a.name}, seed ${seed}: ${w}`);
-        const act = judgeAction(anon.trainVideos, anon.testVideos, c.protocol, 1000 + seed, judged);
-        const prv = judgeAttacker(anon.trainImages, anon.testImages, c.protocol, 2000 + seed, judged);
-        r.top1.push(act.top1);
-        r.cmap.push(prv.best.cmap);
-        r.f1.push(prv.best.f1);
-        r.f1LogitAbove05.push(prv.best.f1LogitAbove05);
-        r.attackerBestEpoch.push(prv.bestEpoch);
-        r.perAttributeAP.push(prv.best.perAttributeAP);
-        registry.logResult(runId, a.name, seed, {
-          top1: act.top1,
-          cmap: prv.best.cmap,
-          f1: prv.best.f1,
-          f1LogitAbove05: prv.best.f1LogitAbove05,
-          attackerBestEpoch: prv.bestEpoch,
-        });
-      }
       methods.push(r);
     }
     bar.finish();
@@ -357,23 +328,27 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
     mkdirSync(join(c.workspace, 'report'), { recursive: true });
     await writeFrameGrid(join(c.workspace, 'report', 'frames.png'), gridRows, c.data.width, c.data.height, 4);
 
-    const attributes = sets.trainImages.attributes;
-    const prior = attributes.map(
-      (_, k) =>
-        sets.testImages.items.reduce((s, im) => s + (im.labels[k] as number), 0) /
-        sets.testImages.items.length,
-    );
+    // 6. The novel protocol: the same f_A judged on the other variant's actions and attributes.
+    t = Date.now();
+    const novel = c.novel
+      ? await judgeNovel(
+          c.novel.backbones,
+          c,
+          candidates.filter((x) => x.kind !== 'baseline' || x.a.name === 'raw data'),
+          log,
+        )
+      : null;
+    if (c.novel) lap('novel protocol', t);
+
     const result: ExperimentResult = {
       config: c,
-      attributes,
+      attributes: sets.trainImages.attributes,
       classes: sets.trainVideos.classes,
-      chance: {
-        top1: 1 / sets.trainVideos.classes.length,
-        cmap: prior.reduce((a, b) => a + b, 0) / prior.length,
-      },
+      chance: chanceOf(sets),
       pretrainLosses,
       backbones: bb,
       methods,
+      novel,
       selectionRule: SELECTION_RULE,
       seconds: (Date.now() - t0) / 1000,
       timings,

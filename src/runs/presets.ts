@@ -3,6 +3,7 @@
 // two-step schedule) are the paper's; learning rates are raised and epochs cut to fit minutes.
 import { CLIP_AUGMENT, VIEW_AUGMENT } from '../data/augment.js';
 import { PAPER } from '../method/config.js';
+import type { BackboneConfig } from './backbones.js';
 import type { ExperimentConfig } from './experiment.js';
 
 // SynthPAR's actions come in mirror pairs (walk_right / walk_left, hop_right / hop_left): a
@@ -27,6 +28,16 @@ export function demoConfig(
 ): ExperimentConfig {
   const size = 32;
   const small = (w: number) => ({ width: w });
+  const backbones: BackboneConfig = {
+    seed: 1007,
+    clips: quick ? 1600 : 2400,
+    images: quick ? 400 : 12000,
+    actionEpochs: quick ? 12 : 20,
+    attackerEpochs: quick ? 2 : 8,
+    clipsPerBatch: 16,
+    imagesPerBatch: 32,
+    lr: 3e-3,
+  };
   return {
     workspace,
     data: {
@@ -40,16 +51,7 @@ export function demoConfig(
     },
     // Motion at 32 pixels takes a 3D CNN from scratch thousands of clips to find; the backbones
     // learn it once on their own draw, and every judge starts from them (as from Kinetics).
-    backbones: {
-      seed: 1007,
-      clips: quick ? 1600 : 2400,
-      images: quick ? 400 : 12000,
-      actionEpochs: quick ? 12 : 20,
-      attackerEpochs: quick ? 2 : 8,
-      clipsPerBatch: 16,
-      imagesPerBatch: 32,
-      lr: 3e-3,
-    },
+    backbones,
     method: {
       ...PAPER,
       fA: { name: 'unet-small', options: small(8) },
@@ -102,5 +104,12 @@ export function demoConfig(
     },
     seeds: seeds ?? (quick ? 1 : 2),
     valEvery: quick ? 3 : 8,
+    // The novel variant's judges start from its own backbones (a draw of its own); at toy size
+    // they are a plumbing check.
+    novel: {
+      backbones: quick
+        ? { ...backbones, seed: 1008, clips: 200, images: 400, actionEpochs: 2, attackerEpochs: 2 }
+        : { ...backbones, seed: 1008 },
+    },
   };
 }

@@ -55,6 +55,7 @@ test('veil demo --quick writes a sane report in under 3 minutes', { timeout: 600
   const results = JSON.parse(readFileSync(join(ws, 'results.json'), 'utf8')) as {
     backbones: { action: string; heldOut: { top1: number } };
     methods: { perAttributeAP: number[][] }[];
+    novel: { classes: string[]; methods: { method: string; kind: string; top1: number[] }[] };
   };
   assert.ok(existsSync(results.backbones.action));
   // Even at toy size the whole path learns: the backbone finds the motion (54% here, chance 10%)
@@ -66,6 +67,14 @@ test('veil demo --quick writes a sane report in under 3 minutes', { timeout: 600
   const raw = table.rows.find((r) => r.method === 'raw data');
   assert.ok(raw && raw.top1.mean >= 2 * table.chance.top1, `raw top-1 ${raw?.top1.mean}`);
   for (const m of results.methods) assert.equal(m.perAttributeAP[0]?.length, 7);
+  // The novel protocol: raw data and every learned f_A, judged on the other variant's classes.
+  assert.deepEqual(
+    results.novel.methods.map((m) => m.kind),
+    ['baseline', 'spact', 'veil', 'veil'],
+  );
+  assert.equal(results.novel.methods[0]?.method, 'raw data');
+  assert.ok(results.novel.classes.includes('HopRight'), results.novel.classes.join());
+  assert.match(readFileSync(join(report, 'report.md'), 'utf8'), /## Novel protocol\n/);
   assert.ok(existsSync(join(ws, 'runs.sqlite')));
   // Hard limit of the issue is 3 minutes on 2 idle cores; a shared test machine gets slack.
   assert.ok(seconds < 600, `took ${seconds} s`);

@@ -20,6 +20,13 @@ export interface ReportInput {
   seconds: number;
   timings: Record<string, number>;
   config: { seeds: number; sweep: number[] };
+  /** The paper's novel protocol: the same f_A judged on the other variant's actions and attributes. */
+  novel?: {
+    classes: string[];
+    attributes: string[];
+    chance: { top1: number; cmap: number };
+    methods: TableInput[];
+  } | null;
   /** The judges' pre-trained starting points, when the experiment had them. */
   backbones?: { heldOut: { top1: number; cmap: number }; seconds: number } | null;
 }
@@ -90,6 +97,20 @@ export function idleBudgets(methods: readonly PlotMethod[]): string[] {
   ];
 }
 
+/** The novel protocol's table (its drops are from raw data on the novel variant), when it was run. */
+function novelSection(n: ReportInput['novel']): string[] {
+  if (!n) return [];
+  return [
+    '## Novel protocol',
+    '',
+    `f_A trained on the known actions and attributes, judged by fresh models on ${n.classes.length} other actions ` +
+      `(chance top-1 ${(n.chance.top1 * 100).toFixed(1)}%) and other private attributes: ${n.attributes.map(withMeaning).join(', ')} ` +
+      `(chance cMAP ${(n.chance.cmap * 100).toFixed(1)}%).`,
+    '',
+    tableMarkdown(tableRows(n.methods)),
+  ];
+}
+
 /** A VISPR id with what SynthPAR draws under it ('a17_color' -> 'a17_color: dark_skin'). */
 function withMeaning(id: string): string {
   const drawn = Object.entries(VISPR_ID).find(([, v]) => v === id)?.[0];
@@ -145,6 +166,7 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
     '',
     ...lines.map((l) => `- ${l}`),
     '',
+    ...novelSection(r.novel),
     `Checkpoint selection (validation split only): ${r.selectionRule}.`,
     '',
     `Time: ${r.seconds.toFixed(0)} s (${Object.entries(r.timings)

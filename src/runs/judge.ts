@@ -1,0 +1,90 @@
+// One anonymizer through the protocol: its four sets anonymized once, then a fresh action model
+// and a fresh attacker per seed. The main study and the novel protocol both judge this way.
+import type { ProtocolConfig } from '../eval/protocol.js';
+import { judgeAction, judgeAttacker } from '../eval/protocol.js';
+import { anonymizeImageSet, anonymizeVideoSet } from '../method/anonymize.js';
+import type { Anonymizer } from '../method/baselines.js';
+import type { ImageSet, VideoSet } from '../method/sets.js';
+import type { MethodKind, MethodResult } from './experiment.js';
+
+export interface Candidate {
+  a: Anonymizer;
+  kind: MethodKind;
+  B: number | null;
+  extra: Partial<MethodResult>;
+}
+
+export interface JudgedSets {
+  trainVideos: VideoSet;
+  testVideos: VideoSet;
+  trainImages: ImageSet;
+  testImages: ImageSet;
+}
+
+export interface SeedScores {
+  top1: number;
+  cmap: number;
+  f1: number;
+  f1LogitAbove05: number;
+  attackerBestEpoch: number;
+}
+
+export function judgeCandidate(
+  { a, kind, B, extra }: Candidate,
+  sets: JudgedSets,
+  protocol: ProtocolConfig,
+  seeds: number,
+  tick: (what: string) => void,
+  record: (seed: number, s: SeedScores) => void = () => {},
+): { result: MethodResult; anon: JudgedSets } {
+  const anon: JudgedSets = {
+    trainVideos: anonymizeVideoSet(a, sets.trainVideos),
+    testVideos: anonymizeVideoSet(a, sets.testVideos),
+    trainImages: anonymizeImageSet(a, sets.trainImages),
+    testImages: anonymizeImageSet(a, sets.testImages),
+  };
+  const r: MethodResult = {
+    method: a.name,
+    kind,
+    B,
+    top1: [],
+    cmap: [],
+    f1: [],
+    f1LogitAbove05: [],
+    attackerBestEpoch: [],
+    perAttributeAP: [],
+    ...extra,
+  };
+  for (let seed = 0; seed < seeds; seed++) {
+    const judged = (w: string): void => tick(`${a.name}, seed ${seed}: ${w}`);
+    const act = judgeAction(anon.trainVideos, anon.testVideos, protocol, 1000 + seed, judged);
+    const prv = judgeAttacker(anon.trainImages, anon.testImages, protocol, 2000 + seed, judged);
+    const s: SeedScores = {
+      top1: act.top1,
+      cmap: prv.best.cmap,
+      f1: prv.best.f1,
+      f1LogitAbove05: prv.best.f1LogitAbove05,
+      attackerBestEpoch: prv.bestEpoch,
+    };
+    r.top1.push(s.top1);
+    r.cmap.push(s.cmap);
+    r.f1.push(s.f1);
+    r.f1LogitAbove05.push(s.f1LogitAbove05);
+    r.attackerBestEpoch.push(s.attackerBestEpoch);
+    r.perAttributeAP.push(prv.best.perAttributeAP);
+    record(seed, s);
+  }
+  return { result: r, anon };
+}
+
+/** Chance levels of a test split: top-1 of guessing, cMAP of random scores (the attribute priors). */
+export function chanceOf(sets: Pick<JudgedSets, 'trainVideos' | 'testImages'>): {
+  top1: number;
+  cmap: number;
+} {
+  const items = sets.testImages.items;
+  const prior = sets.testImages.attributes.map(
+    (_, k) => items.reduce((s, im) => s + (im.labels[k] as number), 0) / items.length,
+  );
+  return { top1: 1 / sets.trainVideos.classes.length, cmap: prior.reduce((a, b) => a + b, 0) / prior.length };
+}

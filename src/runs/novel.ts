@@ -1,0 +1,54 @@
+// The paper's novel protocol: f_A trained on one action set and one attribute set (UCF101, VISPR-1;
+// SynthPAR's `known` variant) is judged on others it never saw (HMDB51, VISPR-2; SynthPAR's `novel`
+// variant: other motions, other private attributes). The judges start from backbones of the novel
+// variant, pre-trained on its own separate draw, as the main study's start from the known ones.
+import { join } from 'node:path';
+
+import { judgeSteps } from '../eval/protocol.js';
+import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
+import { ensureSynthPAR, type ExperimentConfig, type MethodResult, readSets } from './experiment.js';
+import { type Candidate, chanceOf, judgeCandidate } from './judge.js';
+import { Progress } from './progress.js';
+
+export interface NovelResult {
+  classes: string[];
+  attributes: string[];
+  chance: { top1: number; cmap: number };
+  backbones: Backbones | null;
+  methods: MethodResult[];
+}
+
+export async function judgeNovel(
+  backbones: BackboneConfig | null,
+  c: ExperimentConfig,
+  candidates: readonly Candidate[],
+  log: (s: string) => void,
+): Promise<NovelResult> {
+  const data = { ...c.data, variant: 'novel' as const, seed: c.data.seed + 1 };
+  const root = join(c.workspace, 'synthpar-novel');
+  const gen = new Progress('SynthPAR novel write', data.clips + data.images);
+  await ensureSynthPAR(root, data, () => gen.tick());
+  gen.finish();
+  const sets = await readSets(root, data, c.valEvery);
+  const bb = backbones
+    ? pretrainBackbones(join(c.workspace, 'backbones-novel'), data, c.protocol, backbones, log)
+    : null;
+  const protocol = { ...c.protocol, actionInit: bb?.action ?? null, attackerInit: bb?.attacker ?? null };
+  const bar = new Progress(
+    'novel protocol',
+    candidates.length *
+      c.seeds *
+      judgeSteps(protocol, sets.trainVideos.items.length, sets.trainImages.items.length),
+  );
+  const methods = candidates.map(
+    (cand) => judgeCandidate(cand, sets, protocol, c.seeds, (w) => bar.tick(`novel: ${w}`)).result,
+  );
+  bar.finish();
+  return {
+    classes: sets.trainVideos.classes,
+    attributes: sets.trainImages.attributes,
+    chance: chanceOf(sets),
+    backbones: bb,
+    methods,
+  };
+}
