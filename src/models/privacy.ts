@@ -31,6 +31,8 @@ export interface PrivacyConfig {
   width?: number;
   /** Blocks per stage; ResNet-18's [2, 2, 2, 2] or ResNet-50's [3, 4, 6, 3] by default. */
   layers?: readonly [number, number, number, number];
+  /** The CIFAR stem (3x3, stride 1, no max-pool) for small images. */
+  smallStem?: boolean;
 }
 
 const BLOCKS: Record<PrivacyConfig['depth'], [ResNetBlock, readonly [number, number, number, number]]> = {
@@ -53,5 +55,11 @@ function makeHead(h: PrivacyHead): (features: number) => Layer | null {
 /** f_B: ResNet-18/50 in torchvision's layout with the chosen head as `fc`. */
 export function privacyResNet(c: PrivacyConfig): ResNet {
   const [block, layers] = BLOCKS[c.depth];
-  return new ResNet({ block, layers: c.layers ?? layers, width: c.width ?? 64, head: makeHead(c.head) });
+  return new ResNet({
+    block,
+    layers: c.layers ?? layers,
+    width: c.width ?? 64,
+    head: makeHead(c.head),
+    smallStem: c.smallStem ?? false,
+  });
 }

@@ -54,6 +54,11 @@ const privacyOptions = (w: number): Record<string, OptionSpec> => ({
   hidden: { type: 'int', default: 0, min: 0, doc: 'projection hidden size (0: as wide as the features)' },
   classes: { type: 'int', default: 7, min: 1, doc: 'attributes of the classifier head (VISPR-1: 7)' },
   width: width(w),
+  smallStem: {
+    type: 'bool',
+    default: false,
+    doc: '3x3 stride-1 stem, no max-pool (the CIFAR / SimCLR adaptation for 32-pixel images)',
+  },
 });
 
 function privacyHead(o: ModelOptions): PrivacyHead {
@@ -76,7 +81,14 @@ const privacySpec = (
   options: privacyOptions(w),
   paperInput: [3, 224, 224],
   demoInput: DEMO_IMAGE,
-  build: (o) => privacyResNet({ depth, head: privacyHead(o), width: o.width as number, layers }),
+  build: (o) =>
+    privacyResNet({
+      depth,
+      head: privacyHead(o),
+      width: o.width as number,
+      layers,
+      smallStem: o.smallStem as boolean,
+    }),
 });
 
 /** SPAct's UNet at base width `w` (64: SPAct's own). */

@@ -74,6 +74,12 @@ export interface ResNetConfig {
   head?: (features: number) => Layer | null;
   /** false leaves layer4 out (an encoder that stops at layer3 need not carry it). */
   layer4?: boolean;
+  /**
+   * A 3x3 stride-1 stem and no max-pool: the CIFAR adaptation (SimCLR's for 32-pixel images).
+   * ImageNet's stem quarters the input before layer1, which at 32 pixels blurs away the
+   * two-pixel marks a 224-pixel network would still see at stride 4.
+   */
+  smallStem?: boolean;
 }
 
 export class ResNet extends Network {
@@ -87,12 +93,16 @@ export class ResNet extends Network {
   readonly fc: Layer | null;
   /** Channels of the input and of each stage's output: [3, stem, layer1, ..., layer4]. */
   readonly channels: number[];
+  readonly smallStem: boolean;
 
   constructor(c: ResNetConfig) {
     super();
     const w = c.width ?? 64;
     const e = c.block.expansion;
-    this.conv1 = new nn.Conv2d(3, w, 7, { stride: 2, padding: 3, bias: false });
+    this.smallStem = c.smallStem ?? false;
+    this.conv1 = this.smallStem
+      ? new nn.Conv2d(3, w, 3, { padding: 1, bias: false })
+      : new nn.Conv2d(3, w, 7, { stride: 2, padding: 3, bias: false });
     this.bn1 = new nn.BatchNorm2d(w);
     let cin = w;
     const stage = (planes: number, blocks: number, stride: number): nn.Module[] => {
@@ -112,7 +122,7 @@ export class ResNet extends Network {
     kaimingConvs(this);
   }
 
-  /** Stage outputs at strides 1, 2, 4, 8, 16, 32 (the input first), up to `depth` of them. */
+  /** Stage outputs at strides 1, 2, 4, 8, 16, 32 (1, 1, 1, 2, 4, 8 with the small stem), input first. */
   stages(x: Tensor, depth = 5): Tensor[] {
     const out = [x];
     const stem = pipe(x, this.conv1, this.bn1, relu);
@@ -123,7 +133,8 @@ export class ResNet extends Network {
       const blocks = layers[i] as Layer[];
       if (blocks.length === 0)
         throw new Error(`ResNet: layer${i + 1} was left out, cannot go ${depth} stages deep`);
-      const pool = i === 0 ? [(t: Tensor): Tensor => maxPool2d(t, 3, { stride: 2, padding: 1 })] : [];
+      const pool =
+        i === 0 && !this.smallStem ? [(t: Tensor): Tensor => maxPool2d(t, 3, { stride: 2, padding: 1 })] : [];
       y = pipe(y, ...pool, ...blocks);
       out.push(y);
     }

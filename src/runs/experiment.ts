@@ -63,8 +63,8 @@ export interface ExperimentConfig {
   valEvery: number;
   /** Pre-trained starting points of f_T, f_B and the judges (null: all from scratch). */
   backbones: BackboneConfig | null;
-  /** Also judge raw data and the learned f_A on the other variant (the paper's novel protocol), its judges from these backbones. */
-  novel: { backbones: BackboneConfig | null } | null;
+  /** Also judge raw data and the learned f_A on the other variant (the paper's novel protocol). */
+  novel: boolean;
 }
 
 export interface Sets {
@@ -332,10 +332,9 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
     t = Date.now();
     const novel = c.novel
       ? await judgeNovel(
-          c.novel.backbones,
+          bb,
           c,
           candidates.filter((x) => x.kind !== 'baseline' || x.a.name === 'raw data'),
-          log,
         )
       : null;
     if (c.novel) lap('novel protocol', t);

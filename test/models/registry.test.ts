@@ -9,6 +9,7 @@ import {
   modelNames,
   resolveOptions,
 } from '../../src/models/index.js';
+import type { ResNet } from '../../src/models/resnet.js';
 import { noGrad, permute, reshape, tidy, zeros } from '../../src/torch/index.js';
 import { maxAbsDiff } from '../helpers.js';
 import { testInput } from './fill.js';
@@ -107,4 +108,18 @@ test("FLOPs (multiply-accumulates) equal PyTorch's count at the paper sizes", ()
     m.dispose();
   }
   assert.equal(reference.macs['resnet50@224'], 4_089_184_256);
+});
+
+test('the small stem (CIFAR / SimCLR) keeps a 32-pixel image at full resolution into layer1', () => {
+  const shapes = (smallStem: boolean): number[][] => {
+    const m = createModel('resnet-small', { width: 4, head: 'classifier', classes: 7, smallStem }) as ResNet;
+    const out = tidy(() => noGrad(() => m.stages(testInput([2, 3, 32, 32], 'stem')).map((t) => t.shape)));
+    assert.deepEqual(m.stateDict()['conv1.weight']?.shape, smallStem ? [4, 3, 3, 3] : [4, 3, 7, 7]);
+    m.dispose();
+    return out;
+  };
+  const side = (s: number[][]): number[] => s.map((x) => x[2] as number);
+  assert.deepEqual(side(shapes(false)), [32, 16, 8, 4, 2, 1]);
+  assert.deepEqual(side(shapes(true)), [32, 32, 32, 16, 8, 4]);
+  assert.throws(() => createModel('resnet-small', { smallStem: 1 }), /smallStem' must be true or false/);
 });
