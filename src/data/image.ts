@@ -54,6 +54,8 @@ export async function readImage(file: string, o: ReadImageOptions = {}): Promise
 export interface WriteImageOptions {
   /** JPEG quality 1..100 (default 90). */
   quality?: number;
+  /** JPEG chroma subsampling (default '4:2:0'): '4:4:4' keeps colour details of one or two pixels. */
+  chroma?: '4:2:0' | '4:4:4';
 }
 
 /** Writes an RGB frame as .png or .jpg/.jpeg, chosen by the extension. */
@@ -67,7 +69,7 @@ export async function writeImage(file: string, frame: Frame, o: WriteImageOption
   });
   let img: sharp.Sharp;
   if (ext === '.png') img = raw.png();
-  else if (ext === '.jpg' || ext === '.jpeg') img = raw.jpeg({ quality: o.quality ?? 90 });
+  else if (ext === '.jpg' || ext === '.jpeg') img = raw.jpeg({ quality: o.quality ?? 90, chromaSubsampling: o.chroma ?? '4:2:0' });
   else throw new DataError(file, `cannot write '${ext}' images (use .png or .jpg)`);
   await mkdir(dirname(file), { recursive: true });
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.partial`);

@@ -27,6 +27,25 @@ test('PNG round-trips exactly, JPEG closely; sizes and scaling on read', async (
   await assert.rejects(writeImage(join(dir, 'a.gif'), frame), /a\.gif: cannot write '\.gif' images/);
 });
 
+test("JPEG chroma '4:4:4' keeps a two-pixel colour mark that '4:2:0' smears", async () => {
+  const dir = await tempDir('image');
+  const w = 16;
+  const data = new Uint8Array(w * w * 3).fill(128);
+  // A saturated red 2x2 mark at an odd offset, so it straddles the 2x2 chroma blocks of 4:2:0.
+  for (const [x, y] of [[5, 5], [6, 5], [5, 6], [6, 6]] as const) data.set([230, 20, 20], (y * w + x) * 3);
+  const frame = { data, width: w, height: w };
+  const redness = async (file: string) => {
+    const d = (await readImage(file)).data;
+    const at = (5 * w + 5) * 3;
+    return (d[at] as number) - (d[at + 1] as number);
+  };
+  await writeImage(join(dir, 'sub.jpg'), frame, { quality: 92 });
+  await writeImage(join(dir, 'full.jpg'), frame, { quality: 92, chroma: '4:4:4' });
+  const [sub, full] = [await redness(join(dir, 'sub.jpg')), await redness(join(dir, 'full.jpg'))];
+  assert.ok(full > 150, `4:4:4 red - green ${full}`);
+  assert.ok(full - sub > 40, `4:4:4 ${full} vs 4:2:0 ${sub}`);
+});
+
 test('grey, alpha and EXIF-rotated images come out upright RGB', async () => {
   const dir = await tempDir('image');
   const grey = join(dir, 'grey.png');

@@ -42,6 +42,11 @@ const FORE_ARM = 0.15;
 const SHOULDER = 0.085;
 const HIP = 0.045;
 
+// Smallest size of a badge or logo, in pixels (a radius, half a badge's width): below 40-pixel
+// renders the body would shrink them to one or two pixels, which JPEG and resampling erase, and a
+// private attribute must stay visible at any resolution (as the tattoo, a whole forearm, does).
+const MARK_R = 1.4;
+
 const DARK: Rgb = [0.08, 0.06, 0.06];
 const BADGE: Rgb = [0.97, 0.97, 0.95];
 const INK: Rgb = [0.1, 0.12, 0.35];
@@ -110,7 +115,7 @@ export function drawPerson(
   // Badge and logo sit under the arms: the known actions keep their arms off the chest.
   if (look.logo) {
     const [cx, cy] = chest(0.38, 0.15);
-    const r = torsoR * 0.8;
+    const r = Math.max(torsoR * 0.8, MARK_R);
     const c = look.logo.color;
     if (look.logo.shape === 'disc') cv.ellipse(cx, cy, r, r, c);
     else if (look.logo.shape === 'diamond')
@@ -136,11 +141,11 @@ export function drawPerson(
   if (look.badge) {
     const [cx, cy] = chest(0.75, -0.35);
     // Sized by the body: small renders show marks, from about 224 pixels the letters are legible.
-    const bw = torsoR * 1.4;
+    const bw = Math.max(torsoR * 1.4, 2 * MARK_R);
     const px = bw / (look.badge.length * 4 + 1);
-    const bh = 7 * px;
+    const bh = Math.max(7 * px, MARK_R);
     cv.rect(cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2, BADGE);
-    drawText(cv, look.badge, cx - bw / 2 + px, cy - bh / 2 + px, px, INK);
+    drawText(cv, look.badge, cx - bw / 2 + px, cy - 2.5 * px, px, INK);
   }
 
   for (const [arm, s] of [

@@ -227,7 +227,9 @@ async function writeImages(o: WriteOptions, count: number, tick: () => void): Pr
     const split = visprSplit(i);
     const id = visprId(i);
     const rel = `vispr/${split}2017/${id}.jpg`;
-    await writeImage(join(o.out, rel), img, { quality: 92 });
+    // Full-resolution chroma: with 4:2:0 a logo or badge of two pixels loses its colour, and a
+    // private attribute would be gone before any anonymizer touched it.
+    await writeImage(join(o.out, rel), img, { quality: 92, chroma: '4:4:4' });
     const labels = attrs.filter((_, k) => img.labels[k] === 1).map((k) => VISPR_ID[k]);
     // VISPR marks an image with no private attribute as a0_safe.
     const ann = {
