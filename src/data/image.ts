@@ -69,7 +69,8 @@ export async function writeImage(file: string, frame: Frame, o: WriteImageOption
   });
   let img: sharp.Sharp;
   if (ext === '.png') img = raw.png();
-  else if (ext === '.jpg' || ext === '.jpeg') img = raw.jpeg({ quality: o.quality ?? 90, chromaSubsampling: o.chroma ?? '4:2:0' });
+  else if (ext === '.jpg' || ext === '.jpeg')
+    img = raw.jpeg({ quality: o.quality ?? 90, chromaSubsampling: o.chroma ?? '4:2:0' });
   else throw new DataError(file, `cannot write '${ext}' images (use .png or .jpg)`);
   await mkdir(dirname(file), { recursive: true });
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.partial`);

@@ -32,7 +32,13 @@ test("JPEG chroma '4:4:4' keeps a two-pixel colour mark that '4:2:0' smears", as
   const w = 16;
   const data = new Uint8Array(w * w * 3).fill(128);
   // A saturated red 2x2 mark at an odd offset, so it straddles the 2x2 chroma blocks of 4:2:0.
-  for (const [x, y] of [[5, 5], [6, 5], [5, 6], [6, 6]] as const) data.set([230, 20, 20], (y * w + x) * 3);
+  for (const [x, y] of [
+    [5, 5],
+    [6, 5],
+    [5, 6],
+    [6, 6],
+  ] as const)
+    data.set([230, 20, 20], (y * w + x) * 3);
   const frame = { data, width: w, height: w };
   const redness = async (file: string) => {
     const d = (await readImage(file)).data;
