@@ -5,16 +5,38 @@ import * as T from '../torch/index.js';
 import type { Optimizer, Tensor } from '../torch/index.js';
 import { batchOrder } from './batches.js';
 
-/** Runs `loss` (under bf16 autocast when asked), back-propagates, steps `opts`; returns the loss value. */
+/**
+ * Runs `loss` (under bf16 autocast when asked), back-propagates, steps `opts`; returns the loss value.
+ * libtorch 1.13's bf16 weight gradient of a convolution on a map smaller than its kernel (a 3x3
+ * stride-2 conv on 1x1) now and then comes out NaN from finite inputs: such a step is redone in
+ * float32 (`loss` runs twice, so it draws its augmentation twice).
+ */
 export function step(opts: Optimizer | Optimizer[], loss: () => Tensor, autocast: boolean): number {
   const list = Array.isArray(opts) ? opts : [opts];
   return T.tidy(() => {
     for (const o of list) o.zeroGrad();
-    const l = autocast ? T.autocast(loss) : loss();
+    let l = autocast ? T.autocast(loss) : loss();
     l.backward();
+    if (autocast && !gradientsFinite(list)) {
+      for (const o of list) o.zeroGrad();
+      l = loss();
+      l.backward();
+    }
     for (const o of list) o.step();
     return l.item();
   });
+}
+
+/** Whether every gradient the optimizers hold is finite (one sum, one read). */
+function gradientsFinite(list: Optimizer[]): boolean {
+  let total: Tensor | null = null;
+  for (const o of list)
+    for (const g of o.groups)
+      for (const p of g.params) {
+        const grad = p.grad;
+        if (grad) total = total ? total.add(grad.sum()) : grad.sum();
+      }
+  return total === null || Number.isFinite(total.item());
 }
 
 /** Rows of float outputs of `forward(x)` without gradient (the caller sets eval mode). */
