@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { anonymize, anonymizeConfig } from '../src/deploy/anonymize.js';
-import { saveCheckpoint } from '../src/deploy/checkpoint.js';
 import { VideoJob } from '../src/deploy/video_job.js';
-import { createModel } from '../src/models/index.js';
+import { createModel, saveCheckpoint } from '../src/models/index.js';
 import { defaultThreads, manualSeed } from '../src/torch/index.js';
 
 const exec = promisify(execFile);
@@ -72,6 +71,7 @@ async function ioOnly(file: string, out: string): Promise<number> {
       audioCopy: null,
       audioEncoder: 'aac',
     },
+    fps: 25,
     widthFactor: 1,
     window: { frames: 24, bytes: 2 ** 28, least: 8 },
   });

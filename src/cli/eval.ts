@@ -7,8 +7,7 @@ import { meanStd } from '../eval/metrics.js';
 import { judgeAction, judgeAttacker } from '../eval/protocol.js';
 import { anonymizeImageSet, anonymizeVideoSet, learned } from '../method/anonymize.js';
 import { type Anonymizer, baselines } from '../method/baselines.js';
-import { loadWeightsFile } from '../method/checkpoint.js';
-import { createModel } from '../models/index.js';
+import { loadAnonymizer } from '../models/index.js';
 import { readSets } from '../runs/experiment.js';
 import { dataPlan, METHOD_FLAGS, methodConfig, requireData } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
@@ -32,8 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new Error(`--seeds must be a positive integer, got '${values.seeds}'`);
   let a: Anonymizer;
   if (values.weights) {
-    const fA = createModel(c.fA.name, c.fA.options);
-    loadWeightsFile(resolve(values.weights), fA);
+    const { net: fA } = loadAnonymizer(resolve(values.weights));
     a = learned(`f_A from ${values.weights}`, fA, { autocast: c.autocast });
   } else {
     const b = baselines().find((x) => x.name === values.baseline);

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { loadWeightsFile, saveWeightsFile } from '../method/checkpoint.js';
 import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } from '../method/pretrain.js';
+import { loadCheckpointInto, saveCheckpoint } from '../models/index.js';
 import { readSets } from '../runs/experiment.js';
 import { dataPlan, METHOD_FLAGS, methodConfig, requireData } from '../runs/options.js';
 import { type BackboneConfig, pretrainBackbones } from '../runs/backbones.js';
@@ -67,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const key = WHICH[what];
   const file = join(dir, `${key}.safetensors`);
-  if (values.resume && existsSync(file)) loadWeightsFile(file, nets[key]);
+  if (values.resume && existsSync(file)) loadCheckpointInto(nets[key], file);
   const p = c.pretrain;
   const total =
     what === 'action'
@@ -82,7 +82,11 @@ export async function run(argv: string[]): Promise<number> {
       : what === 'privacy'
         ? pretrainPrivacy(nets.fB, sets.trainImages, c, tick)
         : pretrainAction(nets.fT, sets.trainVideos, c, tick);
-  saveWeightsFile(file, nets[key], { config: c, losses });
+  saveCheckpoint(file, nets[key], {
+    input: { height: c.clip.size, width: c.clip.size },
+    config: c,
+    extra: { role: key, losses: JSON.stringify(losses) },
+  });
   console.log(`\n${what}: loss per epoch ${losses.map((l) => l.toFixed(4)).join(' ')}\nwrote ${file}`);
   return 0;
 }

@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { loadWeightsFile } from '../method/checkpoint.js';
 import { minimaxBatches, trainMinimax } from '../method/minimax.js';
 import { createNetworks } from '../method/pretrain.js';
+import { loadCheckpointInto } from '../models/index.js';
 import { readSets } from '../runs/experiment.js';
 import { dataPlan, METHOD_FLAGS, methodConfig, requireData } from '../runs/options.js';
 import { Progress } from '../runs/progress.js';
@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   const n = createNetworks(c, sets.trainVideos.classes.length);
   for (const [k, net] of Object.entries(n)) {
     const f = join(ws, 'pretrained', `${k}.safetensors`);
-    if (existsSync(f)) loadWeightsFile(f, net);
+    if (existsSync(f)) loadCheckpointInto(net, f);
     else console.error(`note: ${f} not found; ${k} starts from fresh weights`);
   }
   const name = values.name ?? (c.lambda === 0 ? 'spact' : `veil-B${c.B}`);

@@ -15,3 +15,15 @@ export class DataError extends Error {
 export function lineError(file: string, line: number, message: string): DataError {
   return new DataError(`${file}:${line}`, message);
 }
+
+/**
+ * A mistake in how veil was called (a bad flag, an output that would overwrite its input, a run
+ * that exists): the command line exits with code 2, as usage errors do, and nothing is written.
+ */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

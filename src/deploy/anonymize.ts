@@ -1,14 +1,16 @@
 // `veil anonymize`: a trained f_A applied to videos, images, folders and streams. Videos stream
 // through the I/O worker in batches (bounded memory, decode and encode beside inference) and
 // come out with the input's frame count, timestamps, size, rotation, audio and metadata; every
-// output appears only when complete. In a folder, a file that fails is reported and the rest go
-// on. The result is a summary with each file's frames, speed and per-frame RMS distortion.
+// output appears only when complete, and only once the frames that decode from it have been
+// counted. An input that ends early or that ffmpeg finds damaged fails its job unless
+// `allowPartial` says otherwise. In a folder, a file that fails is reported and the rest go on.
+// The result is a summary with each file's frames, speed and per-frame RMS distortion.
 import { extname } from 'node:path';
 
-import { DataError } from '../data/errors.js';
+import { DataError, UsageError } from '../data/errors.js';
 import { readImage, writeImage } from '../data/image.js';
 import { modelSpec } from '../models/index.js';
-import { defaultThreads, getNumThreads, setNumThreads } from '../torch/index.js';
+import { defaultThreads, getNumThreads, maxThreads, setNumThreads } from '../torch/index.js';
 import { CODECS, containerFor, STREAM_FORMATS, type Codec } from './containers.js';
 import { anonymizeFrames, type WorkingSize } from './frames.js';
 import { planWork, type Plan, type WorkItem } from './plan.js';
@@ -44,6 +46,8 @@ export interface AnonymizeConfig {
   format: string | null;
   /** Inference threads; null: all cores but one, which the decoding and encoding ffmpeg share. */
   threads?: number | null;
+  /** Keep the output of an input that ends early or is damaged (the summary says so). */
+  allowPartial?: boolean;
   /** Stops the run between batches (Ctrl-C): the file in progress is removed, not left partial. */
   signal?: AbortSignal;
 }
@@ -72,6 +76,7 @@ export function anonymizeConfig(
     raw: null,
     format: null,
     threads: null,
+    allowPartial: false,
     ...over,
   };
 }
@@ -89,6 +94,30 @@ export interface FileSummary {
   /** Frames per second achieved end to end. */
   fps?: number;
   rms?: { mean: number; max: number; perFrame: number[] };
+  /** Videos: what the input promised and what ffmpeg said of it. */
+  inputCheck?: InputCheck;
+}
+
+export interface InputCheck {
+  /** Frames decoded from the input. */
+  decoded: number;
+  /** Frames its header promises, when it says. */
+  expected: number | null;
+  /** ffmpeg's signs that it ended early or is damaged: how many, the first lines. */
+  damage: { count: number; first: string[] };
+  /** The input is short or damaged (kept only with allowPartial). */
+  partial: boolean;
+}
+
+/** A job failed for its input's sake: the summary still carries the counts. */
+class PartialInput extends DataError {
+  constructor(
+    file: string,
+    message: string,
+    readonly check: InputCheck,
+  ) {
+    super(file, message);
+  }
 }
 
 export interface RunSummary {
@@ -173,6 +202,7 @@ async function anonymizeVideo(item: WorkItem, ctx: Context): Promise<FileSummary
   const job = await VideoJob.start({
     source: { path: item.input, raw: cfg.raw ?? undefined, preview: cfg.preview ?? undefined },
     target,
+    fps: info?.fps ?? cfg.raw?.fps ?? 25,
     widthFactor: cfg.sideBySide ? 2 : 1,
     window: { frames: Math.max(3 * cfg.batch, 16), bytes: WINDOW_BYTES, least: cfg.batch },
   });
@@ -185,6 +215,7 @@ async function anonymizeVideo(item: WorkItem, ctx: Context): Promise<FileSummary
   progress.start(label(item.input, '<stdin>'), expected);
   const rms: number[] = [];
   let frames: number;
+  let check: InputCheck | undefined;
   try {
     for (;;) {
       const batch = await job.take(cfg.batch);
@@ -202,12 +233,23 @@ async function anonymizeVideo(item: WorkItem, ctx: Context): Promise<FileSummary
       // frames would keep it busy and signals (Ctrl-C) would wait until the end.
       await new Promise((r) => setImmediate(r));
     }
-    // A header promising more frames than decode means a truncated or corrupt file.
-    if (info?.headerFrames && !cfg.preview && rms.length < info.headerFrames)
-      throw new DataError(
+    // A header promising more frames than decode, or ffmpeg's complaints: truncated or corrupt.
+    const expected = info?.headerFrames && !cfg.preview ? info.headerFrames : null;
+    const short = expected !== null && rms.length < expected;
+    check = { decoded: rms.length, expected, damage: job.damage, partial: short || job.damage.count > 0 };
+    if (check.partial && !cfg.allowPartial) {
+      const why = [
+        short ? `only ${rms.length} of the ${expected} frames in its header decode` : '',
+        job.damage.count
+          ? `ffmpeg reports damage (${job.damage.count}x: ${job.damage.first.join(' | ')})`
+          : '',
+      ].filter(Boolean);
+      throw new PartialInput(
         label(item.input, '<stdin>'),
-        `only ${rms.length} of the ${info.headerFrames} frames in its header decode (truncated or corrupt)`,
+        `${why.join('; ')}: truncated or corrupt; nothing written (--allow-partial keeps the ${rms.length} frames that decode)`,
+        check,
       );
+    }
     frames = await job.finish();
   } catch (e) {
     await job.abort();
@@ -227,6 +269,7 @@ async function anonymizeVideo(item: WorkItem, ctx: Context): Promise<FileSummary
     seconds: Math.round(seconds * 1000) / 1000,
     fps: Math.round((frames / seconds) * 100) / 100,
     rms: rmsOf(rms),
+    inputCheck: check,
   };
 }
 
@@ -263,14 +306,20 @@ export function describeSize(s: WorkingSize): string {
 
 export function validateConfig(cfg: AnonymizeConfig): void {
   if (!Number.isInteger(cfg.batch) || cfg.batch < 1)
-    throw new Error(`--batch must be a positive integer, got ${cfg.batch}`);
+    throw new UsageError(`--batch must be a positive integer, got ${cfg.batch}`);
   if (cfg.codec && !CODECS.includes(cfg.codec))
-    throw new Error(`--codec must be one of ${CODECS.join(', ')}`);
+    throw new UsageError(`--codec must be one of ${CODECS.join(', ')}`);
   if (cfg.preview !== null && !(cfg.preview > 0))
-    throw new Error(`--preview must be a positive number of seconds`);
-  if (cfg.raw && cfg.input !== '-') throw new Error('--raw describes frames on stdin: use it with input -');
-  if (cfg.threads != null && !(Number.isInteger(cfg.threads) && cfg.threads > 0))
-    throw new Error(`--threads must be a positive integer, got ${cfg.threads}`);
+    throw new UsageError(`--preview must be a positive number of seconds`);
+  if (cfg.raw && cfg.input !== '-')
+    throw new UsageError('--raw describes frames on stdin: use it with input -');
+  if (
+    cfg.threads != null &&
+    !(Number.isInteger(cfg.threads) && cfg.threads > 0 && cfg.threads <= maxThreads())
+  )
+    throw new UsageError(
+      `--threads must be an integer from 1 to ${maxThreads()} (this machine's cores), got ${cfg.threads}`,
+    );
 }
 
 /** Runs the whole job; failures of single files are in the summary, not thrown. */
@@ -319,6 +368,7 @@ async function run(
           kind: item.kind,
           status: 'failed',
           error: (e as Error).message,
+          ...(e instanceof PartialInput ? { inputCheck: e.check } : {}),
         });
       }
     }

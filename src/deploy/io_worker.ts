@@ -33,6 +33,7 @@ async function run(spec: JobSpec): Promise<void> {
   // stays bounded by the window, however long the video.
   const pts: bigint[] = [];
   let lastPts: bigint | null = null;
+  let decoded = false;
   const queue: { buf: ArrayBuffer; count: number }[] = [];
   const changed = new Signal();
   let sent = 0;
@@ -62,8 +63,11 @@ async function run(spec: JobSpec): Promise<void> {
       for (let i = 0; i < item.count; i++) {
         const p = pts.shift();
         if (p === undefined) throw new Error(`got more anonymized frames than the ${sent} decoded`);
+        // A frame lasts until the next one starts: wait for the next timestamp unless decoding is over.
+        while (pts.length === 0 && !decoded && !failure) await changed.wait();
+        if (failure) return;
         const next = pts[0];
-        // The last frame lasts as long as the one before it.
+        // The last frame lasts as long as the one before it; a lone frame's length is the encoder's to choose.
         const duration = next !== undefined ? next - p : lastPts !== null ? p - lastPts : null;
         await enc.write(new Uint8Array(item.buf, i * bytes, bytes), p, duration);
         lastPts = p;
@@ -80,10 +84,12 @@ async function run(spec: JobSpec): Promise<void> {
       width: head.width * spec.widthFactor,
       height: head.height,
       timeBase: head.timeBase,
+      fps: spec.fps,
     });
     post({ type: 'head', ...head });
     const { frames, bytes, least } = spec.window;
-    const window = Math.max(least, Math.min(frames, Math.floor(bytes / (head.width * head.height * 3))));
+    // At least two: a frame is encoded only once the one after it has decoded (its duration).
+    const window = Math.max(2, least, Math.min(frames, Math.floor(bytes / (head.width * head.height * 3))));
     const writing = writeAll(encoder).catch((e: unknown) => {
       failure ??= e as Error;
       decoder.kill();
@@ -94,10 +100,13 @@ async function run(spec: JobSpec): Promise<void> {
       pts.push(f.pts);
       post({ type: 'frame', buf: f.data.buffer as ArrayBuffer }, [f.data.buffer as ArrayBuffer]);
       sent++;
+      changed.notify();
       while (sent - written >= window && !failure) await changed.wait();
     }
+    decoded = true;
+    changed.notify();
     if (failure) throw failure;
-    post({ type: 'end', frames: sent });
+    post({ type: 'end', frames: sent, damage: decoder.damage });
     await writing;
     if (failure) throw failure;
     if (written !== sent) throw new Error(`encoded ${written} of ${sent} frames`);

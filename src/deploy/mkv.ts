@@ -62,10 +62,15 @@ const ID = {
   BlockGroup: 0xa0,
   Block: 0xa1,
   BlockDuration: 0x9b,
+  DefaultDuration: 0x23e383,
 };
 
-/** The stream header: EBML head, a Segment of unknown size (a stream), Info and the track. */
-export function mkvHeader(width: number, height: number): Uint8Array {
+/**
+ * The stream header: EBML head, a Segment of unknown size (a stream), Info and the track. The
+ * track's nominal frame duration (ns) gives the encoder a frame rate: without one, x264 assumes
+ * 1e9 fps and MP4 gives a lone frame zero length, so it never decodes.
+ */
+export function mkvHeader(width: number, height: number, frameNs?: bigint): Uint8Array {
   const u = (id: number, v: number): Uint8Array => concat(element(id, uint(v)));
   const ebml = element(
     ID.EBML,
@@ -96,6 +101,7 @@ export function mkvHeader(width: number, height: number): Uint8Array {
     u(ID.TrackUID, 1),
     u(ID.TrackType, 1),
     u(ID.FlagLacing, 0),
+    ...(frameNs && frameNs > 0n ? [concat(element(ID.DefaultDuration, uint(frameNs)))] : []),
     concat(element(ID.CodecID, text('V_UNCOMPRESSED'))),
     concat(video),
   );

@@ -1,11 +1,12 @@
 // What one `veil anonymize` call has to do: a file, stdin, or a folder walked recursively and
 // mirrored into the output folder. Outputs that already exist in a folder run are done (outputs
-// only ever appear complete, under their final name) and are skipped unless forced.
-import { existsSync } from 'node:fs';
+// only ever appear complete, under their final name) and are skipped unless forced. No output may
+// be an input: the video being anonymized is never the file that gets replaced.
+import { existsSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 
-import { DataError } from '../data/errors.js';
+import { DataError, UsageError } from '../data/errors.js';
 import { IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from './containers.js';
 
 export type ItemKind = 'video' | 'image';
@@ -43,7 +44,36 @@ async function walk(dir: string, exclude: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * Refuses an item whose output is its input. Only an existing output can be: it is the input when
+ * both name one file (device and inode), however spelled (symlinks, '..', hard links, a folder
+ * onto itself, a case-insensitive file system).
+ */
+function refuseOverwritingInput(item: WorkItem): void {
+  if (!item.input || !item.output) return;
+  const id = (p: string): string | null => {
+    try {
+      const st = statSync(p);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return null;
+    }
+  };
+  const out = id(item.output);
+  if (out !== null && out === id(item.input))
+    throw new UsageError(
+      `the output ${item.output} is the input ${item.input}: anonymizing would overwrite the original; give another -o`,
+    );
+}
+
 export async function planWork(input: string, output: string, force: boolean): Promise<Plan> {
+  const plan = await planItems(input, output, force);
+  // Skipped items too: a folder onto itself is refused, not quietly skipped (and not --force'd).
+  for (const item of [...plan.items, ...plan.skipped]) refuseOverwritingInput(item);
+  return plan;
+}
+
+async function planItems(input: string, output: string, force: boolean): Promise<Plan> {
   if (input === '-')
     return { items: [{ input: null, output: output === '-' ? null : output, kind: 'video' }], skipped: [] };
   const st = await stat(input).catch(() => {

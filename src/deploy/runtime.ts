@@ -8,9 +8,9 @@ import { extname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import { DataError } from '../data/errors.js';
-import type { Network } from '../models/index.js';
+import { loadAnonymizer, parseInputSize, type CheckpointSpec, type Network } from '../models/index.js';
 import { autocast, defaultThreads, noGrad, tensor, type Tensor } from '../torch/index.js';
-import { loadAnonymizer, parseInputSize, type CheckpointSpec } from './checkpoint.js';
+
 import { exportOnnx } from './onnx/export.js';
 import { readOnnxMetadata } from './onnx/metadata.js';
 

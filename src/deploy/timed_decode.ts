@@ -39,6 +39,19 @@ export interface TimedFrame {
   pts: bigint;
 }
 
+/**
+ * What ffmpeg says when the input ended early or is damaged (it then goes on with what it has):
+ * demuxers on truncated files and streams, decoders concealing broken macroblocks or references.
+ */
+const DAMAGE =
+  /ended prematurely|partial file|truncat|corrupt|conceal|error while decoding|invalid data found|invalid nal|missing picture|decode_slice_header error|no frame!|mmco: unref|POCs unavailable|overread|damaged|Error splitting/i;
+
+/** ffmpeg's signs of damage: how many, and the first few lines (for the message). */
+export interface Damage {
+  count: number;
+  first: string[];
+}
+
 const CONFIG = /config in time_base: (\d+)\/(\d+)/;
 const FRAME = /\] n:\s*\d+ pts:\s*(-?\d+|NOPTS)\b.* s:(\d+)x(\d+)/;
 
@@ -66,6 +79,8 @@ export class TimedDecoder {
   private readonly exited: Promise<number | null>;
   private readonly name: string;
   private log: string[] = [];
+  /** Signs that the input ended early or is damaged, from ffmpeg's log. */
+  readonly damage: Damage = { count: 0, first: [] };
   /** Timestamps logged whose frames have not been read yet. */
   private pts: bigint[] = [];
   private lastPts: bigint | null = null;
@@ -105,6 +120,10 @@ export class TimedDecoder {
         const f = FRAME.exec(line);
         if (!f) {
           if (!line.includes('Parsed_showinfo')) this.log = [...this.log.slice(-30), line];
+          if (DAMAGE.test(line)) {
+            this.damage.count++;
+            if (this.damage.first.length < 3) this.damage.first.push(line.replace(/^\[[^\]]*\]\s*/, ''));
+          }
           continue;
         }
         const pts = f[1] === 'NOPTS' ? (this.lastPts ?? -1n) + 1n : BigInt(f[1] as string);

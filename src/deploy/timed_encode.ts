@@ -3,7 +3,8 @@
 // encodes in the source's time base without adding or dropping frames, turns the picture back
 // to its stored orientation (mp4_matrix.ts then copies the rotation flag), and takes audio, metadata
 // and chapters from the source file. A file output is written under a temporary name and
-// renamed only once ffmpeg has finished cleanly.
+// renamed only once ffmpeg has finished cleanly and the frames that decode from it are counted:
+// as many as were written, or the output is removed and the job fails.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 import { DataError } from '../data/errors.js';
-import { stderrTail, toolMissing, writeOrWait } from '../data/process.js';
+import { runTool, stderrTail, toolMissing, writeOrWait } from '../data/process.js';
 import { codecArgs, type Codec, type CodecSettings } from './containers.js';
 import { mkvFrame, mkvHeader } from './mkv.js';
 import { copyDisplayMatrix } from './mp4_matrix.js';
@@ -34,6 +35,8 @@ export interface EncodeTarget extends CodecSettings {
   width: number;
   height: number;
   timeBase: [number, number];
+  /** The source's nominal frame rate, when known. */
+  fps?: number;
   /** Clockwise degrees a player turns the stored picture (0: none): the stored orientation is restored. */
   rotation: number;
   /** The source's colour description (YUV matrix, range, primaries, transfer), to keep. */
@@ -48,6 +51,28 @@ export interface EncodeTarget extends CodecSettings {
   audioEncoder: string;
   /** Stop after this many seconds (--preview). */
   duration?: number;
+}
+
+/** Frames of the first video stream that decode from `file` (ffprobe decodes them all to count). */
+export async function countDecodableFrames(file: string): Promise<number> {
+  const { stdout } = await runTool(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-count_frames',
+      '-show_entries',
+      'stream=nb_read_frames',
+      '-of',
+      'csv=p=0',
+      file,
+    ],
+    file,
+  );
+  const n = Number(stdout.toString().trim().split(/[\s,]/)[0]);
+  return Number.isInteger(n) ? n : 0;
 }
 
 /** swscale's names of the YUV matrices, by ffprobe's colour space. */
@@ -164,9 +189,7 @@ export class TimedEncoder {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on('close', (code, signal) => resolve({ code, signal })),
     );
-    const enc = new TimedEncoder(t, temp, child, exited);
-    await enc.send([mkvHeader(t.width, t.height)]);
-    return enc;
+    return new TimedEncoder(t, temp, child, exited);
   }
 
   private async send(chunks: Uint8Array[]): Promise<void> {
@@ -195,6 +218,13 @@ export class TimedEncoder {
       );
     // The decoder shifts the file to start at zero, so only a broken file has earlier frames.
     if (pts < 0n) throw new DataError(this.name, `frame ${this.frames} has a negative timestamp`);
+    // The header goes with the first frame: a frame of unknown length (a lone frame) makes the
+    // track's nominal rate its length, else MP4 gives it none and it never decodes.
+    if (this.frames === 0) {
+      const fps = this.t.fps && this.t.fps > 0 ? this.t.fps : 25;
+      const nominal = duration === null ? BigInt(Math.round(1e9 / fps)) : undefined;
+      await this.send([mkvHeader(this.t.width, this.t.height, nominal)]);
+    }
     this.frames++;
     const dur = duration === null ? null : toNs(duration, this.t.timeBase);
     await this.send(mkvFrame(rgba, toNs(pts, this.t.timeBase), dur));
@@ -210,6 +240,14 @@ export class TimedEncoder {
       throw this.error(code, signal);
     }
     if (this.temp && this.t.path) {
+      const decodable = await countDecodableFrames(this.temp).catch(() => 0);
+      if (decodable !== this.frames) {
+        await rm(this.temp, { force: true });
+        throw new DataError(
+          this.t.path,
+          `the output is not kept: ${this.frames} frames were written but ${decodable} decode from it`,
+        );
+      }
       try {
         if (this.t.matrixFrom) await copyDisplayMatrix(this.t.matrixFrom, this.temp);
         await rename(this.temp, this.t.path);

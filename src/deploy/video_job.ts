@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 
 import type { FromWorker, JobSpec, ToWorker } from './io_protocol.js';
-import type { DecodeHead } from './timed_decode.js';
+import type { Damage, DecodeHead } from './timed_decode.js';
 
 export class VideoJob {
   private readonly frames: Uint8Array[] = [];
@@ -15,6 +15,8 @@ export class VideoJob {
   private waiters: (() => void)[] = [];
   private stopped = false;
   head: DecodeHead = { width: 0, height: 0, timeBase: [1, 1] };
+  /** Set once every frame has been decoded: ffmpeg's signs of a damaged or short input. */
+  damage: Damage = { count: 0, first: [] };
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: FromWorker) => this.receive(m));
@@ -47,8 +49,10 @@ export class VideoJob {
   private receive(m: FromWorker): void {
     if (m.type === 'head') this.head = { width: m.width, height: m.height, timeBase: m.timeBase };
     else if (m.type === 'frame') this.frames.push(new Uint8Array(m.buf));
-    else if (m.type === 'end') this.ended = true;
-    else if (m.type === 'closed') this.closed = m.frames;
+    else if (m.type === 'end') {
+      this.ended = true;
+      this.damage = m.damage;
+    } else if (m.type === 'closed') this.closed = m.frames;
     else if (m.type === 'error') this.fail(new Error(m.message));
     this.poke();
   }

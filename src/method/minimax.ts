@@ -11,15 +11,15 @@ import { join } from 'node:path';
 import { Rng } from '../data/rng.js';
 import { videoTop1, imageLogits } from '../eval/protocol.js';
 import { attributeMetrics } from '../eval/metrics.js';
-import { anonymizeClip } from '../models/index.js';
+import { anonymizeClip, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
 import { batchOrder, testClipBatch, trainClipBatch } from './batches.js';
-import { loadCheckpoint, saveCheckpoint, saveWeightsFile } from './checkpoint.js';
 import type { MethodConfig } from './config.js';
 import { anonymizerLoss, penaltyLoss, rmsDistortion } from './losses.js';
 import { type Networks, privacyLoss, type Tick } from './pretrain.js';
 import type { ImageSet, VideoSet } from './sets.js';
 import { infer, step } from './step.js';
+import { loadTrainState, saveTrainState } from './train_state.js';
 
 export interface MinimaxData {
   trainVideos: VideoSet;
@@ -52,6 +52,15 @@ interface Sums {
   LB2: number;
   n1: number;
   n2: number;
+}
+
+/** One batch's losses: step 1 (f_A's update) or step 2 (f_T's and f_B's). */
+export interface StepLog {
+  epoch: number;
+  /** Global step: batches since the start of training. */
+  step: number;
+  phase: 1 | 2;
+  losses: Record<string, number>;
 }
 
 export interface MinimaxState {
@@ -139,7 +148,9 @@ export interface MinimaxRun {
   /** Continue from dir/last.safetensors when it exists. */
   resume: boolean;
   tick?: Tick;
-  onEpoch?: (log: EpochLog) => void;
+  onStep?: (log: StepLog) => void;
+  /** After each epoch's validation, with the global step it ends at. */
+  onEpoch?: (log: EpochLog, step: number) => void;
 }
 
 export interface MinimaxResult {
@@ -148,6 +159,12 @@ export interface MinimaxResult {
   rule: string;
   /** The selected f_A's weights. */
   fAPath: string;
+}
+
+/** f_A as `veil anonymize` takes it: the checkpoint format, with its training size and config. */
+function saveFA(file: string, fA: Networks['fA'], c: MethodConfig, epoch: number): void {
+  const input = { height: c.clip.size, width: c.clip.size };
+  saveCheckpoint(file, fA, { input, config: c, extra: { role: 'f_A', epoch: String(epoch) } });
 }
 
 /** Batches per epoch: the shorter of the two streams (zip). */
@@ -161,6 +178,7 @@ export function minimaxBatches(d: MinimaxData, c: MethodConfig): number {
 export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: MinimaxRun): MinimaxResult {
   const { fA, fT, fB } = n;
   mkdirSync(run.dir, { recursive: true });
+  T.sweepStaleTemp(run.dir); // a killed run's half-written checkpoint
   const tick = run.tick ?? (() => {});
   const optA = T.Adam(fA.parameters(), { lr: c.lrA });
   const optT = T.Adam(fT.parameters(), { lr: c.lrT });
@@ -169,7 +187,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
   const optims = { optA, optT, optB };
   const last = join(run.dir, 'last.safetensors');
   let s: MinimaxState = { epoch: 0, batch: 0, sums: zeroSums(), history: [] };
-  if (run.resume && existsSync(last)) s = loadCheckpoint<MinimaxState>(last, nets, optims).state;
+  if (run.resume && existsSync(last)) s = loadTrainState<MinimaxState>(last, nets, optims).state;
   const w = { wT: c.wT, wB: c.wB, lambda: c.lambda };
   const nBatches = minimaxBatches(d, c);
   if (d.valVideos.items.length === 0 || d.valImages.items.length === 0)
@@ -196,7 +214,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
         fT.eval().freeze();
         fB.eval().freeze();
         const parts = { LT: 0, LB: 0, Lpenalty: 0, rms: 0 };
-        sums.LA += step(
+        const LA = step(
           optA,
           () => {
             const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng);
@@ -214,11 +232,18 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
         );
         fT.freeze(false);
         fB.freeze(false);
+        sums.LA += LA;
         sums.LT += parts.LT;
         sums.LB += parts.LB;
         sums.Lpenalty += parts.Lpenalty;
         sums.rms += parts.rms;
         sums.n1++;
+        run.onStep?.({
+          epoch: s.epoch,
+          step: s.epoch * nBatches + s.batch,
+          phase: 1,
+          losses: { LA, ...parts },
+        });
         tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
       } else {
         // Step 2: f_A frozen; f_T minimises L_T and f_B minimises L_B on anonymized data.
@@ -243,10 +268,16 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
         sums.LT2 += parts.LT;
         sums.LB2 += parts.LB;
         sums.n2++;
+        run.onStep?.({
+          epoch: s.epoch,
+          step: s.epoch * nBatches + s.batch,
+          phase: 2,
+          losses: { LT2: parts.LT, LB2: parts.LB },
+        });
         tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
       }
       if (c.checkpointEvery > 0 && (s.batch + 1) % c.checkpointEvery === 0 && s.batch + 1 < nBatches)
-        saveCheckpoint(last, { state: { ...s, batch: s.batch + 1 }, nets, optims }, c);
+        saveTrainState(last, { state: { ...s, batch: s.batch + 1 }, nets, optims }, c);
     }
     const m = s.sums;
     const log: EpochLog = {
@@ -261,9 +292,9 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
       val: validate(n, d, c),
     };
     s.history.push(log);
-    run.onEpoch?.(log);
-    saveWeightsFile(join(run.dir, `fA-epoch-${s.epoch}.safetensors`), fA, { epoch: s.epoch, config: c });
-    saveCheckpoint(
+    run.onEpoch?.(log, (s.epoch + 1) * nBatches);
+    saveFA(join(run.dir, `fA-epoch-${s.epoch}.safetensors`), fA, c, s.epoch);
+    saveTrainState(
       last,
       { state: { ...s, epoch: s.epoch + 1, batch: 0, sums: zeroSums() }, nets, optims },
       c,
@@ -273,7 +304,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
   const fAPath = join(run.dir, 'fA.safetensors');
   if (s.history.length === 0) {
     // No minimax epochs: f_A stays as it came in (the pre-trained identity).
-    saveWeightsFile(fAPath, fA, { epoch: -1, config: c });
+    saveFA(fAPath, fA, c, -1);
     return { history: [], selectedEpoch: -1, rule: SELECTION_RULE, fAPath };
   }
   const selected = selectEpoch(s.history, c.lambda > 0 ? c.B : null);

@@ -1,5 +1,5 @@
 // The model zoo: f_A anonymizers, f_T action models, f_B privacy encoders, by name.
-export { Network, pipe, type Layer, type ModelKind } from './network.js';
+export { Network, pipe, type Layer, type ModelKind, type ModelOrigin } from './network.js';
 export { countFlops } from './flops.js';
 export { ResNet, BasicBlock, Bottleneck } from './resnet.js';
 export { privacyResNet, ProjectionHead, type PrivacyHead } from './privacy.js';
@@ -25,3 +25,15 @@ export {
   type LoadReport,
   saveWeights,
 } from './weights.js';
+export {
+  CHECKPOINT_FORMAT,
+  loadAnonymizer,
+  loadCheckpoint,
+  loadCheckpointInto,
+  parseInputSize,
+  readCheckpointSpec,
+  saveCheckpoint,
+  type CheckpointSpec,
+  type InputSize,
+  type SaveCheckpointOptions,
+} from './checkpoint.js';

@@ -9,8 +9,16 @@ export type ModelKind = 'anonymizer' | 'action' | 'privacy';
 /** A module with a one-tensor forward: what blocks and heads are made of. */
 export type Layer = nn.Module & { forward(x: Tensor): Tensor };
 
+/** Which zoo entry built a network, with every option resolved: what a checkpoint records. */
+export interface ModelOrigin {
+  model: string;
+  options: Record<string, unknown>;
+}
+
 export abstract class Network extends nn.Module {
   abstract readonly kind: ModelKind;
+  /** Set by `createModel`; null for a network built by hand. */
+  origin: ModelOrigin | null = null;
   abstract forward(x: Tensor): Tensor;
 
   /** Forward multiply-accumulates at `inputShape` (batch included), as torchvision counts "FLOPs". */

@@ -259,5 +259,8 @@ export function resolveOptions(name: string, options: Record<string, unknown> = 
 
 /** Builds a network of the zoo with fresh (reference-style) initial weights. */
 export function createModel(name: string, options: Record<string, unknown> = {}): Network {
-  return modelSpec(name).build(resolveOptions(name, options));
+  const resolved = resolveOptions(name, options);
+  const net = modelSpec(name).build(resolved);
+  net.origin = { model: name, options: resolved };
+  return net;
 }

@@ -20,10 +20,9 @@ import {
 import { attributeMetrics } from '../eval/metrics.js';
 import { imageLogits, type ProtocolConfig, videoTop1 } from '../eval/protocol.js';
 import { attributeTargets, imageBatch, trainClipBatch } from '../method/batches.js';
-import { saveWeightsFile } from '../method/checkpoint.js';
 import { holdOut, type ImageSet, type VideoSet } from '../method/sets.js';
 import { fit, infer } from '../method/step.js';
-import { createModel } from '../models/index.js';
+import { createModel, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
 import { writeFileAtomic } from '../torch/index.js';
 import type { DataConfig } from './experiment.js';
@@ -192,8 +191,10 @@ export function pretrainBackbones(
     heldOut: { top1, cmap },
     seconds: (Date.now() - t0) / 1000,
   };
-  saveWeightsFile(out.action, action, { backbone: 'action', config: JSON.parse(key) as unknown });
-  saveWeightsFile(out.attacker, attacker, { backbone: 'attacker', config: JSON.parse(key) as unknown });
+  const input = { height: p.imageSize, width: p.imageSize };
+  const config = JSON.parse(key) as unknown;
+  saveCheckpoint(out.action, action, { input, config, extra: { role: 'backbone-action' } });
+  saveCheckpoint(out.attacker, attacker, { input, config, extra: { role: 'backbone-attacker' } });
   action.dispose();
   attacker.dispose();
   writeFileAtomic(meta, [Buffer.from(JSON.stringify({ ...out, key }, null, 2) + '\n')]);

@@ -12,7 +12,6 @@ import { type GridRow, writeFrameGrid } from '../eval/report/grid.js';
 import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
 import { learned } from '../method/anonymize.js';
 import { baselines } from '../method/baselines.js';
-import { loadWeightsFile, saveWeightsFile } from '../method/checkpoint.js';
 import { type MethodConfig, validateConfig } from '../method/config.js';
 import {
   type EpochLog,
@@ -30,11 +29,12 @@ import {
   readVideoSet,
   type VideoSet,
 } from '../method/sets.js';
-import { createModel } from '../models/index.js';
+import { loadAnonymizer, loadCheckpointInto, saveCheckpoint } from '../models/index.js';
 import { writeFileAtomic } from '../torch/index.js';
 import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
 import { chanceOf, type Candidate, judgeCandidate } from './judge.js';
 import { judgeNovel, type NovelResult } from './novel.js';
+import { followRun } from './follow.js';
 import { Progress } from './progress.js';
 import { Registry } from './registry.js';
 
@@ -255,8 +255,9 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
     };
     const pre = join(c.workspace, 'pretrained');
     mkdirSync(pre, { recursive: true });
+    const input = { height: m.clip.size, width: m.clip.size };
     for (const [k, net] of Object.entries(nets))
-      saveWeightsFile(join(pre, `${k}.safetensors`), net, { config: m });
+      saveCheckpoint(join(pre, `${k}.safetensors`), net, { input, config: m, extra: { role: k } });
     lap('pretrain', t);
 
     // 4. The minimax for SPAct and each B, each from the same pre-trained networks.
@@ -264,27 +265,22 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
     const trained: { run: (typeof learnedRuns)[number]; result: ReturnType<typeof trainMinimax> }[] = [];
     for (const run of learnedRuns) {
       const n = createNetworks(run.method, sets.trainVideos.classes.length);
-      for (const [k, net] of Object.entries(n)) loadWeightsFile(join(pre, `${k}.safetensors`), net);
+      for (const [k, net] of Object.entries(n)) loadCheckpointInto(net, join(pre, `${k}.safetensors`));
       const id = registry.startRun('minimax', run.name, run.method);
       const dir = join(c.workspace, 'runs', run.kind === 'spact' ? 'spact' : `veil-B${run.B}`);
-      const result = trainMinimax(n, sets, run.method, {
-        dir,
-        resume: true,
-        tick: (w) => tick(`${run.name}: ${w}`),
-        onEpoch: (e) =>
-          registry.logEpoch(id, e.epoch, {
-            LA: e.LA,
-            LT: e.LT,
-            LB: e.LB,
-            Lpenalty: e.Lpenalty,
-            rms: e.rms,
-            LT2: e.LT2,
-            LB2: e.LB2,
-            valTop1: e.val.top1,
-            valPrivacyProbe: e.val.privacyProbe,
-            valRms: e.val.rms,
-          }),
-      });
+      const follow = followRun(dir, registry, id, run.method, { fA: n.fA, videos: sets.valVideos });
+      let result;
+      try {
+        result = trainMinimax(n, sets, run.method, {
+          dir,
+          resume: true,
+          tick: (w) => tick(`${run.name}: ${w}`),
+          onStep: follow.onStep,
+          onEpoch: follow.onEpoch,
+        });
+      } finally {
+        follow.close();
+      }
       registry.finishRun(id, 'done');
       trained.push({ run, result });
       for (const net of Object.values(n)) net.dispose();
@@ -297,8 +293,7 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
     const candidates: Candidate[] = [
       ...baselines().map((a) => ({ a, kind: 'baseline' as const, B: null, extra: {} })),
       ...trained.map(({ run, result }) => {
-        const fA = createModel(run.method.fA.name, run.method.fA.options);
-        loadWeightsFile(result.fAPath, fA);
+        const { net: fA } = loadAnonymizer(result.fAPath);
         return {
           a: learned(run.name, fA, { autocast: m.autocast }),
           kind: run.kind,

@@ -12,6 +12,6 @@ export * from './optim/optimizer.js';
 export * from './optim/schedule.js';
 export * from './io/safetensors.js';
 export * from './io/torchsave.js';
-export { writeFileAtomic } from './io/atomic.js';
+export { processAlive, sweepStaleTemp, writeFileAtomic } from './io/atomic.js';
 export { gradcheck, type GradcheckResult } from './gradcheck.js';
 export { native } from './native.js';

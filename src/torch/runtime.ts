@@ -5,17 +5,30 @@ import type { DType } from './dtype.js';
 import { native } from './native.js';
 import type { Tensor } from './tensor.js';
 
+/**
+ * The most intra-op threads veil starts: the cores this process may use. More only oversubscribe
+ * them (OpenMP threads spin while they wait), and a large count stalls the whole machine.
+ */
+export const maxThreads = (): number => availableParallelism();
+
 /** Intra-op threads of libtorch. Default: the cores this process may use. */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
+  if (n > maxThreads())
+    throw new Error(`setNumThreads: ${n} threads, but this machine gives the process ${maxThreads()} cores`);
   native.setNumThreads(n);
 }
 
 export const getNumThreads = (): number => native.getNumThreads();
 
+/** VEIL_THREADS when set (a positive integer up to the cores), else every core. */
 export function defaultThreads(): number {
-  const env = Number(process.env.VEIL_THREADS);
-  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
+  const raw = process.env.VEIL_THREADS;
+  if (raw === undefined || raw === '') return maxThreads();
+  const env = Number(raw);
+  if (!(Number.isInteger(env) && env > 0 && env <= maxThreads()))
+    throw new Error(`VEIL_THREADS must be an integer from 1 to ${maxThreads()} (the cores), got '${raw}'`);
+  return env;
 }
 
 /** Seeds libtorch's default generator: every rand/randn/dropout/init draws from it. */

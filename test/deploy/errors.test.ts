@@ -14,8 +14,7 @@ import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 
 import { anonymize, anonymizeConfig, type AnonymizeConfig } from '../../src/deploy/anonymize.js';
-import { readCheckpointSpec } from '../../src/deploy/checkpoint.js';
-import { createModel, saveWeights } from '../../src/models/index.js';
+import { createModel, readCheckpointSpec, saveWeights } from '../../src/models/index.js';
 import { ffmpeg, tempDir } from '../data/helpers.js';
 import { makeCheckpoint, makeVideo, probe, VIDEOS } from './fixtures.js';
 

@@ -5,8 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { saveCheckpoint } from '../../src/deploy/checkpoint.js';
-import { createModel } from '../../src/models/index.js';
+import { createModel, saveCheckpoint } from '../../src/models/index.js';
 import { manualSeed } from '../../src/torch/index.js';
 import { ffmpeg } from '../data/helpers.js';
 

@@ -1,7 +1,7 @@
 // A checkpoint to an .onnx file: the network is rebuilt from the checkpoint, exported, and the
 // file written atomically with the model's name, options and training size in its metadata.
 import { writeFileAtomic } from '../../torch/index.js';
-import { loadAnonymizer } from '../checkpoint.js';
+import { loadAnonymizer } from '../../models/index.js';
 import { exportOnnx } from './export.js';
 
 export interface ExportResult {

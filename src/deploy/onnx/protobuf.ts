@@ -3,6 +3,7 @@
 // weights are never copied until the file is assembled.
 
 const WIRE_VARINT = 0;
+const WIRE_I64 = 1;
 const WIRE_I32 = 5;
 const WIRE_LEN = 2;
 
@@ -39,6 +40,12 @@ export class Message {
     const b = Buffer.alloc(4);
     b.writeFloatLE(v);
     return this.push(tag(field, WIRE_I32), b);
+  }
+
+  double(field: number, v: number): this {
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(v);
+    return this.push(tag(field, WIRE_I64), b);
   }
 
   bytes(field: number, b: Uint8Array): this {

@@ -1,19 +1,19 @@
-// Checkpoints: every network's state dict, every optimizer's state, libtorch's RNG state and the
-// loop's position in one safetensors file (written atomically), with the run's config beside it as
-// JSON. Loading it back and continuing gives the same numbers as never having stopped.
-import { readFileSync } from 'node:fs';
-
+// A training loop's state, for exact resume: every network's state dict, every optimizer's state,
+// libtorch's RNG state and the loop's position in one safetensors file (written atomically), with
+// the run's config beside it as JSON. Loading it back and continuing gives the same numbers as
+// never having stopped. The networks themselves, for use, go out as checkpoints
+// (src/models/checkpoint.ts).
 import * as T from '../torch/index.js';
 import type { nn, Optimizer, OptimizerState, Tensor } from '../torch/index.js';
 
-export interface Checkpoint<S> {
+export interface TrainState<S> {
   /** Where the loop stands and what it logged: plain JSON. */
   state: S;
   nets: Record<string, nn.Module>;
   optims: Record<string, Optimizer>;
 }
 
-export function saveCheckpoint<S>(path: string, c: Checkpoint<S>, config: unknown): void {
+export function saveTrainState<S>(path: string, c: TrainState<S>, config: unknown): void {
   const tensors: Record<string, Tensor> = {};
   for (const [name, net] of Object.entries(c.nets))
     for (const [k, t] of Object.entries(net.stateDict())) tensors[`net.${name}.${k}`] = t;
@@ -45,7 +45,7 @@ export function saveCheckpoint<S>(path: string, c: Checkpoint<S>, config: unknow
 }
 
 /** Restores networks, optimizers and the RNG in place; returns the saved state and config. */
-export function loadCheckpoint<S>(
+export function loadTrainState<S>(
   path: string,
   nets: Record<string, nn.Module>,
   optims: Record<string, Optimizer>,
@@ -75,29 +75,4 @@ function pick(ts: Record<string, Tensor>, prefix: string): Record<string, Tensor
       .filter(([k]) => k.startsWith(prefix))
       .map(([k, t]) => [k.slice(prefix.length), t]),
   );
-}
-
-/** A network's weights alone (for the selected f_A), with the config as metadata. */
-export function saveWeightsFile(path: string, net: nn.Module, meta: Record<string, unknown>): void {
-  T.saveSafetensors(path, net.stateDict(), { veil: JSON.stringify(meta) });
-}
-
-export function loadWeightsFile(path: string, net: nn.Module): Record<string, unknown> {
-  const { tensors, metadata } = T.loadSafetensors(path);
-  try {
-    net.loadStateDict(tensors);
-  } finally {
-    for (const t of Object.values(tensors)) t.dispose();
-  }
-  return JSON.parse(metadata.veil ?? '{}') as Record<string, unknown>;
-}
-
-/** The JSON beside a checkpoint, for reading a run's config without loading tensors. */
-export function readCheckpointJson(path: string): { config: unknown; state: unknown } {
-  const file = path.replace(/\.safetensors$/, '') + '.json';
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as { config: unknown; state: unknown };
-  } catch (e) {
-    throw new Error(`${file}: cannot read checkpoint description (${(e as Error).message})`);
-  }
 }
