@@ -1,129 +1,185 @@
 // `veil anonymize IN -o OUT --model CKPT`: parse the flags, run, print the JSON summary.
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 
-import { anonymize, anonymizeConfig, type AnonymizeConfig } from '../deploy/anonymize.js';
-import type { Codec } from '../deploy/containers.js';
+import { anonymize, anonymizeConfig } from '../deploy/anonymize.js';
+import { CODECS, STREAM_FORMATS } from '../deploy/containers.js';
 import type { WorkingSize } from '../deploy/frames.js';
+import { maxThreads } from '../torch/index.js';
+import { defineCommand, execute, parseSize, QUIET } from './flags.js';
 
-const USAGE = `usage: veil anonymize IN -o OUT --model CKPT [options]
-  IN        a video (mp4, avi, mkv, webm, mov), an image (png, jpg), a folder (walked
-            recursively, mirrored into OUT), or - for a video stream on stdin
-  -o OUT    output file, folder, or - for stdout
-  --model   f_A checkpoint (.safetensors with its model named in the metadata) or exported .onnx
-options:
-  --runtime libtorch|onnx    inference engine (default libtorch; onnx: onnxruntime-node)
-  --precision float32|bfloat16   libtorch compute type (default float32)
-  --size HxW|N|native        where f_A runs: resize to HxW and back, or native size padded to
-                             the network's stride (default: the checkpoint's training size)
-  --batch N                  frames per inference batch (default 8)
-  --threads N                inference threads (default: all cores but one, left to ffmpeg)
-  --codec C                  h264, h265, vp9, mjpeg, ffv1, mpeg4 (default: the container's)
-  --crf N                    quality (h264/h265/vp9 CRF; mjpeg/mpeg4 quantiser)
-  --no-audio                 drop the audio (copied by default, re-encoded only if the container needs it)
-  --side-by-side             raw and anonymized next to each other, for review
-  --preview SECONDS          anonymize only the first SECONDS
-  --force                    redo outputs that already exist (folders skip them by default)
-  --raw WxH [--fps R] [--pix-fmt P]   stdin carries raw frames (default rgb24 at 25 fps)
-  --format matroska|nut|rawvideo      container on stdout
-  --summary FILE             also write the JSON summary there
-  --quiet                    no progress line on stderr`;
+/** The exit code of a run stopped by a signal: 128 + its number, as a shell reports it. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-function parseSize(v: string | undefined, flag: string): { height: number; width: number } {
-  const m = /^(\d+)(?:x(\d+))?$/.exec(v ?? '');
-  if (!m) throw new Error(`${flag} takes HxW or N, got ${v ?? 'nothing'}`);
-  const h = Number(m[1]);
-  const w = Number(m[2] ?? m[1]);
-  if (h < 1 || w < 1) throw new Error(`${flag}: sizes must be positive`);
-  return { height: h, width: w };
-}
-
-function number(v: string | undefined, flag: string): number | null {
-  if (v === undefined) return null;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`${flag} takes a number, got ${v}`);
-  return n;
-}
-
-function parse(argv: string[]): { cfg: AnonymizeConfig; summary: string | null; quiet: boolean } | null {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      model: { type: 'string' },
-      runtime: { type: 'string', default: 'libtorch' },
-      precision: { type: 'string', default: 'float32' },
-      size: { type: 'string' },
-      batch: { type: 'string', default: '8' },
-      codec: { type: 'string' },
-      crf: { type: 'string' },
-      'no-audio': { type: 'boolean', default: false },
-      'side-by-side': { type: 'boolean', default: false },
-      preview: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      raw: { type: 'string' },
-      fps: { type: 'string' },
-      'pix-fmt': { type: 'string', default: 'rgb24' },
-      format: { type: 'string' },
-      summary: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      threads: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
+export const command = defineCommand({
+  name: 'anonymize',
+  summary: 'apply a trained anonymizer to videos, images, folders or stdin',
+  usage: 'IN -o OUT --model CKPT [options]',
+  description:
+    'Output keeps the frame count, timestamps, duration, resolution, rotation, audio and metadata; a\n' +
+    'partial output never appears under the final name. Prints a JSON summary (on stderr when OUT is -).\n' +
+    'Ctrl-C finishes the batch in hand, removes the output in progress, prints the summary, exits 130.',
+  positionals: [
+    {
+      name: 'IN',
+      required: true,
+      help: 'a video (mp4, avi, mkv, webm, mov), an image (png, jpg), a folder (walked recursively, mirrored into OUT), or - for a video stream on stdin',
     },
-  });
-  if (values.help) return null;
-  if (positionals.length !== 1) throw new Error(`give one input (got ${positionals.length})\n${USAGE}`);
-  if (!values.output) throw new Error(`-o OUT is required\n${USAGE}`);
-  if (!values.model) throw new Error(`--model CKPT is required\n${USAGE}`);
-  if (values.runtime !== 'libtorch' && values.runtime !== 'onnx')
-    throw new Error(`--runtime must be libtorch or onnx, got ${values.runtime}`);
-  if (values.precision !== 'float32' && values.precision !== 'bfloat16')
-    throw new Error(`--precision must be float32 or bfloat16, got ${values.precision}`);
-  const size: WorkingSize | null =
-    values.size === undefined ? null : values.size === 'native' ? 'native' : parseSize(values.size, '--size');
-  const raw = values.raw
-    ? { ...parseSize(values.raw, '--raw'), fps: number(values.fps, '--fps') ?? 25, pixFmt: values['pix-fmt'] }
-    : null;
-  const cfg = anonymizeConfig(positionals[0] as string, values.output, values.model, {
-    runtime: values.runtime,
-    precision: values.precision,
-    size,
-    batch: number(values.batch, '--batch') ?? 8,
-    codec: (values.codec as Codec | undefined) ?? null,
-    crf: number(values.crf, '--crf'),
-    audio: !values['no-audio'],
-    sideBySide: values['side-by-side'],
-    preview: number(values.preview, '--preview'),
-    force: values.force,
-    raw,
-    format: values.format ?? null,
-    threads: number(values.threads, '--threads'),
-  });
-  return { cfg, summary: values.summary ?? null, quiet: values.quiet };
-}
+  ],
+  flags: [
+    {
+      name: 'output',
+      short: 'o',
+      type: 'string',
+      required: true,
+      placeholder: 'OUT',
+      help: 'output file, folder, or - for stdout',
+    },
+    {
+      name: 'model',
+      type: 'string',
+      required: true,
+      placeholder: 'CKPT',
+      help: 'f_A checkpoint (.safetensors with its model named in the metadata) or exported .onnx',
+    },
+    {
+      name: 'runtime',
+      type: 'string',
+      choices: ['libtorch', 'onnx'],
+      default: 'libtorch',
+      help: 'inference engine (onnx: onnxruntime-node)',
+    },
+    {
+      name: 'precision',
+      type: 'string',
+      choices: ['float32', 'bfloat16'],
+      default: 'float32',
+      help: 'libtorch compute type',
+    },
+    {
+      name: 'size',
+      type: 'string',
+      placeholder: 'HxW|N|native',
+      defaultText: "the checkpoint's training size",
+      help: "where f_A runs: resized to HxW and back, or at the native size padded to the network's stride",
+    },
+    { name: 'batch', type: 'int', min: 1, default: 8, help: 'frames per inference batch' },
+    {
+      name: 'threads',
+      type: 'int',
+      min: 1,
+      max: maxThreads,
+      maxText: "this machine's cores",
+      defaultText: 'all cores but one, left to ffmpeg',
+      help: 'inference threads',
+    },
+    {
+      name: 'codec',
+      type: 'string',
+      choices: CODECS,
+      defaultText: "the container's",
+      placeholder: 'CODEC',
+      help: 'video codec of the output',
+    },
+    {
+      name: 'crf',
+      type: 'int',
+      min: 0,
+      max: 63,
+      defaultText: "the codec's",
+      help: 'quality: h264/h265/vp9 CRF, mjpeg/mpeg4 quantiser',
+    },
+    {
+      name: 'no-audio',
+      type: 'boolean',
+      help: 'drop the audio (copied by default, re-encoded only if the container needs it)',
+    },
+    { name: 'side-by-side', type: 'boolean', help: 'raw and anonymized next to each other, for review' },
+    {
+      name: 'preview',
+      type: 'number',
+      min: 0,
+      placeholder: 'SECONDS',
+      defaultText: 'everything',
+      help: 'anonymize only the first SECONDS',
+    },
+    {
+      name: 'force',
+      type: 'boolean',
+      help: 'redo outputs that already exist (a folder skips them by default)',
+    },
+    {
+      name: 'allow-partial',
+      type: 'boolean',
+      help: 'accept an input that ends early or is damaged (the summary counts what was read)',
+    },
+    {
+      name: 'raw',
+      type: 'string',
+      placeholder: 'WxH',
+      help: 'stdin carries raw frames of this size (see --fps, --pix-fmt)',
+    },
+    { name: 'fps', type: 'number', min: 0, default: 25, help: 'frame rate of --raw frames' },
+    {
+      name: 'pix-fmt',
+      type: 'string',
+      default: 'rgb24',
+      placeholder: 'FMT',
+      help: 'pixel format of --raw frames',
+    },
+    {
+      name: 'format',
+      type: 'string',
+      choices: Object.keys(STREAM_FORMATS),
+      defaultText: 'rawvideo for --raw input, else matroska',
+      help: 'container on stdout',
+    },
+    { name: 'summary', type: 'string', placeholder: 'FILE', help: 'also write the JSON summary there' },
+    { ...QUIET, help: 'no progress line on stderr' },
+  ],
+  async run({ values: v, positionals }) {
+    const size: WorkingSize | null =
+      v.size === undefined ? null : v.size === 'native' ? 'native' : parseSize(v.size, '--size');
+    // --raw is WxH, as ffmpeg writes sizes (--size is HxW, as tensors are).
+    const wh = v.raw === undefined ? null : parseSize(v.raw, '--raw');
+    const raw = wh && { width: wh.height, height: wh.width, fps: v.fps, pixFmt: v['pix-fmt'] };
+    const cfg = anonymizeConfig(positionals[0] as string, v.output, v.model, {
+      runtime: v.runtime,
+      precision: v.precision,
+      size,
+      batch: v.batch,
+      codec: v.codec ?? null,
+      crf: v.crf ?? null,
+      audio: !v['no-audio'],
+      sideBySide: v['side-by-side'],
+      preview: v.preview ?? null,
+      force: v.force,
+      allowPartial: v['allow-partial'],
+      raw,
+      format: v.format ?? null,
+      threads: v.threads ?? null,
+    });
+    // Ctrl-C or a kill: finish the batch in hand, remove the partial output, report, exit 128 + signal.
+    const stop = new AbortController();
+    let signal: string | null = null;
+    const onSignal = (s: NodeJS.Signals): void => {
+      signal ??= s;
+      stop.abort();
+    };
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    let result;
+    try {
+      result = await anonymize({ ...cfg, signal: stop.signal }, v.quiet ? null : process.stderr);
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+    const json = JSON.stringify(result, null, 2);
+    if (v.summary) writeFileSync(v.summary, `${json}\n`);
+    // With the video on stdout, the summary goes to stderr.
+    (cfg.output === '-' ? process.stderr : process.stdout).write(`${json}\n`);
+    for (const f of result.files.filter((x) => x.status === 'failed')) console.error(`failed: ${f.error}`);
+    if (signal) return SIGNAL_EXIT[signal] ?? 1;
+    return result.failed > 0 ? 1 : 0;
+  },
+});
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parse(argv);
-  if (!parsed) {
-    console.log(USAGE);
-    return 0;
-  }
-  const { cfg, summary, quiet } = parsed;
-  // Ctrl-C or a kill: finish the batch in hand, remove the partial output, report, exit non-zero.
-  const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  let result;
-  try {
-    result = await anonymize({ ...cfg, signal: stop.signal }, quiet ? null : process.stderr);
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  }
-  const json = JSON.stringify(result, null, 2);
-  if (summary) writeFileSync(summary, `${json}\n`);
-  // With the video on stdout, the summary goes to stderr.
-  (cfg.output === '-' ? process.stderr : process.stdout).write(`${json}\n`);
-  for (const f of result.files.filter((x) => x.status === 'failed')) console.error(`failed: ${f.error}`);
-  return result.failed > 0 || stop.signal.aborted ? 1 : 0;
-}
+export const run = (argv: string[]): Promise<number> => execute(command, argv);

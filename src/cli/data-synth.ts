@@ -1,15 +1,9 @@
-// `veil data synth`: writes SynthPAR to disk in the official layouts, with a progress bar.
-import { parseArgs } from 'node:util';
-
+// `veil data synth -o DIR --clips N`: writes SynthPAR to disk in the official layouts, with a
+// progress bar.
 import { Progress } from '../data/progress.js';
 import { type VideoLayout, VARIANTS, type Variant, writeSynthPAR } from '../data/synthpar/index.js';
 import type { VideoCodec } from '../data/video/encode.js';
-
-const USAGE = `usage: veil data synth --out DIR --clips N [--images M] [--size S|WxH] [--frames T] [--seed K]
-                       [--variant known|novel] [--layout ucf101|hmdb51] [--codec mjpeg|ffv1|h264] [--fps F]
-  Renders N SynthPAR clips of T frames (default 32) at S x S pixels (default 112) as a UCF101 tree
-  (or HMDB51 with PA-HMDB51 attributes), M privacy images (default N) as a VISPR tree, person boxes
-  in boxes.json and a description in synthpar.json. The same seed gives the same dataset.`;
+import { defineCommand, execute, parse, parseSize, QUIET, type Values } from './flags.js';
 
 export interface SynthArgs {
   out: string;
@@ -25,74 +19,109 @@ export interface SynthArgs {
   fps: number;
 }
 
-function count(flag: string, v: string | undefined, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`--${flag} takes an integer >= ${min}, got ${v ?? 'nothing'}`);
-  return n;
-}
+const FLAGS = [
+  {
+    name: 'output',
+    short: 'o',
+    type: 'string',
+    required: true,
+    placeholder: 'DIR',
+    help: 'the folder to write (UCF-101/, ucfTrainTestlist/, vispr/, boxes.json, synthpar.json)',
+  },
+  { name: 'clips', type: 'int', min: 1, required: true, placeholder: 'N', help: 'action clips to render' },
+  {
+    name: 'images',
+    type: 'int',
+    min: 0,
+    placeholder: 'M',
+    defaultText: 'as many as --clips',
+    help: 'privacy images (VISPR layout)',
+  },
+  {
+    name: 'size',
+    type: 'string',
+    default: '112',
+    placeholder: 'S|WxH',
+    help: 'frame size in pixels (each side >= 8)',
+  },
+  { name: 'frames', type: 'int', min: 1, default: 32, placeholder: 'T', help: 'frames per clip' },
+  {
+    name: 'seed',
+    type: 'int',
+    min: 0,
+    default: 0,
+    placeholder: 'K',
+    help: 'the same seed writes the same dataset',
+  },
+  {
+    name: 'variant',
+    type: 'string',
+    choices: VARIANTS as readonly Variant[],
+    default: 'known',
+    help: "SynthPAR's known actions and attributes, or the novel ones",
+  },
+  {
+    name: 'layout',
+    type: 'string',
+    choices: ['ucf101', 'hmdb51'],
+    default: 'ucf101',
+    help: 'UCF101 tree, or HMDB51 with PA-HMDB51 attributes',
+  },
+  {
+    name: 'codec',
+    type: 'string',
+    choices: ['mjpeg', 'ffv1', 'h264'],
+    default: 'mjpeg',
+    help: 'video codec',
+  },
+  { name: 'fps', type: 'int', min: 1, default: 25, placeholder: 'F', help: 'frame rate of the clips' },
+  QUIET,
+] as const;
 
-function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(v))
-    throw new Error(`--${flag} takes ${allowed.join('|')}, got ${v}`);
-  return v as T;
-}
-
-export function parseSynthArgs(argv: string[]): SynthArgs | 'help' {
-  const names = ['out', 'clips', 'images', 'size', 'frames', 'seed', 'variant', 'layout', 'codec', 'fps'];
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...Object.fromEntries(names.map((k) => [k, { type: 'string' as const }])),
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return 'help';
-  const str = (k: string): string | undefined => {
-    const v = (values as Record<string, string | boolean | undefined>)[k];
-    return typeof v === 'string' ? v : undefined;
-  };
-  const out = str('out');
-  if (!out) throw new Error('--out DIR is required');
-  if (str('clips') === undefined) throw new Error('--clips N is required');
-  const size = str('size') ?? '112';
-  const m = /^(\d+)(?:x(\d+))?$/.exec(size);
-  if (!m) throw new Error(`--size takes S or WxH, got ${size}`);
-  const width = count('size', m[1], 8);
-  const height = count('size', m[2] ?? m[1], 8);
+function synthArgs(v: Values<typeof FLAGS>): SynthArgs {
+  const { height: width, width: height } = parseSize(v.size, '--size', 8); // S or WxH
   return {
-    out,
-    clips: count('clips', str('clips'), 1),
-    images: str('images') === undefined ? undefined : count('images', str('images'), 0),
+    out: v.output,
+    clips: v.clips,
+    images: v.images,
     width,
     height,
-    frames: count('frames', str('frames') ?? '32', 1),
-    seed: count('seed', str('seed') ?? '0', 0),
-    variant: oneOf('variant', str('variant'), VARIANTS, 'known'),
-    layout: oneOf('layout', str('layout'), ['ucf101', 'hmdb51'] as const, 'ucf101'),
-    codec: oneOf('codec', str('codec'), ['mjpeg', 'ffv1', 'h264'] as const, 'mjpeg'),
-    fps: count('fps', str('fps') ?? '25', 1),
+    frames: v.frames,
+    seed: v.seed,
+    variant: v.variant,
+    layout: v.layout,
+    codec: v.codec,
+    fps: v.fps,
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let a: SynthArgs | 'help';
-  try {
-    a = parseSynthArgs(argv);
-  } catch (e) {
-    console.error(`veil data synth: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (a === 'help') {
-    console.log(USAGE);
+export const command = defineCommand({
+  name: 'data synth',
+  summary: 'write SynthPAR to disk in the UCF101/VISPR layouts',
+  usage: '-o DIR --clips N [options]',
+  description:
+    'Renders N SynthPAR clips of T frames as a UCF101 tree (or HMDB51 with PA-HMDB51 attributes), M privacy\n' +
+    'images as a VISPR tree, person boxes in boxes.json and a description in synthpar.json.',
+  positionals: [],
+  flags: FLAGS,
+  async run({ values }) {
+    const a = synthArgs(values);
+    const bar = values.quiet
+      ? null
+      : new Progress(a.clips + (a.images ?? a.clips), { label: 'SynthPAR', unit: 'files' });
+    const s = await writeSynthPAR({ ...a, onProgress: () => bar?.tick() });
+    bar?.finish();
+    console.log(
+      `wrote ${s.videos} clips (${s.videoRoot}/, lists in ${s.splitRoot}/) and ${s.images} images (${s.visprRoot}/) to ${s.root}`,
+    );
     return 0;
-  }
-  const bar = new Progress(a.clips + (a.images ?? a.clips), { label: 'SynthPAR', unit: 'files' });
-  const s = await writeSynthPAR({ ...a, onProgress: () => bar.tick() });
-  bar.finish();
-  console.log(
-    `wrote ${s.videos} clips (${s.videoRoot}/, lists in ${s.splitRoot}/) and ${s.images} images (${s.visprRoot}/) to ${s.root}`,
-  );
-  return 0;
+  },
+});
+
+/** The arguments of `veil data synth` as writeSynthPAR takes them (throws UsageError). */
+export function parseSynthArgs(argv: string[]): SynthArgs | 'help' {
+  const p = parse(command, argv);
+  return p === 'help' ? 'help' : synthArgs(p.values);
 }
+
+export const run = (argv: string[]): Promise<number> => execute(command, argv);

@@ -1,87 +1,161 @@
 // `veil eval`: the protocol for one anonymizer (a trained f_A or a baseline) on the dataset at
 // --data, over --seeds N fresh judges; --variant novel judges on SynthPAR's novel actions and attributes.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 
+import { UsageError } from '../data/errors.js';
 import { meanStd } from '../eval/metrics.js';
-import { judgeAction, judgeAttacker } from '../eval/protocol.js';
+import { judgeAction, judgeAttacker, judgeSteps } from '../eval/protocol.js';
 import { anonymizeImageSet, anonymizeVideoSet, learned } from '../method/anonymize.js';
 import { type Anonymizer, baselines } from '../method/baselines.js';
 import { loadAnonymizer } from '../models/index.js';
 import { readSets } from '../runs/experiment.js';
-import { dataPlan, METHOD_FLAGS, methodConfig, requireData } from '../runs/options.js';
+import { dataPlan, methodConfig, requireData } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
 import { Registry } from '../runs/registry.js';
+import { defineCommand, execute, JSON_OUT, QUIET } from './flags.js';
+import { METHOD_FLAGS } from './method-flags.js';
+import { progress } from './quiet.js';
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { ...METHOD_FLAGS, weights: { type: 'string' }, baseline: { type: 'string' } },
-  });
-  const names = baselines().map((b) => b.name);
-  if (values.help || (!values.weights && !values.baseline)) {
-    console.log(
-      `usage: veil eval --data DIR (--weights fA.safetensors | --baseline NAME) [--seeds N] [--variant known|novel] [--backbones DIR] [method flags]\n  baselines: ${names.join('; ')}`,
-    );
-    return values.help ? 0 : 2;
-  }
-  const c = methodConfig(values);
-  const seeds = Number(values.seeds);
-  if (!(Number.isInteger(seeds) && seeds >= 1))
-    throw new Error(`--seeds must be a positive integer, got '${values.seeds}'`);
-  let a: Anonymizer;
-  if (values.weights) {
-    const { net: fA } = loadAnonymizer(resolve(values.weights));
-    a = learned(`f_A from ${values.weights}`, fA, { autocast: c.autocast });
-  } else {
-    const b = baselines().find((x) => x.name === values.baseline);
-    if (!b) throw new Error(`--baseline: unknown '${values.baseline}'; one of: ${names.join('; ')}`);
-    a = b;
-  }
-  const sets = await readSets(resolve(requireData(values)), dataPlan(values, c), 8);
-  // The judges start where f_T and f_B do: from --backbones when given, else from scratch.
-  const protocol = {
-    ...demoConfig('', false).protocol,
-    actionInit: c.fT.backbone ?? null,
-    attackerInit: c.fB.backbone ?? null,
-    clip: c.clip,
-    imageSize: c.imageSize,
-    autocast: c.autocast,
+const BASELINES = baselines().map((b) => b.name);
+
+/** What a learned f_A was trained with, from its checkpoint's config (null when not recorded). */
+function trainedWith(config: unknown): { B: number | null; lambda: number | null } {
+  const c = (config ?? {}) as { B?: unknown; lambda?: unknown };
+  return {
+    B: typeof c.B === 'number' ? c.B : null,
+    lambda: typeof c.lambda === 'number' ? c.lambda : null,
   };
-  if (!protocol.actionInit)
-    console.error(
-      'veil eval: the judges train from scratch (no --backbones); at demo sizes they need the backbones to learn SynthPAR',
-    );
-  const trainV = anonymizeVideoSet(a, sets.trainVideos);
-  const testV = anonymizeVideoSet(a, sets.testVideos);
-  const trainI = anonymizeImageSet(a, sets.trainImages);
-  const testI = anonymizeImageSet(a, sets.testImages);
-  const reg = Registry.forWorkspace(resolve(values.workspace));
-  const id = reg.startRun('eval', a.name, { method: c, protocol, seeds });
-  const top1: number[] = [];
-  const cmap: number[] = [];
-  const f1: number[] = [];
-  for (let s = 0; s < seeds; s++) {
-    const act = judgeAction(trainV, testV, protocol, 1000 + s);
-    const prv = judgeAttacker(trainI, testI, protocol, 2000 + s);
-    top1.push(act.top1);
-    cmap.push(prv.best.cmap);
-    f1.push(prv.best.f1);
-    reg.logResult(id, a.name, s, {
-      top1: act.top1,
-      cmap: prv.best.cmap,
-      f1: prv.best.f1,
-      f1LogitAbove05: prv.best.f1LogitAbove05,
-    });
-  }
-  reg.finishRun(id, 'done');
-  reg.close();
-  const f = (v: number[], k: number): string => {
-    const { mean, std } = meanStd(v);
-    return `${(mean * k).toFixed(2)} ± ${(std * k).toFixed(2)}`;
-  };
-  console.log(
-    `${a.name}: action top-1 ${f(top1, 100)}%  cMAP ${f(cmap, 100)}%  F1 ${f(f1, 1)}  (${seeds} seed(s))`,
-  );
-  return 0;
 }
+
+export const command = defineCommand({
+  name: 'eval',
+  summary: 'judge an anonymizer with fresh action and attacker models (--seeds N)',
+  usage: '--data DIR (--weights fA.safetensors | --baseline NAME) [--seeds N] [options]',
+  description:
+    'Trains a fresh action model on the anonymized clips (video-level top-1) and a fresh multi-label\n' +
+    'attacker on the anonymized images (cMAP and F1 at its best epoch), per seed, from --backbones when\n' +
+    'given; records the run in <workspace>/runs.sqlite.',
+  positionals: [],
+  flags: [
+    ...METHOD_FLAGS,
+    {
+      name: 'weights',
+      type: 'string',
+      placeholder: 'CKPT',
+      help: 'a trained f_A checkpoint (.safetensors) to judge',
+    },
+    {
+      name: 'baseline',
+      type: 'string',
+      choices: BASELINES,
+      placeholder: 'NAME',
+      help: 'a baseline to judge',
+    },
+    {
+      name: 'seeds',
+      type: 'int',
+      min: 1,
+      default: 1,
+      placeholder: 'N',
+      help: 'fresh judges (seeds) to average over',
+    },
+    JSON_OUT,
+    QUIET,
+  ],
+  async run({ values }) {
+    if (!values.weights === !values.baseline)
+      throw new UsageError('give one anonymizer: --weights fA.safetensors or --baseline NAME');
+    const c = methodConfig(values);
+    const seeds = values.seeds;
+    const root = resolve(requireData(values));
+    const note = (s: string): void => {
+      if (!values.quiet) console.error(s);
+    };
+    let a: Anonymizer;
+    let anonymizer: { name: string; weights: string | null; B: number | null; lambda: number | null };
+    if (values.weights) {
+      const weights = resolve(values.weights);
+      const { net: fA, spec } = loadAnonymizer(weights);
+      a = learned(`f_A from ${values.weights}`, fA, { autocast: c.autocast });
+      anonymizer = { name: a.name, weights, ...trainedWith(spec.config) };
+    } else {
+      a = baselines().find((x) => x.name === values.baseline) as Anonymizer;
+      anonymizer = { name: a.name, weights: null, B: null, lambda: null };
+    }
+    const sets = await readSets(root, dataPlan(values, c), 8);
+    // The judges start where f_T and f_B do: from --backbones when given, else from scratch.
+    const protocol = {
+      ...demoConfig('', false).protocol,
+      actionInit: c.fT.backbone ?? null,
+      attackerInit: c.fB.backbone ?? null,
+      clip: c.clip,
+      imageSize: c.imageSize,
+      autocast: c.autocast,
+    };
+    if (!protocol.actionInit)
+      note(
+        'note: the judges train from scratch (no --backbones); at demo sizes they need the backbones to learn SynthPAR',
+      );
+    const trainV = anonymizeVideoSet(a, sets.trainVideos);
+    const testV = anonymizeVideoSet(a, sets.testVideos);
+    const trainI = anonymizeImageSet(a, sets.trainImages);
+    const testI = anonymizeImageSet(a, sets.testImages);
+    const reg = Registry.forWorkspace(resolve(values.workspace));
+    const id = reg.startRun('eval', a.name, { method: c, protocol, seeds, anonymizer });
+    const bar = progress(
+      values.quiet,
+      `eval ${a.name}`,
+      seeds * judgeSteps(protocol, trainV.items.length, trainI.items.length),
+    );
+    const top1: number[] = [];
+    const cmap: number[] = [];
+    const f1: number[] = [];
+    try {
+      for (let s = 0; s < seeds; s++) {
+        const tick = (w: string): void => bar.tick(`seed ${s + 1}/${seeds}: ${w}`);
+        const act = judgeAction(trainV, testV, protocol, 1000 + s, tick);
+        const prv = judgeAttacker(trainI, testI, protocol, 2000 + s, tick);
+        top1.push(act.top1);
+        cmap.push(prv.best.cmap);
+        f1.push(prv.best.f1);
+        reg.logResult(id, a.name, s, {
+          top1: act.top1,
+          cmap: prv.best.cmap,
+          f1: prv.best.f1,
+          f1LogitAbove05: prv.best.f1LogitAbove05,
+        });
+      }
+      bar.finish();
+      reg.finishRun(id, 'done');
+    } catch (e) {
+      reg.finishRun(id, 'failed');
+      throw e;
+    } finally {
+      reg.close();
+    }
+    if (values.json) {
+      const stat = (v: number[]) => ({ ...meanStd(v), values: v });
+      const out = {
+        run: id,
+        method: a.name,
+        anonymizer,
+        seeds,
+        top1: stat(top1),
+        cmap: stat(cmap),
+        f1: stat(f1),
+      };
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      return 0;
+    }
+    const f = (v: number[], k: number): string => {
+      const { mean, std } = meanStd(v);
+      return `${(mean * k).toFixed(2)} ± ${(std * k).toFixed(2)}`;
+    };
+    console.log(
+      `${a.name}: action top-1 ${f(top1, 100)}%  cMAP ${f(cmap, 100)}%  F1 ${f(f1, 1)}  (${seeds} seed(s), run ${id})`,
+    );
+    return 0;
+  },
+});
+
+export const run = (argv: string[]): Promise<number> => execute(command, argv);

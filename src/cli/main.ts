@@ -1,82 +1,131 @@
-// The `veil` command line: one file per command under src/cli/, each exporting
-// `run(argv): Promise<number>` (the exit code). This file only picks the command.
-type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+// The `veil` command line: one file per command under src/cli/, each declaring its flags as data
+// (flags.ts generates the parser, the validation and the --help text from them). This file only
+// picks the command, and turns what happens into the process's exit code:
+//
+//   0    success
+//   1    failure: the work went wrong (a missing or broken file, a failed run, a problem that
+//        `veil data check` found, a file `veil anonymize` could not do)
+//   2    usage: the command line is wrong (an unknown command, verb or flag, a missing or bad
+//        value, an output that would overwrite its input, a run that exists). Any error with
+//        `exitCode: 2` (UsageError in src/data/errors.ts), wherever it is thrown, exits 2.
+//   130  interrupted by Ctrl-C (SIGINT); 143 by SIGTERM. `veil anonymize` finishes the batch in
+//        hand, removes the partial output and prints its summary first; other commands stop at once.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const COMMANDS: Record<string, Command> = {
-  models: {
-    summary: 'list the networks with parameter counts and GFLOPs',
-    load: () => import('./models.js'),
-  },
-  'data check': {
-    summary: 'scan a dataset folder for unreadable or empty videos',
-    load: () => import('./data-check.js'),
-  },
-  'data synth': {
-    summary: 'write SynthPAR to disk in the UCF101/VISPR layouts',
-    load: () => import('./data-synth.js'),
-  },
-  engine: {
-    summary: 'print the libtorch build, threads and devices veil runs on',
-    load: () => import('./engine.js'),
-  },
-  anonymize: {
-    summary: 'apply a trained anonymizer to videos, images, folders or stdin',
-    load: () => import('./anonymize.js'),
-  },
-  export: {
-    summary: 'write an anonymizer checkpoint as an ONNX graph',
-    load: () => import('./export.js'),
-  },
-  demo: {
-    summary: 'SynthPAR -> pre-training -> SPAct and the B sweep -> baselines -> evaluation -> report',
-    load: () => import('./demo.js'),
-  },
-  pretrain: {
-    summary: 'pre-train f_A (anonymizer), f_B (privacy) or f_T (action)',
-    load: () => import('./pretrain.js'),
-  },
-  train: {
-    summary: 'the two-step minimax (veil; --lambda 0 is SPAct), with exact --resume',
-    load: () => import('./train.js'),
-  },
-  eval: {
-    summary: 'judge an anonymizer with fresh action and attacker models (--seeds N)',
-    load: () => import('./eval.js'),
-  },
-  report: {
-    summary: 'Table 1, privacy-utility plot, loss curves, frames and an HTML page from results.json',
-    load: () => import('./report.js'),
-  },
-  runs: {
-    summary: 'list and compare the runs of a workspace (SQLite registry)',
-    load: () => import('./runs.js'),
-  },
+import { UsageError } from '../data/errors.js';
+import { type Command, execute, helpText, reportError } from './flags.js';
+
+type Loader = () => Promise<{ command: Command }>;
+
+/** Every command, in the order `veil help` lists them. */
+export const COMMANDS: Record<string, Loader> = {
+  models: () => import('./models.js'),
+  'data check': () => import('./data-check.js'),
+  'data synth': () => import('./data-synth.js'),
+  engine: () => import('./engine.js'),
+  anonymize: () => import('./anonymize.js'),
+  export: () => import('./export.js'),
+  demo: () => import('./demo.js'),
+  pretrain: () => import('./pretrain.js'),
+  train: () => import('./train.js'),
+  eval: () => import('./eval.js'),
+  report: () => import('./report.js'),
+  runs: () => import('./runs.js'),
 };
 
-function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  const lines = Object.entries(COMMANDS).map(([k, c]) => `  veil ${k.padEnd(width)}  ${c.summary}`);
-  return ['usage: veil <command> [options]   (veil <command> --help for its options)', '', ...lines].join(
-    '\n',
-  );
+/** package.json's version. */
+export function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+async function overview(): Promise<string> {
+  const cmds = await Promise.all(Object.values(COMMANDS).map(async (l) => (await l()).command));
+  const width = Math.max(...cmds.map((c) => c.name.length));
+  return [
+    'usage: veil <command> [options]',
+    '',
+    'commands:',
+    ...cmds.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'veil help <command> (or veil <command> --help) lists its options; veil --version prints the version.',
+    'Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C).',
+  ].join('\n');
+}
+
+/** The command named at the start of argv (one word or two: 'data check'), and the rest. */
+function pick(argv: string[]): { name: string; rest: string[] } {
+  const two = argv.slice(0, 2).join(' ');
+  if (COMMANDS[two]) return { name: two, rest: argv.slice(2) };
+  const first = argv[0] as string;
+  if (COMMANDS[first]) return { name: first, rest: argv.slice(1) };
+  const verbs = Object.keys(COMMANDS)
+    .filter((k) => k.startsWith(`${first} `))
+    .map((k) => k.slice(first.length + 1));
+  if (verbs.length)
+    throw new UsageError(
+      argv[1] === undefined || argv[1].startsWith('-')
+        ? `'${first}' needs a verb: ${verbs.join(' or ')}`
+        : `unknown verb '${first} ${argv[1]}'; '${first}' takes ${verbs.join(' or ')}`,
+    );
+  throw new UsageError(`unknown command '${first}'`);
 }
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    console.log(usage());
-    return argv.length === 0 ? 2 : 0;
+  const first = argv[0];
+  if (first === '--version' || first === '-V') {
+    process.stdout.write(`veil ${version()}\n`);
+    return 0;
   }
-  const two = argv.slice(0, 2).join(' ');
-  const [name, rest] = COMMANDS[two] ? [two, argv.slice(2)] : [argv[0] as string, argv.slice(1)];
-  const cmd = COMMANDS[name];
-  if (!cmd) {
-    console.error(`veil: unknown command '${name}'\n\n${usage()}`);
+  if (first === undefined) {
+    process.stderr.write(`${await overview()}\n`);
     return 2;
   }
-  try {
-    return await (await cmd.load()).run(rest);
-  } catch (e) {
-    console.error(`veil ${name}: ${(e as Error).message}`);
-    return 1;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const topic = argv.slice(1);
+    if (topic.length === 0) {
+      process.stdout.write(`${await overview()}\n`);
+      return 0;
+    }
+    const group = Object.keys(COMMANDS).filter((k) => topic.length === 1 && k.startsWith(`${topic[0]} `));
+    if (group.length) {
+      const cmds = await Promise.all(group.map(async (k) => (await COMMANDS[k]!()).command));
+      process.stdout.write(`${cmds.map((c) => `veil ${c.name}  ${c.summary}`).join('\n')}\n`);
+      return 0;
+    }
+    try {
+      const { name, rest } = pick(topic);
+      if (rest.length) throw new UsageError(`veil help takes a command, got '${topic.join(' ')}'`);
+      process.stdout.write(`${helpText((await COMMANDS[name]!()).command)}\n`);
+      return 0;
+    } catch (e) {
+      return helpless(e);
+    }
   }
+  let picked: { name: string; rest: string[] };
+  try {
+    picked = pick(argv);
+  } catch (e) {
+    return helpless(e);
+  }
+  let cmd: Command;
+  try {
+    cmd = (await COMMANDS[picked.name]!()).command;
+  } catch (e) {
+    return reportError(picked.name, e); // a module that cannot load (VEIL_THREADS out of range)
+  }
+  return execute(cmd, picked.rest);
+}
+
+/** An error before any command was picked. */
+function helpless(e: unknown): number {
+  process.stderr.write(`veil: ${(e as Error).message}\n(veil help)\n`);
+  return 2;
 }

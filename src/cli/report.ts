@@ -1,28 +1,34 @@
 // `veil report`: the table, plots and HTML page of an experiment's results.json.
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 
 import { writeReport } from '../eval/report/index.js';
 import { tableMarkdown } from '../eval/report/table.js';
+import { defineCommand, execute, WORKSPACE } from './flags.js';
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      workspace: { type: 'string', default: 'veil-demo' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
+export const command = defineCommand({
+  name: 'report',
+  summary: 'Table 1, privacy-utility plot, loss curves, frames and an HTML page from results.json',
+  usage: '[options]',
+  description: "Reads <workspace>/results.json (veil demo writes it); prints the table and the files' names.",
+  positionals: [],
+  flags: [
+    WORKSPACE,
+    {
+      name: 'output',
+      short: 'o',
+      type: 'string',
+      placeholder: 'DIR',
+      defaultText: '<workspace>/report',
+      help: 'where report.md, table.json, index.html and the plots go',
     },
-  });
-  if (values.help) {
-    console.log(
-      'usage: veil report [--workspace DIR] [--out DIR]   (reads DIR/results.json; writes DIR/report)',
-    );
+  ],
+  async run({ values }) {
+    const ws = resolve(values.workspace);
+    const r = await writeReport(join(ws, 'results.json'), resolve(values.output ?? join(ws, 'report')));
+    console.log(tableMarkdown(r.rows));
+    console.log(`wrote ${r.markdown}, ${r.json}, ${r.html} and ${r.plots.length} plot files`);
     return 0;
-  }
-  const ws = resolve(values.workspace);
-  const r = await writeReport(join(ws, 'results.json'), resolve(values.out ?? join(ws, 'report')));
-  console.log(tableMarkdown(r.rows));
-  console.log(`wrote ${r.markdown}, ${r.json}, ${r.html} and ${r.plots.length} plot files`);
-  return 0;
-}
+  },
+});
+
+export const run = (argv: string[]): Promise<number> => execute(command, argv);

@@ -1,69 +1,111 @@
 // `veil train`: the two-step minimax from the pre-trained networks in <workspace>/pretrained (fresh
-// ones where absent), checkpointing every epoch to <workspace>/runs/<name>; --resume continues.
-import { existsSync } from 'node:fs';
+// ones where absent), checkpointing every epoch to <workspace>/runs/<name>; --resume continues
+// there, --overwrite starts it again, and without either an existing run is never touched.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 
+import { UsageError } from '../data/errors.js';
 import { minimaxBatches, trainMinimax } from '../method/minimax.js';
 import { createNetworks } from '../method/pretrain.js';
 import { loadCheckpointInto } from '../models/index.js';
 import { readSets } from '../runs/experiment.js';
-import { dataPlan, METHOD_FLAGS, methodConfig, requireData } from '../runs/options.js';
-import { Progress } from '../runs/progress.js';
+import { dataPlan, methodConfig, requireData } from '../runs/options.js';
 import { Registry } from '../runs/registry.js';
+import { defineCommand, execute, QUIET } from './flags.js';
+import { METHOD_FLAGS } from './method-flags.js';
+import { progress } from './quiet.js';
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { ...METHOD_FLAGS, name: { type: 'string' } } });
-  if (values.help) {
-    console.log(
-      'usage: veil train --data DIR [--workspace DIR] [--name NAME] [--B 0.3] [--lambda 1] [--w-t 1] [--w-b 1]\n' +
-        '         [--lr-a ..] [--lr-t ..] [--lr-b ..] [--epochs N] [--clips-per-batch N] [--images-per-batch N]\n' +
-        '         [--frames T] [--stride S] [--size PX] [--f-a NAME[:JSON]] [--f-t ..] [--f-b ..]\n' +
-        '         [--penalty-grad hinge|none] [--seed N] [--autocast] [--checkpoint-every N] [--resume]\n' +
-        '  --lambda 0 is SPAct; --penalty-grad none reproduces the released code (no gradient through the penalty).',
-    );
+export const command = defineCommand({
+  name: 'train',
+  summary: 'the two-step minimax (veil; --lambda 0 is SPAct), with exact --resume',
+  usage: '--data DIR [-B B] [--lambda L] [--name NAME] [--resume | --overwrite] [options]',
+  description:
+    'Starts f_A, f_T and f_B from <workspace>/pretrained (fresh weights where absent), checkpoints every\n' +
+    'epoch to <workspace>/runs/NAME, and selects f_A on the validation split. A run folder that exists\n' +
+    'needs --resume (continue exactly where it stopped) or --overwrite (delete it, start again).',
+  positionals: [],
+  flags: [
+    ...METHOD_FLAGS,
+    {
+      name: 'name',
+      type: 'string',
+      placeholder: 'NAME',
+      defaultText: "'spact' for --lambda 0, else veil-B<budget>",
+      help: 'the run, and its folder <workspace>/runs/NAME',
+    },
+    {
+      name: 'resume',
+      type: 'boolean',
+      help: 'continue the run in <workspace>/runs/NAME from its last checkpoint',
+    },
+    {
+      name: 'overwrite',
+      type: 'boolean',
+      help: 'delete <workspace>/runs/NAME first and train from the start',
+    },
+    QUIET,
+  ],
+  async run({ values }) {
+    const c = methodConfig(values);
+    const ws = resolve(values.workspace);
+    const name = values.name ?? (c.lambda === 0 ? 'spact' : `veil-B${c.B}`);
+    const dir = join(ws, 'runs', name);
+    if (values.resume && values.overwrite) throw new UsageError('give --resume or --overwrite, not both');
+    // A folder with nothing in it (a run that failed before its first checkpoint) holds no work.
+    if (existsSync(dir) && readdirSync(dir).length > 0 && !values.resume && !values.overwrite)
+      throw new UsageError(
+        `${dir} already exists (run '${name}'): --resume continues it, --overwrite deletes it and starts again`,
+      );
+    const root = resolve(requireData(values));
+    const note = (s: string): void => {
+      if (!values.quiet) console.error(s);
+    };
+    const sets = await readSets(root, dataPlan(values, c), 8);
+    const n = createNetworks(c, sets.trainVideos.classes.length);
+    for (const [k, net] of Object.entries(n)) {
+      const f = join(ws, 'pretrained', `${k}.safetensors`);
+      if (existsSync(f)) loadCheckpointInto(net, f);
+      else note(`note: ${f} not found; ${k} starts from fresh weights`);
+    }
+    if (values.overwrite) rmSync(dir, { recursive: true, force: true });
+    const reg = Registry.forWorkspace(ws);
+    const id = reg.startRun('minimax', name, c);
+    const bar = progress(values.quiet, `train ${name}`, c.epochs * minimaxBatches(sets, c));
+    try {
+      const r = trainMinimax(n, sets, c, {
+        dir,
+        resume: values.resume,
+        tick: (w) => bar.tick(w),
+        onEpoch: (e) => {
+          reg.logEpoch(id, e.epoch, {
+            LA: e.LA,
+            LT: e.LT,
+            LB: e.LB,
+            Lpenalty: e.Lpenalty,
+            rms: e.rms,
+            LT2: e.LT2,
+            LB2: e.LB2,
+            valTop1: e.val.top1,
+            valPrivacyProbe: e.val.privacyProbe,
+            valRms: e.val.rms,
+          });
+          note(
+            `\nepoch ${e.epoch}: L_T ${e.LT.toFixed(3)} L_B ${e.LB.toFixed(3)} L_penalty ${e.Lpenalty.toFixed(4)} RMS ${e.rms.toFixed(3)} ` +
+              `| val top-1 ${(e.val.top1 * 100).toFixed(1)}% probe cMAP ${(e.val.privacyProbe * 100).toFixed(1)}%`,
+          );
+        },
+      });
+      bar.finish();
+      reg.finishRun(id, 'done');
+      console.log(`selected epoch ${r.selectedEpoch} (${r.rule}); f_A: ${r.fAPath}`);
+    } catch (e) {
+      reg.finishRun(id, 'failed');
+      throw e;
+    } finally {
+      reg.close();
+    }
     return 0;
-  }
-  const c = methodConfig(values);
-  const ws = resolve(values.workspace);
-  const sets = await readSets(resolve(requireData(values)), dataPlan(values, c), 8);
-  const n = createNetworks(c, sets.trainVideos.classes.length);
-  for (const [k, net] of Object.entries(n)) {
-    const f = join(ws, 'pretrained', `${k}.safetensors`);
-    if (existsSync(f)) loadCheckpointInto(net, f);
-    else console.error(`note: ${f} not found; ${k} starts from fresh weights`);
-  }
-  const name = values.name ?? (c.lambda === 0 ? 'spact' : `veil-B${c.B}`);
-  const reg = Registry.forWorkspace(ws);
-  const id = reg.startRun('minimax', name, c);
-  const bar = new Progress(`train ${name}`, c.epochs * minimaxBatches(sets, c));
-  try {
-    const r = trainMinimax(n, sets, c, {
-      dir: join(ws, 'runs', name),
-      resume: values.resume,
-      tick: (w) => bar.tick(w),
-      onEpoch: (e) => {
-        reg.logEpoch(id, e.epoch, {
-          LA: e.LA,
-          LT: e.LT,
-          LB: e.LB,
-          Lpenalty: e.Lpenalty,
-          rms: e.rms,
-          valTop1: e.val.top1,
-        });
-        console.error(
-          `\nepoch ${e.epoch}: L_T ${e.LT.toFixed(3)} L_B ${e.LB.toFixed(3)} L_penalty ${e.Lpenalty.toFixed(4)} RMS ${e.rms.toFixed(3)} ` +
-            `| val top-1 ${(e.val.top1 * 100).toFixed(1)}% probe cMAP ${(e.val.privacyProbe * 100).toFixed(1)}%`,
-        );
-      },
-    });
-    reg.finishRun(id, 'done');
-    console.log(`selected epoch ${r.selectedEpoch} (${r.rule}); f_A: ${r.fAPath}`);
-  } catch (e) {
-    reg.finishRun(id, 'failed');
-    throw e;
-  } finally {
-    reg.close();
-  }
-  return 0;
-}
+  },
+});
+
+export const run = (argv: string[]): Promise<number> => execute(command, argv);

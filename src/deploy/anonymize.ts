@@ -9,12 +9,12 @@ import { extname } from 'node:path';
 
 import { DataError, UsageError } from '../data/errors.js';
 import { readImage, writeImage } from '../data/image.js';
+import { Progress, type ProgressSink } from '../data/progress.js';
 import { modelSpec } from '../models/index.js';
 import { defaultThreads, getNumThreads, maxThreads, setNumThreads } from '../torch/index.js';
 import { CODECS, containerFor, STREAM_FORMATS, type Codec } from './containers.js';
 import { anonymizeFrames, type WorkingSize } from './frames.js';
 import { planWork, type Plan, type WorkItem } from './plan.js';
-import { Progress, type ProgressSink } from './progress.js';
 import { openAnonymizer, type AnonymizerRuntime, type Precision, type RuntimeName } from './runtime.js';
 import { probeSource, type SourceInfo } from './source.js';
 import type { RawInput } from './timed_decode.js';
@@ -349,7 +349,12 @@ async function run(
   const loaded = await openAnonymizer(cfg.model, cfg.runtime, cfg.precision, threads);
   const fallback = safeSpecSize(loaded.model);
   const size: WorkingSize = cfg.size ?? loaded.input ?? fallback ?? 'native';
-  const ctx: Context = { cfg, runtime: loaded.runtime, size, progress: new Progress(sink) };
+  const ctx: Context = {
+    cfg,
+    runtime: loaded.runtime,
+    size,
+    progress: new Progress(null, { label: '', unit: 'frames', stream: sink }),
+  };
   const files: FileSummary[] = plan.skipped.map((s) => ({
     input: s.input as string,
     output: s.output as string,

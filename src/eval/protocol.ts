@@ -5,19 +5,13 @@
 // case for privacy). Privacy is what this attacker sees, never the co-trained f_B's loss.
 import type { AugmentConfig } from '../data/augment.js';
 import type { Rng } from '../data/rng.js';
-import type { ClipShape } from '../method/batches.js';
-import {
-  attributeTargets,
-  batchOrder,
-  imageBatch,
-  testClipBatch,
-  trainClipBatch,
-} from '../method/batches.js';
+import { attributeTargets, type ClipShape, imageBatch, trainClipBatch } from '../method/batches.js';
+import { imageLogits, infer, videoTop1 } from '../method/inference.js';
+import { attributeMetrics, type AttributeMetrics } from '../method/metrics.js';
 import type { ImageSet, VideoSet } from '../method/sets.js';
-import { fit, infer } from '../method/step.js';
+import { fit } from '../method/step.js';
 import { createModel, loadBackbone } from '../models/index.js';
 import * as T from '../torch/index.js';
-import { attributeMetrics, type AttributeMetrics, meanSoftmax, top1 } from './metrics.js';
 
 export interface ProtocolConfig {
   actionModel: string;
@@ -59,25 +53,6 @@ export function judgeSteps(c: ProtocolConfig, trainVideos: number, trainImages: 
   );
 }
 
-/** Video-level top-1 of `predict` (clip logits) on a video set, mean softmax over its test clips. */
-export function videoTop1(
-  predict: (clips: T.Tensor) => number[][],
-  set: VideoSet,
-  c: Pick<ProtocolConfig, 'clip' | 'testClips'>,
-  videosPerBatch = 8,
-): number {
-  const scores: number[][] = [];
-  for (const idx of batchOrder(set.items.length, videosPerBatch, null, false)) {
-    const logits = T.tidy(() => predict(testClipBatch(set, idx, c.clip, c.testClips)));
-    for (let v = 0; v < idx.length; v++)
-      scores.push(meanSoftmax(logits.slice(v * c.testClips, (v + 1) * c.testClips)));
-  }
-  return top1(
-    scores,
-    set.items.map((v) => v.label),
-  );
-}
-
 export function judgeAction(
   train: VideoSet,
   test: VideoSet,
@@ -113,19 +88,6 @@ export interface PrivacyJudgement {
   best: AttributeMetrics;
   bestEpoch: number;
   perEpoch: { cmap: number; f1: number; loss: number }[];
-}
-
-/** Attribute logits of `predict` over an image set (centre crop). */
-export function imageLogits(
-  predict: (x: T.Tensor) => number[][],
-  set: ImageSet,
-  size: number,
-  batch = 64,
-): number[][] {
-  const out: number[][] = [];
-  for (const idx of batchOrder(set.items.length, batch, null, false))
-    out.push(...T.tidy(() => predict(imageBatch(set, idx, size, null, null))));
-  return out;
 }
 
 export function judgeAttacker(

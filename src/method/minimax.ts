@@ -9,16 +9,16 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Rng } from '../data/rng.js';
-import { videoTop1, imageLogits } from '../eval/protocol.js';
-import { attributeMetrics } from '../eval/metrics.js';
 import { anonymizeClip, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
 import { batchOrder, testClipBatch, trainClipBatch } from './batches.js';
 import type { MethodConfig } from './config.js';
+import { imageLogits, infer, videoTop1 } from './inference.js';
 import { anonymizerLoss, penaltyLoss, rmsDistortion } from './losses.js';
+import { attributeMetrics } from './metrics.js';
 import { type Networks, privacyLoss, type Tick } from './pretrain.js';
 import type { ImageSet, VideoSet } from './sets.js';
-import { infer, step } from './step.js';
+import { step } from './step.js';
 import { loadTrainState, saveTrainState } from './train_state.js';
 
 export interface MinimaxData {

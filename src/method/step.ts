@@ -1,4 +1,4 @@
-// One optimisation step and one inference pass, the two things every training loop here repeats.
+// One optimisation step, and `fit`: supervised epochs of one network (inference is in inference.ts).
 import { Rng } from '../data/rng.js';
 import type { Network } from '../models/index.js';
 import * as T from '../torch/index.js';
@@ -37,18 +37,6 @@ function gradientsFinite(list: Optimizer[]): boolean {
         if (grad) total = total ? total.add(grad.sum()) : grad.sum();
       }
   return total === null || Number.isFinite(total.item());
-}
-
-/** Rows of float outputs of `forward(x)` without gradient (the caller sets eval mode). */
-export function infer(forward: (x: Tensor) => Tensor, x: Tensor, autocast: boolean): number[][] {
-  return T.tidy(() =>
-    T.noGrad(() => {
-      const y = (autocast ? T.autocast(() => forward(x)) : forward(x)).float();
-      const [n, d] = y.shape as [number, number];
-      const v = y.data() as Float32Array;
-      return Array.from({ length: n }, (_, i) => Array.from(v.subarray(i * d, (i + 1) * d)));
-    }),
-  );
 }
 
 export interface FitOptions {

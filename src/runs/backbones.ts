@@ -17,15 +17,16 @@ import {
   synthImage,
   VISPR_ID,
 } from '../data/synthpar/index.js';
-import { attributeMetrics } from '../eval/metrics.js';
-import { imageLogits, type ProtocolConfig, videoTop1 } from '../eval/protocol.js';
+import type { ProtocolConfig } from '../eval/protocol.js';
 import { attributeTargets, imageBatch, trainClipBatch } from '../method/batches.js';
+import { imageLogits, infer, videoTop1 } from '../method/inference.js';
+import { attributeMetrics } from '../method/metrics.js';
 import { holdOut, type ImageSet, type VideoSet } from '../method/sets.js';
-import { fit, infer } from '../method/step.js';
+import { fit } from '../method/step.js';
 import { createModel, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
 import { writeFileAtomic } from '../torch/index.js';
-import type { DataConfig } from './experiment.js';
+import type { DataConfig } from './data.js';
 import { Progress } from './progress.js';
 
 export interface BackboneConfig {

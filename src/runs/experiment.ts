@@ -2,51 +2,28 @@
 // disk in the official layouts -> read back through the real readers -> pre-train f_A, f_B, f_T ->
 // the minimax for SPAct (lambda 0) and every B of the sweep -> every anonymizer (baselines and
 // learned) judged by the same protocol over N seeds -> results.json and the registry.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { readUcf101, readVispr } from '../data/datasets/index.js';
-import type { Variant } from '../data/synthpar/index.js';
-import { writeSynthPAR } from '../data/synthpar/index.js';
 import { type GridRow, writeFrameGrid } from '../eval/report/grid.js';
 import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
 import { learned } from '../method/anonymize.js';
 import { baselines } from '../method/baselines.js';
 import { type MethodConfig, validateConfig } from '../method/config.js';
-import {
-  type EpochLog,
-  minimaxBatches,
-  type MinimaxData,
-  SELECTION_RULE,
-  trainMinimax,
-} from '../method/minimax.js';
+import { minimaxBatches, type MinimaxData, SELECTION_RULE, trainMinimax } from '../method/minimax.js';
 import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } from '../method/pretrain.js';
-import {
-  holdOut,
-  type ImageSet,
-  readBoxIndex,
-  readImageSet,
-  readVideoSet,
-  type VideoSet,
-} from '../method/sets.js';
 import { loadAnonymizer, loadCheckpointInto, saveCheckpoint } from '../models/index.js';
 import { writeFileAtomic } from '../torch/index.js';
 import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
-import { chanceOf, type Candidate, judgeCandidate } from './judge.js';
-import { judgeNovel, type NovelResult } from './novel.js';
+import { type DataConfig, ensureSynthPAR, readSets, type Sets } from './data.js';
 import { followRun } from './follow.js';
+import { chanceOf, type Candidate, judgeCandidate, type MethodKind, type MethodResult } from './judge.js';
+import { judgeNovel, type NovelResult } from './novel.js';
 import { Progress } from './progress.js';
 import { Registry } from './registry.js';
 
-export interface DataConfig {
-  variant: Variant;
-  clips: number;
-  images: number;
-  width: number;
-  height: number;
-  frames: number;
-  seed: number;
-}
+// src/cli and options.ts still import these from here; new code imports them from ./data.js.
+export { type DataConfig, readSets } from './data.js';
 
 export interface ExperimentConfig {
   workspace: string;
@@ -67,35 +44,6 @@ export interface ExperimentConfig {
   novel: boolean;
 }
 
-export interface Sets {
-  trainVideos: VideoSet;
-  valVideos: VideoSet;
-  testVideos: VideoSet;
-  trainImages: ImageSet;
-  valImages: ImageSet;
-  testImages: ImageSet;
-}
-
-export type MethodKind = 'baseline' | 'spact' | 'veil';
-
-export interface MethodResult {
-  method: string;
-  kind: MethodKind;
-  B: number | null;
-  /** One value per evaluation seed. */
-  top1: number[];
-  cmap: number[];
-  f1: number[];
-  f1LogitAbove05: number[];
-  attackerBestEpoch: number[];
-  /** The attacker's AP per attribute at its best epoch, one row per seed. */
-  perAttributeAP: number[][];
-  /** Learned anonymizers: the minimax log, the selected epoch and its weights. */
-  history?: EpochLog[];
-  selectedEpoch?: number;
-  fAPath?: string;
-}
-
 export interface ExperimentResult {
   config: ExperimentConfig;
   attributes: string[];
@@ -109,58 +57,6 @@ export interface ExperimentResult {
   selectionRule: string;
   seconds: number;
   timings: Record<string, number>;
-}
-
-/** Writes SynthPAR unless the same one is already there (its synthpar.json matches). */
-export async function ensureSynthPAR(
-  root: string,
-  d: DataConfig,
-  onProgress?: (n: number, t: number) => void,
-) {
-  const meta = join(root, 'synthpar.json');
-  if (existsSync(meta)) {
-    const m = JSON.parse(readFileSync(meta, 'utf8')) as Record<string, unknown>;
-    const same = (['variant', 'clips', 'images', 'width', 'height', 'frames', 'seed'] as const).every(
-      (k) => m[k] === d[k],
-    );
-    if (same) return;
-    throw new Error(`${root}: holds another SynthPAR (${meta} differs); use a new --workspace`);
-  }
-  await writeSynthPAR({ out: root, layout: 'ucf101', ...d, onProgress });
-}
-
-/** The dataset as the real readers see it: UCF101 split 1 and VISPR, with SynthPAR's boxes. */
-export async function readSets(
-  root: string,
-  d: DataConfig,
-  valEvery: number,
-  tick?: () => void,
-): Promise<Sets> {
-  const boxes = await readBoxIndex(root);
-  const size = { width: d.width, height: d.height };
-  const videos = async (subset: 'train' | 'test') =>
-    readVideoSet(await readUcf101(root, { subset, split: 1 }), {
-      ...size,
-      maxFrames: d.frames,
-      boxes,
-      onProgress: tick,
-    });
-  const attributes = d.variant === 'known' ? 'vispr1' : 'vispr2';
-  const images = async (split: 'train' | 'val' | 'test') =>
-    readImageSet(await readVispr(join(root, 'vispr'), { split, attributes }), {
-      ...size,
-      boxes,
-      onProgress: tick,
-    });
-  const { train, val } = holdOut(await videos('train'), valEvery);
-  return {
-    trainVideos: train,
-    valVideos: val,
-    testVideos: await videos('test'),
-    trainImages: await images('train'),
-    valImages: await images('val'),
-    testImages: await images('test'),
-  };
 }
 
 /** The experiment with f_T, f_B and both judges starting from the backbones. */

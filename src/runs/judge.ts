@@ -1,11 +1,31 @@
 // One anonymizer through the protocol: its four sets anonymized once, then a fresh action model
 // and a fresh attacker per seed. The main study and the novel protocol both judge this way.
-import type { ProtocolConfig } from '../eval/protocol.js';
-import { judgeAction, judgeAttacker } from '../eval/protocol.js';
+import { judgeAction, judgeAttacker, type ProtocolConfig } from '../eval/protocol.js';
 import { anonymizeImageSet, anonymizeVideoSet } from '../method/anonymize.js';
 import type { Anonymizer } from '../method/baselines.js';
+import type { EpochLog } from '../method/minimax.js';
 import type { ImageSet, VideoSet } from '../method/sets.js';
-import type { MethodKind, MethodResult } from './experiment.js';
+
+export type MethodKind = 'baseline' | 'spact' | 'veil';
+
+/** One anonymizer judged over the seeds, as results.json holds it. */
+export interface MethodResult {
+  method: string;
+  kind: MethodKind;
+  B: number | null;
+  /** One value per evaluation seed. */
+  top1: number[];
+  cmap: number[];
+  f1: number[];
+  f1LogitAbove05: number[];
+  attackerBestEpoch: number[];
+  /** The attacker's AP per attribute at its best epoch, one row per seed. */
+  perAttributeAP: number[][];
+  /** Learned anonymizers: the minimax log, the selected epoch and its weights. */
+  history?: EpochLog[];
+  selectedEpoch?: number;
+  fAPath?: string;
+}
 
 export interface Candidate {
   a: Anonymizer;

@@ -5,11 +5,20 @@
 // weights as its UCF101 and VISPR-1 ones: features learned elsewhere, a new head for new labels.
 import { join } from 'node:path';
 
-import { judgeSteps } from '../eval/protocol.js';
+import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
 import type { Backbones } from './backbones.js';
-import { ensureSynthPAR, type ExperimentConfig, type MethodResult, readSets } from './experiment.js';
-import { type Candidate, chanceOf, judgeCandidate } from './judge.js';
+import { type DataConfig, ensureSynthPAR, readSets } from './data.js';
+import { type Candidate, chanceOf, judgeCandidate, type MethodResult } from './judge.js';
 import { Progress } from './progress.js';
+
+/** What the novel protocol takes from the experiment's config. */
+export interface NovelConfig {
+  workspace: string;
+  data: DataConfig;
+  valEvery: number;
+  protocol: ProtocolConfig;
+  seeds: number;
+}
 
 export interface NovelResult {
   classes: string[];
@@ -20,7 +29,7 @@ export interface NovelResult {
 
 export async function judgeNovel(
   bb: Backbones | null,
-  c: ExperimentConfig,
+  c: NovelConfig,
   candidates: readonly Candidate[],
 ): Promise<NovelResult> {
   const data = { ...c.data, variant: 'novel' as const, seed: c.data.seed + 1 };

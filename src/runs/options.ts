@@ -1,50 +1,48 @@
-// Flags shared by `veil pretrain`, `veil train` and `veil eval`, turned into the method's config
-// object and a dataset reading plan. Each flag is the config field of the same name in kebab-case.
-import { type MethodConfig, PAPER, validateConfig } from '../method/config.js';
+// The method's flags of `veil pretrain`, `veil train` and `veil eval` (their table is
+// src/cli/method-flags.ts), parsed and validated there, turned here into the method's config
+// object and a dataset reading plan. Each flag sets the config field of the same name
+// (kebab-case; --budget sets B); a flag left out keeps the preset's value.
 import { resolve } from 'node:path';
 
+import { UsageError } from '../data/errors.js';
+import { type MethodConfig, PAPER, validateConfig } from '../method/config.js';
 import { readBackbones } from './backbones.js';
 import type { DataConfig } from './experiment.js';
 import { demoConfig } from './presets.js';
 
-export const METHOD_FLAGS = {
-  data: { type: 'string' },
-  workspace: { type: 'string', default: 'veil-work' },
-  preset: { type: 'string', default: 'demo' },
-  size: { type: 'string' },
-  frames: { type: 'string' },
-  stride: { type: 'string' },
-  'video-frames': { type: 'string' },
-  variant: { type: 'string', default: 'known' },
-  'f-a': { type: 'string' },
-  'f-t': { type: 'string' },
-  'f-b': { type: 'string' },
-  backbones: { type: 'string' },
-  B: { type: 'string' },
-  lambda: { type: 'string' },
-  'w-t': { type: 'string' },
-  'w-b': { type: 'string' },
-  'lr-a': { type: 'string' },
-  'lr-t': { type: 'string' },
-  'lr-b': { type: 'string' },
-  epochs: { type: 'string' },
-  'clips-per-batch': { type: 'string' },
-  'images-per-batch': { type: 'string' },
-  'penalty-grad': { type: 'string' },
-  temperature: { type: 'string' },
-  seed: { type: 'string' },
-  'checkpoint-every': { type: 'string' },
-  autocast: { type: 'boolean' },
-  resume: { type: 'boolean', default: false },
-  seeds: { type: 'string', default: '1' },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
+/** The parsed method flags, keyed by flag name. */
+export interface MethodValues {
+  data?: string | undefined;
+  preset: 'demo' | 'paper';
+  size?: number | undefined;
+  frames?: number | undefined;
+  stride?: number | undefined;
+  'video-frames': number;
+  variant: 'known' | 'novel';
+  'f-a'?: string | undefined;
+  'f-t'?: string | undefined;
+  'f-b'?: string | undefined;
+  backbones?: string | undefined;
+  budget?: number | undefined;
+  lambda?: number | undefined;
+  'w-t'?: number | undefined;
+  'w-b'?: number | undefined;
+  'lr-a'?: number | undefined;
+  'lr-t'?: number | undefined;
+  'lr-b'?: number | undefined;
+  epochs?: number | undefined;
+  'clips-per-batch'?: number | undefined;
+  'images-per-batch'?: number | undefined;
+  'penalty-grad'?: 'hinge' | 'none' | undefined;
+  temperature?: number | undefined;
+  seed?: number | undefined;
+  'checkpoint-every'?: number | undefined;
+  autocast?: boolean | undefined;
+}
 
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`--${flag} must be a number, got '${v}'`);
-  return n;
+/** The config a preset starts from. */
+export function presetConfig(preset: 'demo' | 'paper'): MethodConfig {
+  return preset === 'paper' ? PAPER : demoConfig('', false).method;
 }
 
 /** A network flag: `name` or `name:{"width":8}`. */
@@ -55,72 +53,76 @@ function net(flag: string, v: string | undefined, base: MethodConfig['fA']): Met
   try {
     return { name: v.slice(0, i), options: JSON.parse(v.slice(i + 1)) as Record<string, unknown> };
   } catch {
-    throw new Error(`--${flag}: options after ':' must be JSON, got '${v.slice(i + 1)}'`);
+    throw new UsageError(`--${flag}: options after ':' must be JSON, got '${v.slice(i + 1)}'`);
   }
 }
 
-export function methodConfig(v: Record<string, string | boolean | undefined>): MethodConfig {
-  const s = (k: string): string | undefined => v[k] as string | undefined;
-  if (s('preset') !== 'demo' && s('preset') !== 'paper')
-    throw new Error(`--preset must be demo or paper, got '${s('preset')}'`);
-  const base = s('preset') === 'paper' ? PAPER : demoConfig('', false).method;
-  const size = num('size', s('size'));
-  const pg = s('penalty-grad');
-  if (pg !== undefined && pg !== 'hinge' && pg !== 'none')
-    throw new Error(`--penalty-grad must be hinge or none, got '${pg}'`);
+export function methodConfig(v: MethodValues): MethodConfig {
+  if (v.preset !== 'demo' && v.preset !== 'paper')
+    throw new UsageError(`--preset must be demo or paper, got '${String(v.preset)}'`);
+  const base = presetConfig(v.preset);
   // f_T and f_B start from pre-trained backbones (the paper: Kinetics-400 and ImageNet).
-  const bb = s('backbones') === undefined ? null : readBackbones(resolve(s('backbones') as string));
+  let bb: ReturnType<typeof readBackbones> | null = null;
+  try {
+    if (v.backbones !== undefined) bb = readBackbones(resolve(v.backbones));
+  } catch (e) {
+    throw new UsageError((e as Error).message); // a folder without backbones.json
+  }
   const c: MethodConfig = {
     ...base,
-    fA: net('f-a', s('f-a'), base.fA),
-    fT: { ...net('f-t', s('f-t'), base.fT), backbone: bb?.action },
-    fB: { ...net('f-b', s('f-b'), base.fB), backbone: bb?.attacker },
+    fA: net('f-a', v['f-a'], base.fA),
+    fT: { ...net('f-t', v['f-t'], base.fT), backbone: bb?.action },
+    fB: { ...net('f-b', v['f-b'], base.fB), backbone: bb?.attacker },
     clip: {
-      frames: num('frames', s('frames')) ?? base.clip.frames,
-      stride: num('stride', s('stride')) ?? base.clip.stride,
-      size: size ?? base.clip.size,
+      frames: v.frames ?? base.clip.frames,
+      stride: v.stride ?? base.clip.stride,
+      size: v.size ?? base.clip.size,
     },
-    imageSize: size ?? base.imageSize,
-    B: num('B', s('B')) ?? base.B,
-    lambda: num('lambda', s('lambda')) ?? base.lambda,
-    wT: num('w-t', s('w-t')) ?? base.wT,
-    wB: num('w-b', s('w-b')) ?? base.wB,
-    lrA: num('lr-a', s('lr-a')) ?? base.lrA,
-    lrT: num('lr-t', s('lr-t')) ?? base.lrT,
-    lrB: num('lr-b', s('lr-b')) ?? base.lrB,
-    epochs: num('epochs', s('epochs')) ?? base.epochs,
-    clipsPerBatch: num('clips-per-batch', s('clips-per-batch')) ?? base.clipsPerBatch,
-    imagesPerBatch: num('images-per-batch', s('images-per-batch')) ?? base.imagesPerBatch,
-    penaltyGrad: (pg as MethodConfig['penaltyGrad'] | undefined) ?? base.penaltyGrad,
-    temperature: num('temperature', s('temperature')) ?? base.temperature,
-    seed: num('seed', s('seed')) ?? base.seed,
-    checkpointEvery: num('checkpoint-every', s('checkpoint-every')) ?? base.checkpointEvery,
-    autocast: (v.autocast as boolean | undefined) ?? base.autocast,
+    imageSize: v.size ?? base.imageSize,
+    B: v.budget ?? base.B,
+    lambda: v.lambda ?? base.lambda,
+    wT: v['w-t'] ?? base.wT,
+    wB: v['w-b'] ?? base.wB,
+    lrA: v['lr-a'] ?? base.lrA,
+    lrT: v['lr-t'] ?? base.lrT,
+    lrB: v['lr-b'] ?? base.lrB,
+    epochs: v.epochs ?? base.epochs,
+    clipsPerBatch: v['clips-per-batch'] ?? base.clipsPerBatch,
+    imagesPerBatch: v['images-per-batch'] ?? base.imagesPerBatch,
+    penaltyGrad: v['penalty-grad'] ?? base.penaltyGrad,
+    temperature: v.temperature ?? base.temperature,
+    seed: v.seed ?? base.seed,
+    checkpointEvery: v['checkpoint-every'] ?? base.checkpointEvery,
+    // The flag can only switch autocast on: the demo preset has it on already.
+    autocast: v.autocast || base.autocast,
   };
-  return validateConfig(c);
+  try {
+    return validateConfig(c);
+  } catch (e) {
+    // Every field came from a flag or a preset: a bad one is a usage error.
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** How to read the dataset at --data: its frame size and frames per video. */
-export function dataPlan(v: Record<string, string | boolean | undefined>, c: MethodConfig): DataConfig {
-  const variant = v.variant as string;
-  if (variant !== 'known' && variant !== 'novel')
-    throw new Error(`--variant must be known or novel, got '${variant}'`);
+export function dataPlan(v: Pick<MethodValues, 'variant' | 'video-frames'>, c: MethodConfig): DataConfig {
+  if (v.variant !== 'known' && v.variant !== 'novel')
+    throw new UsageError(`--variant must be known or novel, got '${String(v.variant)}'`);
   return {
-    variant,
+    variant: v.variant,
     clips: 0,
     images: 0,
     width: c.imageSize,
     height: c.imageSize,
-    frames: num('video-frames', v['video-frames'] as string | undefined) ?? 16,
+    frames: v['video-frames'],
     seed: 0,
   };
 }
 
-export function requireData(v: Record<string, string | boolean | undefined>): string {
-  const d = v.data as string | undefined;
-  if (!d)
-    throw new Error(
+export function requireData(v: Pick<MethodValues, 'data'>): string {
+  if (!v.data)
+    throw new UsageError(
       '--data DIR is required: a folder with UCF-101/ + ucfTrainTestlist/ and vispr/ (veil data synth writes one)',
     );
-  return d;
+  return v.data;
 }

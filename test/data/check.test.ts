@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { before, test } from 'node:test';
 
 import { run as runCheck } from '../../src/cli/data-check.js';
-import { parseSynthArgs, run as runSynth } from '../../src/cli/data-synth.js';
+import { parseSynthArgs, run as runSynth, type SynthArgs } from '../../src/cli/data-synth.js';
 import { checkDataset } from '../../src/data/check.js';
 import { readUcf101, readVispr } from '../../src/data/datasets/index.js';
 import { readPersonBoxes } from '../../src/data/synthpar/index.js';
@@ -18,7 +18,8 @@ let root = '';
 before(async () => {
   root = join(await tempDir('check'), 'synth');
   const code = await runSynth([
-    '--out',
+    '--quiet',
+    '-o',
     root,
     '--clips',
     '30',
@@ -51,24 +52,26 @@ test('data synth writes a tree the readers accept, described by synthpar.json', 
   }
   const vispr = await readVispr(join(root, 'vispr'), { split: 'train' });
   assert.ok(vispr.samples.every((s) => boxes.images.has(s.path)));
-  assert.deepEqual(parseSynthArgs(['--out', 'x', '--clips', '2', '--size', '64x48']), {
+  assert.deepEqual(parseSynthArgs(['-o', 'x', '--clips', '2', '--size', '64x48']), {
     ...{ out: 'x', clips: 2, images: undefined, width: 64, height: 48, frames: 32, seed: 0 },
     ...{ variant: 'known', layout: 'ucf101', codec: 'mjpeg', fps: 25 },
   });
-  assert.throws(() => parseSynthArgs(['--clips', '2']), /--out DIR is required/);
-  assert.throws(() => parseSynthArgs(['--out', 'x', '--clips', '0']), /--clips takes an integer >= 1/);
+  assert.equal((parseSynthArgs(['--output', 'x', '--clips', '2', '--size', '16']) as SynthArgs).width, 16);
+  assert.throws(() => parseSynthArgs(['--clips', '2']), /-o\/--output DIR is required/);
+  assert.throws(() => parseSynthArgs(['-o', 'x', '--clips', '0']), /--clips must be >= 1, got 0/);
   assert.throws(
-    () => parseSynthArgs(['--out', 'x', '--clips', '2', '--variant', 'odd']),
-    /--variant takes known\|novel/,
+    () => parseSynthArgs(['-o', 'x', '--clips', '2', '--variant', 'odd']),
+    /--variant must be known or novel; got 'odd'/,
   );
-  assert.throws(() => parseSynthArgs(['--out', 'x', '--clips', '2', '--nope']), /nope/);
+  assert.throws(() => parseSynthArgs(['-o', 'x', '--clips', '2', '--nope']), /unknown flag --nope/);
+  assert.throws(() => parseSynthArgs(['--out', 'x', '--clips', '2']), /--out: it is now -o\/--output/);
   assert.equal(await runSynth(['--clips', '2']), 2);
-  assert.equal(await runSynth(['--out', root, '--clips', '1', '--size', '4']), 2);
+  assert.equal(await runSynth(['-o', root, '--clips', '1', '--size', '4']), 2);
 });
 
 test('the same arguments write byte-identical trees', async () => {
   const dir = await tempDir('twice');
-  const args = ['--clips', '6', '--images', '3', '--size', '16', '--frames', '4', '--seed', '8'];
+  const args = ['--quiet', '--clips', '6', '--images', '3', '--size', '16', '--frames', '4', '--seed', '8'];
   const hashes = async (root: string): Promise<Record<string, string>> => {
     const files = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
     const out: Record<string, string> = {};
@@ -80,8 +83,8 @@ test('the same arguments write byte-identical trees', async () => {
     }
     return out;
   };
-  assert.equal(await runSynth(['--out', join(dir, 'a'), ...args]), 0);
-  assert.equal(await runSynth(['--out', join(dir, 'b'), ...args]), 0);
+  assert.equal(await runSynth(['-o', join(dir, 'a'), ...args]), 0);
+  assert.equal(await runSynth(['-o', join(dir, 'b'), ...args]), 0);
   const a = await hashes(join(dir, 'a'));
   assert.ok(Object.keys(a).length > 10);
   assert.deepEqual(await hashes(join(dir, 'b')), a);

@@ -35,12 +35,28 @@ test('--size and --frames count at one size; --kind filters', async () => {
   assert.doesNotMatch(r.out, /unet-small/);
 });
 
-test('unknown models and flags are errors with the usage', async () => {
+test('unknown models and flags are usage errors that point at the help', async () => {
   const a = await capture(['resnet101']);
   assert.equal(a.code, 2);
   assert.match(a.err, /unknown model resnet101; the zoo has: unet, unetpp-r18/);
   const b = await capture(['--size', 'big']);
   assert.equal(b.code, 2);
-  assert.match(b.err, /--size takes a positive integer, got big\nusage: veil models/);
-  assert.equal((await capture(['--help'])).code, 0);
+  assert.match(b.err, /^veil models: --size takes an integer, got 'big'\n\(veil help models\)/);
+  const c = await capture(['--size', '0']);
+  assert.equal(c.code, 2);
+  assert.match(c.err, /--size must be >= 1, got 0/);
+  const h = await capture(['--help']);
+  assert.equal(h.code, 0);
+  assert.match(h.out, /^usage: veil models/);
+});
+
+test('--json prints the rows and nothing else', async () => {
+  const r = await capture(['--json', 'unet-small']);
+  assert.equal(r.code, 0);
+  const rows = JSON.parse(r.out) as { name: string; params: number; gflops: { at: string }[] }[];
+  assert.deepEqual(
+    rows.map((x) => [x.name, x.gflops.map((g) => g.at)]),
+    [['unet-small', ['paper', 'demo']]],
+  );
+  assert.ok((rows[0] as { params: number }).params > 1e6);
 });

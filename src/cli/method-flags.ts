@@ -1,0 +1,199 @@
+// The method's flags, shared by `veil pretrain`, `veil train` and `veil eval`: each sets the
+// config field of the same name (src/runs/options.ts turns them into a MethodConfig); left out,
+// the field keeps the --preset's value, which the help shows for both presets.
+import type { MethodConfig } from '../method/config.js';
+import { presetConfig } from '../runs/options.js';
+import { type FlagSpec, WORKSPACE } from './flags.js';
+
+const DEMO = presetConfig('demo');
+const PAPER = presetConfig('paper');
+/** "demo preset 0.05, paper 0.3". */
+const preset = (f: (c: MethodConfig) => unknown): string => {
+  const [d, p] = [String(f(DEMO)), String(f(PAPER))];
+  return d === p ? `${d} in both presets` : `demo preset ${d}, paper ${p}`;
+};
+const netName = (n: MethodConfig['fA']): string =>
+  Object.keys(n.options).length ? `${n.name}:${JSON.stringify(n.options)}` : n.name;
+
+export const METHOD_FLAGS = [
+  {
+    name: 'data',
+    type: 'string',
+    placeholder: 'DIR',
+    help: 'the dataset: UCF-101/ + ucfTrainTestlist/ and vispr/ (veil data synth -o DIR writes one)',
+  },
+  WORKSPACE,
+  {
+    name: 'preset',
+    type: 'string',
+    choices: ['demo', 'paper'],
+    default: 'demo',
+    help: "where every setting below starts: the CPU demo's sizes or the paper's",
+  },
+  {
+    name: 'size',
+    type: 'int',
+    min: 8,
+    max: 4096,
+    placeholder: 'PX',
+    defaultText: preset((c) => c.clip.size),
+    help: 'frame and image side in pixels',
+  },
+  {
+    name: 'frames',
+    type: 'int',
+    min: 1,
+    max: 1024,
+    placeholder: 'T',
+    defaultText: preset((c) => c.clip.frames),
+    help: 'frames per clip',
+  },
+  {
+    name: 'stride',
+    type: 'int',
+    min: 1,
+    max: 64,
+    placeholder: 'S',
+    defaultText: preset((c) => c.clip.stride),
+    help: 'frame stride of a clip',
+  },
+  {
+    name: 'video-frames',
+    type: 'int',
+    min: 1,
+    default: 16,
+    placeholder: 'F',
+    help: 'frames read per video of --data',
+  },
+  {
+    name: 'variant',
+    type: 'string',
+    choices: ['known', 'novel'],
+    default: 'known',
+    help: "the dataset's classes and attributes: known, or SynthPAR's novel ones (VISPR-2 attributes)",
+  },
+  {
+    name: 'f-a',
+    type: 'string',
+    placeholder: 'NAME[:JSON]',
+    defaultText: preset((c) => netName(c.fA)),
+    help: 'the anonymizer f_A (a zoo name, options as JSON after the colon; veil models lists them)',
+  },
+  {
+    name: 'f-t',
+    type: 'string',
+    placeholder: 'NAME[:JSON]',
+    defaultText: preset((c) => netName(c.fT)),
+    help: 'the action model f_T',
+  },
+  {
+    name: 'f-b',
+    type: 'string',
+    placeholder: 'NAME[:JSON]',
+    defaultText: preset((c) => netName(c.fB)),
+    help: 'the privacy encoder f_B',
+  },
+  {
+    name: 'backbones',
+    type: 'string',
+    placeholder: 'DIR',
+    defaultText: 'none: f_T, f_B and the judges start from scratch',
+    help: 'pre-trained starting points of f_T, f_B and the judges (veil pretrain backbones writes <workspace>/backbones)',
+  },
+  {
+    name: 'budget',
+    short: 'B',
+    type: 'number',
+    min: 0,
+    placeholder: 'B',
+    defaultText: preset((c) => c.B),
+    help: "the distortion budget B of L_penalty (config field 'B')",
+  },
+  {
+    name: 'lambda',
+    type: 'number',
+    min: 0,
+    defaultText: preset((c) => c.lambda),
+    help: 'weight of L_penalty; 0 is SPAct',
+  },
+  {
+    name: 'w-t',
+    type: 'number',
+    min: 0,
+    defaultText: preset((c) => c.wT),
+    help: 'weight of the action loss',
+  },
+  {
+    name: 'w-b',
+    type: 'number',
+    min: 0,
+    defaultText: preset((c) => c.wB),
+    help: 'weight of the privacy loss',
+  },
+  {
+    name: 'lr-a',
+    type: 'number',
+    min: 0,
+    max: 1,
+    defaultText: preset((c) => c.lrA),
+    help: 'learning rate of f_A',
+  },
+  {
+    name: 'lr-t',
+    type: 'number',
+    min: 0,
+    max: 1,
+    defaultText: preset((c) => c.lrT),
+    help: 'learning rate of f_T',
+  },
+  {
+    name: 'lr-b',
+    type: 'number',
+    min: 0,
+    max: 1,
+    defaultText: preset((c) => c.lrB),
+    help: 'learning rate of f_B',
+  },
+  { name: 'epochs', type: 'int', min: 0, defaultText: preset((c) => c.epochs), help: 'minimax epochs' },
+  {
+    name: 'clips-per-batch',
+    type: 'int',
+    min: 1,
+    defaultText: preset((c) => c.clipsPerBatch),
+    help: 'clips per minimax batch',
+  },
+  {
+    name: 'images-per-batch',
+    type: 'int',
+    min: 2,
+    defaultText: preset((c) => c.imagesPerBatch),
+    help: 'privacy images per minimax batch',
+  },
+  {
+    name: 'penalty-grad',
+    type: 'string',
+    choices: ['hinge', 'none'],
+    defaultText: preset((c) => c.penaltyGrad),
+    help: 'none reproduces the released code (no gradient through the penalty)',
+  },
+  {
+    name: 'temperature',
+    type: 'number',
+    min: 1e-6,
+    defaultText: preset((c) => c.temperature),
+    help: 'NT-Xent temperature',
+  },
+  { name: 'seed', type: 'int', min: 0, defaultText: preset((c) => c.seed), help: 'training seed' },
+  {
+    name: 'checkpoint-every',
+    type: 'int',
+    min: 0,
+    defaultText: preset((c) => c.checkpointEvery),
+    help: 'also checkpoint every N batches (0: at the end of each epoch only)',
+  },
+  {
+    name: 'autocast',
+    type: 'boolean',
+    help: `bfloat16 autocast on the CPU (${DEMO.autocast ? 'on' : 'off'} in the demo preset, ${PAPER.autocast ? 'on' : 'off'} in the paper's)`,
+  },
+] as const satisfies readonly FlagSpec[];

@@ -1,0 +1,87 @@
+// The experiment's data: SynthPAR written in the official layouts (UCF101, VISPR), and read back
+// through the real readers into the in-memory sets the method trains on. Below the rest of the
+// pipeline: the experiment, the backbones, the novel protocol and the CLI's commands all read it.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { readUcf101, readVispr } from '../data/datasets/index.js';
+import { type Variant, writeSynthPAR } from '../data/synthpar/index.js';
+import {
+  holdOut,
+  type ImageSet,
+  readBoxIndex,
+  readImageSet,
+  readVideoSet,
+  type VideoSet,
+} from '../method/sets.js';
+
+export interface DataConfig {
+  variant: Variant;
+  clips: number;
+  images: number;
+  width: number;
+  height: number;
+  frames: number;
+  seed: number;
+}
+
+export interface Sets {
+  trainVideos: VideoSet;
+  valVideos: VideoSet;
+  testVideos: VideoSet;
+  trainImages: ImageSet;
+  valImages: ImageSet;
+  testImages: ImageSet;
+}
+
+/** Writes SynthPAR unless the same one is already there (its synthpar.json matches). */
+export async function ensureSynthPAR(
+  root: string,
+  d: DataConfig,
+  onProgress?: (n: number, t: number) => void,
+) {
+  const meta = join(root, 'synthpar.json');
+  if (existsSync(meta)) {
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as Record<string, unknown>;
+    const same = (['variant', 'clips', 'images', 'width', 'height', 'frames', 'seed'] as const).every(
+      (k) => m[k] === d[k],
+    );
+    if (same) return;
+    throw new Error(`${root}: holds another SynthPAR (${meta} differs); use a new --workspace`);
+  }
+  await writeSynthPAR({ out: root, layout: 'ucf101', ...d, onProgress });
+}
+
+/** The dataset as the real readers see it: UCF101 split 1 and VISPR, with SynthPAR's boxes. */
+export async function readSets(
+  root: string,
+  d: DataConfig,
+  valEvery: number,
+  tick?: () => void,
+): Promise<Sets> {
+  const boxes = await readBoxIndex(root);
+  const size = { width: d.width, height: d.height };
+  const videos = async (subset: 'train' | 'test') =>
+    readVideoSet(await readUcf101(root, { subset, split: 1 }), {
+      ...size,
+      maxFrames: d.frames,
+      boxes,
+      onProgress: tick,
+    });
+  const attributes = d.variant === 'known' ? 'vispr1' : 'vispr2';
+  const images = async (split: 'train' | 'val' | 'test') =>
+    readImageSet(await readVispr(join(root, 'vispr'), { split, attributes }), {
+      ...size,
+      boxes,
+      onProgress: tick,
+    });
+  const { train, val } = holdOut(await videos('train'), valEvery);
+  return {
+    trainVideos: train,
+    valVideos: val,
+    testVideos: await videos('test'),
+    trainImages: await images('train'),
+    valImages: await images('val'),
+    testImages: await images('test'),
+  };
+}
