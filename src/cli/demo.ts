@@ -7,7 +7,7 @@ import { writeReport } from '../eval/report/index.js';
 import { runExperiment } from '../runs/experiment.js';
 import { DEMO_SWEEP, demoConfig } from '../runs/presets.js';
 import { defineCommand, execute, QUIET, WORKSPACE } from './flags.js';
-import { muteStderr } from './quiet.js';
+import { CONSOLE, SILENT } from '../runs/progress.js';
 
 export const command = defineCommand({
   name: 'demo',
@@ -41,9 +41,7 @@ export const command = defineCommand({
   async run({ values }) {
     const ws = resolve(values.workspace);
     const cfg = demoConfig(ws, values.quick, values.seeds, values.sweep);
-    const result = await muteStderr(values.quiet, () =>
-      runExperiment(cfg, values.quiet ? () => {} : (s) => console.error(s)),
-    );
+    const result = await runExperiment(cfg, values.quiet ? SILENT : CONSOLE);
     const report = await writeReport(join(ws, 'results.json'), join(ws, 'report'));
     console.log(
       readFileSync(report.markdown, 'utf8').split('\n![')[0] +

@@ -8,7 +8,7 @@ import { judgeAction, judgeAttacker, judgeSteps } from '../eval/protocol.js';
 import { anonymizeImageSet, anonymizeVideoSet, learned } from '../method/anonymize.js';
 import { type Anonymizer, baselines } from '../method/baselines.js';
 import { loadAnonymizer } from '../models/index.js';
-import { readSets } from '../runs/experiment.js';
+import { readSets } from '../runs/data.js';
 import { dataPlan, methodConfig, requireData } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
 import { Registry } from '../runs/registry.js';

@@ -9,12 +9,13 @@ import { UsageError } from '../data/errors.js';
 import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } from '../method/pretrain.js';
 import { loadCheckpointInto, saveCheckpoint } from '../models/index.js';
 import { type BackboneConfig, pretrainBackbones } from '../runs/backbones.js';
-import { readSets } from '../runs/experiment.js';
+import { readSets } from '../runs/data.js';
 import { dataPlan, methodConfig, requireData } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
 import { defineCommand, execute, QUIET } from './flags.js';
+import { CONSOLE, SILENT } from '../runs/progress.js';
 import { METHOD_FLAGS } from './method-flags.js';
-import { muteStderr, progress } from './quiet.js';
+import { progress } from './quiet.js';
 
 const WHICH = { anonymizer: 'fA', privacy: 'fB', action: 'fT' } as const;
 const BB = demoConfig('', false).backbones as BackboneConfig;
@@ -89,9 +90,9 @@ export const command = defineCommand({
         actionEpochs: epochs ?? BB.actionEpochs,
         attackerEpochs: epochs ?? BB.attackerEpochs,
       };
-      await muteStderr(values.quiet, async () =>
-        pretrainBackbones(join(demo.workspace, 'backbones'), data, protocol, b, console.log),
-      );
+      // Its result line goes to stdout; --quiet silences only the bar.
+      const out = { log: (s: string) => console.log(s), bar: (values.quiet ? SILENT : CONSOLE).bar };
+      pretrainBackbones(join(demo.workspace, 'backbones'), data, protocol, b, out);
       return 0;
     }
     const dir = join(resolve(values.workspace), 'pretrained');

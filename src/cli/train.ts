@@ -8,7 +8,8 @@ import { UsageError } from '../data/errors.js';
 import { minimaxBatches, trainMinimax } from '../method/minimax.js';
 import { createNetworks } from '../method/pretrain.js';
 import { loadCheckpointInto } from '../models/index.js';
-import { readSets } from '../runs/experiment.js';
+import { readSets } from '../runs/data.js';
+import { followRun } from '../runs/follow.js';
 import { dataPlan, methodConfig, requireData } from '../runs/options.js';
 import { Registry } from '../runs/registry.js';
 import { defineCommand, execute, QUIET } from './flags.js';
@@ -71,24 +72,15 @@ export const command = defineCommand({
     const reg = Registry.forWorkspace(ws);
     const id = reg.startRun('minimax', name, c);
     const bar = progress(values.quiet, `train ${name}`, c.epochs * minimaxBatches(sets, c));
+    const follow = followRun(dir, reg, id, c, { fA: n.fA, videos: sets.valVideos });
     try {
       const r = trainMinimax(n, sets, c, {
         dir,
         resume: values.resume,
         tick: (w) => bar.tick(w),
-        onEpoch: (e) => {
-          reg.logEpoch(id, e.epoch, {
-            LA: e.LA,
-            LT: e.LT,
-            LB: e.LB,
-            Lpenalty: e.Lpenalty,
-            rms: e.rms,
-            LT2: e.LT2,
-            LB2: e.LB2,
-            valTop1: e.val.top1,
-            valPrivacyProbe: e.val.privacyProbe,
-            valRms: e.val.rms,
-          });
+        onStep: follow.onStep,
+        onEpoch: (e, step) => {
+          follow.onEpoch(e, step);
           note(
             `\nepoch ${e.epoch}: L_T ${e.LT.toFixed(3)} L_B ${e.LB.toFixed(3)} L_penalty ${e.Lpenalty.toFixed(4)} RMS ${e.rms.toFixed(3)} ` +
               `| val top-1 ${(e.val.top1 * 100).toFixed(1)}% probe cMAP ${(e.val.privacyProbe * 100).toFixed(1)}%`,
@@ -102,6 +94,7 @@ export const command = defineCommand({
       reg.finishRun(id, 'failed');
       throw e;
     } finally {
+      follow.close();
       reg.close();
     }
     return 0;

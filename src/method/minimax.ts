@@ -8,6 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { UsageError } from '../data/errors.js';
 import { Rng } from '../data/rng.js';
 import { anonymizeClip, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
@@ -187,7 +188,17 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
   const optims = { optA, optT, optB };
   const last = join(run.dir, 'last.safetensors');
   let s: MinimaxState = { epoch: 0, batch: 0, sums: zeroSums(), history: [] };
-  if (run.resume && existsSync(last)) s = loadTrainState<MinimaxState>(last, nets, optims).state;
+  if (run.resume && existsSync(last)) {
+    // Continuing under other settings would mix two runs in one (the budget, the rates, the
+    // networks); only how long to train and how often to checkpoint may change.
+    const same = (x: MethodConfig): string => JSON.stringify({ ...x, epochs: 0, checkpointEvery: 0 });
+    const saved = JSON.parse(T.readSafetensorsHeader(last).metadata.config ?? 'null') as MethodConfig | null;
+    if (!saved || same(saved) !== same(c))
+      throw new UsageError(
+        `${last} was saved by a run with another config; resume it with the same settings, or start again (veil train --overwrite)`,
+      );
+    s = loadTrainState<MinimaxState>(last, nets, optims).state;
+  }
   const w = { wT: c.wT, wB: c.wB, lambda: c.lambda };
   const nBatches = minimaxBatches(d, c);
   if (d.valVideos.items.length === 0 || d.valImages.items.length === 0)

@@ -27,7 +27,7 @@ import { createModel, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
 import { writeFileAtomic } from '../torch/index.js';
 import type { DataConfig } from './data.js';
-import { Progress } from './progress.js';
+import { type RunOutput, SILENT } from './progress.js';
 
 export interface BackboneConfig {
   /** Seed of the separate draw; never the experiment's own data seed. */
@@ -112,8 +112,9 @@ export function pretrainBackbones(
   d: DataConfig,
   p: ProtocolConfig,
   b: BackboneConfig,
-  log: (s: string) => void = () => {},
+  output: RunOutput = SILENT,
 ): Backbones {
+  const log = (s: string): void => output.log(s);
   if (b.seed === d.seed) throw new Error(`backbones: seed ${b.seed} is the experiment's own data seed`);
   const meta = join(dir, 'backbones.json');
   const key = cacheKey(d, p, b);
@@ -129,7 +130,7 @@ export function pretrainBackbones(
   const sets = backboneSets(d, b);
   const { train: clips, val: valClips } = sets.videos;
   const { train: images, val: valImages } = sets.images;
-  const bar = new Progress(
+  const bar = output.bar(
     'backbones',
     b.actionEpochs * Math.floor(clips.items.length / b.clipsPerBatch) +
       b.attackerEpochs * Math.floor(images.items.length / b.imagesPerBatch),

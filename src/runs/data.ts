@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { readUcf101, readVispr } from '../data/datasets/index.js';
+import { UsageError } from '../data/errors.js';
 import { type Variant, writeSynthPAR } from '../data/synthpar/index.js';
 import {
   holdOut,
@@ -47,7 +48,9 @@ export async function ensureSynthPAR(
       (k) => m[k] === d[k],
     );
     if (same) return;
-    throw new Error(`${root}: holds another SynthPAR (${meta} differs); use a new --workspace`);
+    throw new UsageError(
+      `${root}: holds another experiment's SynthPAR (${meta} differs: \`veil demo --quick\` and \`veil demo\` draw different sizes); give this one its own --workspace`,
+    );
   }
   await writeSynthPAR({ out: root, layout: 'ucf101', ...d, onProgress });
 }

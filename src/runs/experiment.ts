@@ -19,11 +19,8 @@ import { type DataConfig, ensureSynthPAR, readSets, type Sets } from './data.js'
 import { followRun } from './follow.js';
 import { chanceOf, type Candidate, judgeCandidate, type MethodKind, type MethodResult } from './judge.js';
 import { judgeNovel, type NovelResult } from './novel.js';
-import { Progress } from './progress.js';
+import { CONSOLE, type RunOutput } from './progress.js';
 import { Registry } from './registry.js';
-
-// src/cli and options.ts still import these from here; new code imports them from ./data.js.
-export { type DataConfig, readSets } from './data.js';
 
 export interface ExperimentConfig {
   workspace: string;
@@ -103,7 +100,8 @@ function plannedSteps(
   };
 }
 
-export async function runExperiment(c: ExperimentConfig, log: (s: string) => void = (s) => console.error(s)) {
+export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOLE) {
+  const log = (s: string): void => out.log(s);
   validateConfig(c.method);
   const t0 = Date.now();
   const timings: Record<string, number> = {};
@@ -115,10 +113,10 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
     // 1. Data: SynthPAR written in the UCF101 and VISPR layouts, read back by the real readers.
     let t = Date.now();
     const root = join(c.workspace, 'synthpar');
-    const gen = new Progress('SynthPAR write', c.data.clips + c.data.images);
+    const gen = out.bar('SynthPAR write', c.data.clips + c.data.images);
     await ensureSynthPAR(root, c.data, () => gen.tick());
     gen.finish();
-    const read = new Progress('read (UCF101 + VISPR readers)', c.data.clips + c.data.images);
+    const read = out.bar('read (UCF101 + VISPR readers)', c.data.clips + c.data.images);
     const sets = await readSets(root, c.data, c.valEvery, () => read.tick());
     read.finish();
     lap('data', t);
@@ -130,14 +128,14 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
     // 2. Backbones (the stand-in for Kinetics-400 / ImageNet weights) for f_T, f_B and the judges.
     t = Date.now();
     const bb = c.backbones
-      ? pretrainBackbones(join(c.workspace, 'backbones'), c.data, c.protocol, c.backbones, log)
+      ? pretrainBackbones(join(c.workspace, 'backbones'), c.data, c.protocol, c.backbones, out)
       : null;
     if (bb) c = withBackbones(c, bb);
     lap('backbones', t);
 
     const learnedRuns = minimaxRuns(c);
     const steps = plannedSteps(c, sets, baselines().length + learnedRuns.length);
-    const bar = new Progress('veil', steps.pretrain + steps.minimax + steps.judges);
+    const bar = out.bar('veil', steps.pretrain + steps.minimax + steps.judges);
     const tick = (what: string): void => bar.tick(what);
 
     // 3. Pre-training: f_A as an identity, f_B with NT-Xent, f_T on raw clips.
@@ -226,6 +224,7 @@ export async function runExperiment(c: ExperimentConfig, log: (s: string) => voi
           bb,
           c,
           candidates.filter((x) => x.kind !== 'baseline' || x.a.name === 'raw data'),
+          out,
         )
       : null;
     if (c.novel) lap('novel protocol', t);

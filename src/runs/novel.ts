@@ -9,7 +9,7 @@ import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
 import type { Backbones } from './backbones.js';
 import { type DataConfig, ensureSynthPAR, readSets } from './data.js';
 import { type Candidate, chanceOf, judgeCandidate, type MethodResult } from './judge.js';
-import { Progress } from './progress.js';
+import { type RunOutput, SILENT } from './progress.js';
 
 /** What the novel protocol takes from the experiment's config. */
 export interface NovelConfig {
@@ -31,15 +31,16 @@ export async function judgeNovel(
   bb: Backbones | null,
   c: NovelConfig,
   candidates: readonly Candidate[],
+  out: RunOutput = SILENT,
 ): Promise<NovelResult> {
   const data = { ...c.data, variant: 'novel' as const, seed: c.data.seed + 1 };
   const root = join(c.workspace, 'synthpar-novel');
-  const gen = new Progress('SynthPAR novel write', data.clips + data.images);
+  const gen = out.bar('SynthPAR novel write', data.clips + data.images);
   await ensureSynthPAR(root, data, () => gen.tick());
   gen.finish();
   const sets = await readSets(root, data, c.valEvery);
   const protocol = { ...c.protocol, actionInit: bb?.action ?? null, attackerInit: bb?.attacker ?? null };
-  const bar = new Progress(
+  const bar = out.bar(
     'novel protocol',
     candidates.length *
       c.seeds *

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../data/errors.js';
 import { type MethodConfig, PAPER, validateConfig } from '../method/config.js';
 import { readBackbones } from './backbones.js';
-import type { DataConfig } from './experiment.js';
+import type { DataConfig } from './data.js';
 import { demoConfig } from './presets.js';
 
 /** The parsed method flags, keyed by flag name. */

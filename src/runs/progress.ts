@@ -5,8 +5,9 @@ import { Progress as Bar } from '../data/progress.js';
 export class Progress {
   private readonly bar: Bar;
 
-  constructor(label: string, total: number) {
-    this.bar = new Bar(total, { label, unit: 'steps' });
+  /** `quiet`: count, draw nothing (--quiet). */
+  constructor(label: string, total: number, o: { quiet?: boolean } = {}) {
+    this.bar = new Bar(total, { label, unit: 'steps', stream: o.quiet ? null : undefined });
   }
 
   tick(what = '', n = 1): void {
@@ -18,3 +19,19 @@ export class Progress {
     this.bar.finish();
   }
 }
+
+/** Where a long pipeline says what it does: notes and progress bars, or nothing (--quiet). */
+export interface RunOutput {
+  log(s: string): void;
+  bar(label: string, total: number): Progress;
+}
+
+export const CONSOLE: RunOutput = {
+  log: (s) => console.error(s),
+  bar: (label, total) => new Progress(label, total),
+};
+
+export const SILENT: RunOutput = {
+  log: () => {},
+  bar: (label, total) => new Progress(label, total, { quiet: true }),
+};

@@ -34,7 +34,7 @@ export interface ResultRow {
 }
 
 export interface OpenOptions {
-  /** For commands that only read: the file must exist and is never written (nor its journal). */
+  /** For commands that only read: the file must exist and is never written (SQLite may still add its -shm and -wal beside it). */
   readOnly?: boolean;
 }
 

@@ -95,3 +95,21 @@ test('thread counts are bounded by the cores', () => {
   assert.throws(() => setNumThreads(maxThreads() + 1), /this machine gives the process \d+ cores/);
   setNumThreads(maxThreads());
 });
+
+test('resuming a run under another config is refused, naming its checkpoint', () => {
+  const dir = tempDir();
+  const c = tinyConfig({ epochs: 1 });
+  trainMinimax(createNetworks(c, 10), tinyData(), c, { dir, resume: false });
+  const other = { ...c, epochs: 2, B: c.B + 0.1 };
+  assert.throws(
+    () => trainMinimax(createNetworks(other, 10), tinyData(), other, { dir, resume: true }),
+    (e: Error & { exitCode?: number }) =>
+      e.exitCode === 2 && /last\.safetensors was saved by a run with another config/.test(e.message),
+  );
+  // The same settings may train longer: one more epoch on top of the first.
+  const more = { ...c, epochs: 2 };
+  assert.equal(
+    trainMinimax(createNetworks(more, 10), tinyData(), more, { dir, resume: true }).history.length,
+    2,
+  );
+});
