@@ -8,6 +8,7 @@ import { judgeAction, judgeAttacker, judgeSteps } from '../eval/protocol.js';
 import { anonymizeImageSet, anonymizeVideoSet, learned } from '../method/anonymize.js';
 import { type Anonymizer, baselines } from '../method/baselines.js';
 import { loadAnonymizer } from '../models/index.js';
+import { type Backbones, readBackbones } from '../runs/backbones.js';
 import { readSets } from '../runs/data.js';
 import { dataPlan, methodConfig, requireData } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
@@ -65,7 +66,7 @@ export const command = defineCommand({
   async run({ values }) {
     if (!values.weights === !values.baseline)
       throw new UsageError('give one anonymizer: --weights fA.safetensors or --baseline NAME');
-    const c = methodConfig(values);
+    const c = methodConfig(values, 'judges');
     const seeds = values.seeds;
     const root = resolve(requireData(values));
     const note = (s: string): void => {
@@ -83,11 +84,17 @@ export const command = defineCommand({
       anonymizer = { name: a.name, weights: null, B: null, lambda: null };
     }
     const sets = await readSets(root, dataPlan(values, c), 8);
-    // The judges start where f_T and f_B do: from --backbones when given, else from scratch.
+    // The judges start from --backbones (veil pretrain backbones --for judges) when given, else from scratch.
+    let judges: Backbones | null = null;
+    try {
+      if (values.backbones !== undefined) judges = readBackbones(resolve(values.backbones));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     const protocol = {
       ...demoConfig('', false).protocol,
-      actionInit: c.fT.backbone ?? null,
-      attackerInit: c.fB.backbone ?? null,
+      actionInit: judges?.action ?? null,
+      attackerInit: judges?.privacy ?? null,
       clip: c.clip,
       imageSize: c.imageSize,
       autocast: c.autocast,

@@ -98,7 +98,7 @@ export const METHOD_FLAGS = [
     type: 'string',
     placeholder: 'DIR',
     defaultText: 'none: f_T, f_B and the judges start from scratch',
-    help: 'pre-trained starting points of f_T, f_B and the judges (veil pretrain backbones writes <workspace>/backbones)',
+    help: "pretrain, train: f_T's and f_B's start (veil pretrain backbones --for method); eval: the judges' (--for judges)",
   },
   {
     name: 'budget',

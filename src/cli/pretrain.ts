@@ -18,20 +18,29 @@ import { METHOD_FLAGS } from './method-flags.js';
 import { progress } from './quiet.js';
 
 const WHICH = { anonymizer: 'fA', privacy: 'fB', action: 'fT' } as const;
-const BB = demoConfig('', false).backbones as BackboneConfig;
+const DEMO = demoConfig('', false);
+const SETS = {
+  judges: DEMO.backbones as BackboneConfig,
+  method: DEMO.methodBackbones as BackboneConfig,
+};
+const both = (f: (b: BackboneConfig) => number | undefined): string =>
+  `judges ${f(SETS.judges)}, method ${f(SETS.method)}`;
 
 export const command = defineCommand({
   name: 'pretrain',
-  summary: "pre-train f_A (anonymizer), f_B (privacy) or f_T (action), or the judges' backbones",
+  summary:
+    'pre-train f_A (anonymizer), f_B (privacy) or f_T (action), or the backbones they and the judges start from',
   usage:
     'anonymizer|privacy|action --data DIR [--backbones DIR] [options]\n' +
-    'backbones [--size PX] [--frames T] [--video-frames F] [--variant known|novel] [--backbone-* N]',
+    'backbones --for judges|method [--size PX] [--frames T] [--video-frames F] [--variant known|novel] [--backbone-* N]',
   description:
     'anonymizer, privacy, action: f_A as an identity (L1), f_B with NT-Xent, f_T on raw clips, written to\n' +
     '<workspace>/pretrained/fA|fB|fT.safetensors (an existing one needs --resume or --overwrite).\n' +
-    "backbones: the judges' (and f_T's, f_B's) starting points, trained on a separate raw SynthPAR draw\n" +
-    'rendered in memory, written to <workspace>/backbones/ (what --backbones DIR reads); reused when the\n' +
-    'same ones are there.',
+    'backbones: starting points trained on a separate raw SynthPAR draw rendered in memory, written to\n' +
+    '<workspace>/backbones/judges|method (what --backbones DIR reads); reused when the same ones are there.\n' +
+    "--for judges: an action backbone and an attacker that learns the private attributes (veil eval's\n" +
+    'judges start there); --for method: another draw, an action backbone and a privacy backbone trained with\n' +
+    'NT-Xent alone (f_T and f_B start there: no privacy label reaches the method).',
   positionals: [
     {
       name: 'WHAT',
@@ -49,11 +58,18 @@ export const command = defineCommand({
     },
     { name: 'overwrite', type: 'boolean', help: 'replace the network already in <workspace>/pretrained' },
     {
+      name: 'for',
+      type: 'string',
+      choices: ['judges', 'method'],
+      default: 'judges',
+      help: "backbones: the judges' (attacker on the attributes) or the method's (privacy by NT-Xent alone)",
+    },
+    {
       name: 'backbone-clips',
       type: 'int',
       min: 1,
       placeholder: 'N',
-      default: BB.clips,
+      defaultText: both((b) => b.clips),
       help: 'backbones: clips of their SynthPAR draw',
     },
     {
@@ -61,7 +77,7 @@ export const command = defineCommand({
       type: 'int',
       min: 1,
       placeholder: 'M',
-      default: BB.images,
+      defaultText: both((b) => b.images),
       help: 'backbones: images of their SynthPAR draw',
     },
     {
@@ -69,7 +85,7 @@ export const command = defineCommand({
       type: 'int',
       min: 1,
       placeholder: 'E',
-      defaultText: `${BB.actionEpochs} for the action backbone, ${BB.attackerEpochs} for the attacker's`,
+      defaultText: `action ${both((b) => b.actionEpochs)}; privacy ${both((b) => b.attackerEpochs)}`,
       help: 'backbones: epochs of both',
     },
     QUIET,
@@ -82,17 +98,19 @@ export const command = defineCommand({
       const data = { ...dataPlan(values, c), seed: -1 };
       const protocol = { ...demo.protocol, clip: c.clip, imageSize: c.imageSize, autocast: c.autocast };
       const epochs = values['backbone-epochs'];
+      const set = values.for === 'method' ? 'method' : 'judges';
+      const base = SETS[set];
       const b: BackboneConfig = {
-        ...BB,
-        seed: BB.seed + c.seed,
-        clips: values['backbone-clips'],
-        images: values['backbone-images'],
-        actionEpochs: epochs ?? BB.actionEpochs,
-        attackerEpochs: epochs ?? BB.attackerEpochs,
+        ...base,
+        seed: base.seed + c.seed,
+        clips: values['backbone-clips'] ?? base.clips,
+        images: values['backbone-images'] ?? base.images,
+        actionEpochs: epochs ?? base.actionEpochs,
+        attackerEpochs: epochs ?? base.attackerEpochs,
       };
       // Its result line goes to stdout; --quiet silences only the bar.
       const out = { log: (s: string) => console.log(s), bar: (values.quiet ? SILENT : CONSOLE).bar };
-      pretrainBackbones(join(demo.workspace, 'backbones'), data, protocol, b, out);
+      pretrainBackbones(join(demo.workspace, 'backbones', set), data, protocol, b, out);
       return 0;
     }
     const dir = join(resolve(values.workspace), 'pretrained');

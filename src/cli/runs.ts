@@ -28,7 +28,7 @@ export interface CompareRow {
   top1: Stat | null;
   cmap: Stat | null;
   f1: Stat | null;
-  /** protocol: fresh judges per seed; validation: a minimax run's last epoch (val top-1, privacy probe). */
+  /** protocol: fresh judges per seed; validation: a minimax run's last epoch (val top-1, f_B's instance match). */
   source: 'protocol' | 'validation' | 'none';
 }
 
@@ -103,7 +103,7 @@ export function compareRows(reg: Registry, r: RunRow): CompareRow[] {
     return e ? stat([e.value]) : null;
   };
   const top1 = at('valTop1');
-  const cmap = at('valPrivacyProbe');
+  const cmap = at('valPrivacyMatch');
   return [
     {
       run: r.id,
@@ -149,7 +149,8 @@ export const command = defineCommand({
     'list: every run with its kind, status and name (a run whose process is gone reads interrupted).\n' +
     'show: a run, its config, its per-epoch metrics and its results.\n' +
     'compare: runs side by side (run, kind, method, B, lambda, seeds, top-1, cMAP, F1 as mean±std over\n' +
-    "seeds); a minimax run shows its last epoch's validation top-1 and privacy-probe cMAP.\n" +
+    "seeds); a minimax run shows its last epoch's validation top-1 and, under cMAP, f_B's instance-match\n" +
+    'accuracy (the label-free privacy score it is selected by).\n' +
     'The registry (<workspace>/runs.sqlite) is opened read-only.',
   positionals: [
     { name: 'VERB', choices: VERBS, help: 'list (the default), show or compare' },
@@ -238,7 +239,9 @@ export const command = defineCommand({
           ]),
         );
         if (rows.some((x) => x.source === 'validation'))
-          out("(minimax runs: their last epoch's validation top-1 and privacy-probe cMAP)");
+          out(
+            "(minimax runs: their last epoch's validation top-1, and f_B's instance-match accuracy under cMAP)",
+          );
       }
     } finally {
       reg.close();

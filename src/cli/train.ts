@@ -83,7 +83,7 @@ export const command = defineCommand({
           follow.onEpoch(e, step);
           note(
             `\nepoch ${e.epoch}: L_T ${e.LT.toFixed(3)} L_B ${e.LB.toFixed(3)} L_penalty ${e.Lpenalty.toFixed(4)} RMS ${e.rms.toFixed(3)} ` +
-              `| val top-1 ${(e.val.top1 * 100).toFixed(1)}% probe cMAP ${(e.val.privacyProbe * 100).toFixed(1)}%`,
+              `| val top-1 ${(e.val.top1 * 100).toFixed(1)}% f_B match ${(e.val.privacyMatch * 100).toFixed(1)}%`,
           );
         },
       });

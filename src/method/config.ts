@@ -10,6 +10,8 @@ export interface NetChoice {
   options: Record<string, unknown>;
   /** A pre-trained backbone to start from, head excluded (Kinetics-400 / ImageNet in the paper). */
   backbone?: string;
+  /** Take the backbone's head too (f_B from an SSL backbone: the same projection, the same task). */
+  backboneHead?: boolean;
 }
 
 export interface PretrainConfig {

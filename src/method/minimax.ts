@@ -12,11 +12,10 @@ import { UsageError } from '../data/errors.js';
 import { Rng } from '../data/rng.js';
 import { anonymizeClip, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
-import { batchOrder, testClipBatch, trainClipBatch } from './batches.js';
+import { batchOrder, imageBatch, testClipBatch, trainClipBatch } from './batches.js';
 import type { MethodConfig } from './config.js';
-import { imageLogits, infer, videoTop1 } from './inference.js';
+import { infer, videoTop1 } from './inference.js';
 import { anonymizerLoss, penaltyLoss, rmsDistortion } from './losses.js';
-import { attributeMetrics } from './metrics.js';
 import { type Networks, privacyLoss, type Tick } from './pretrain.js';
 import type { ImageSet, VideoSet } from './sets.js';
 import { step } from './step.js';
@@ -40,7 +39,8 @@ export interface EpochLog {
   /** Step 2: the co-trained f_T's and f_B's own training losses. */
   LT2: number;
   LB2: number;
-  val: { top1: number; privacyProbe: number; rms: number };
+  /** Co-trained f_T's top-1, f_B's instance-match accuracy (privacyMatch), f_A's RMS distortion. */
+  val: { top1: number; privacyMatch: number; rms: number };
 }
 
 interface Sums {
@@ -74,54 +74,56 @@ export interface MinimaxState {
 
 export const SELECTION_RULE =
   'the epoch with the highest validation score = (co-trained f_T top-1 on anonymized validation videos) - ' +
-  '(cMAP of a 10-NN attribute probe on f_B features of anonymized validation images); ties go to the later epoch. ' +
-  'With a budget (lambda > 0) only epochs whose RMS distortion on the validation videos is within B compete; ' +
-  'when none is, the least distorting epoch is kept';
+  "(f_B's instance-match accuracy on anonymized validation images: how often an image's two views are each " +
+  "other's nearest neighbour, no privacy label used); ties go to the later epoch. The same rule for every run, " +
+  'SPAct included: the budget B acts through L_penalty alone, never through the choice of epoch';
 
 /**
- * Index into history of the epoch SELECTION_RULE keeps. The hinge alone does not hold f_A within
- * B (at lambda 1 the NT-Xent term outweighs it), so the budget is also a constraint on the choice.
+ * Index into history of the epoch SELECTION_RULE keeps. One rule for SPAct and every B: a budget
+ * that also filtered epochs would do the penalty's work for it, and hide whether the hinge holds.
  */
-export function selectEpoch(history: readonly EpochLog[], budget: number | null = null): number {
+export function selectEpoch(history: readonly EpochLog[]): number {
   if (history.length === 0) throw new Error('selectEpoch: no epochs were trained');
-  const index = history.map((_, i) => i);
-  const within = budget === null ? index : index.filter((i) => (history[i] as EpochLog).val.rms <= budget);
-  if (within.length === 0)
-    return index.reduce((a, i) =>
-      (history[i] as EpochLog).val.rms < (history[a] as EpochLog).val.rms ? i : a,
-    );
-  const score = (i: number): number =>
-    (history[i] as EpochLog).val.top1 - (history[i] as EpochLog).val.privacyProbe;
-  return within.reduce((a, i) => (score(i) >= score(a) ? i : a));
+  const score = (e: EpochLog): number => e.val.top1 - e.val.privacyMatch;
+  return history.reduce((a, e, i) => (score(e) >= score(history[a] as EpochLog) ? i : a), 0);
 }
 
 const zeroSums = (): Sums => ({ LA: 0, LT: 0, LB: 0, Lpenalty: 0, rms: 0, LT2: 0, LB2: 0, n1: 0, n2: 0 });
 
 /**
- * What the co-trained f_B's features give away: each validation image's attributes scored by its 10
- * nearest training images (cosine, through f_A then f_B), then cMAP. Validation only, for selection.
+ * How well `embed` (images to L2-normalised embeddings) tells images apart, without a privacy
+ * label (SPAct's premise: none reaches the method): two fixed augmented views of each image; the
+ * share of views whose nearest neighbour (cosine) among the other view's embeddings is their own
+ * image's. 1: every image recognisable; 1/N: none.
  */
-export function privacyProbe(n: Networks, train: ImageSet, val: ImageSet, c: MethodConfig, k = 10): number {
+export function instanceMatch(
+  embed: (x: T.Tensor) => T.Tensor,
+  set: ImageSet,
+  o: { imageSize: number; viewAugment: MethodConfig['viewAugment']; autocast: boolean; seed: number },
+): number {
+  const rng = new Rng('instance-match-views', o.seed); // the same views every call: comparable scores
+  const views = (idx: number[]): number[][] =>
+    T.tidy(() => infer(embed, imageBatch(set, idx, o.imageSize, o.viewAugment, rng), o.autocast));
+  const z1: number[][] = [];
+  const z2: number[][] = [];
+  for (let b = 0; b < set.items.length; b += 64) {
+    const idx = set.items.slice(b, b + 64).map((_, k) => b + k);
+    z1.push(...views(idx));
+    z2.push(...views(idx));
+  }
+  const dot = (a: number[], b: number[]): number => a.reduce((s, v, d) => s + v * (b[d] as number), 0);
+  const nearest = (q: number[], to: number[][]): number =>
+    to.reduce((best, z, j) => (dot(q, z) > dot(q, to[best] as number[]) ? j : best), 0);
+  const hits = (from: number[][], to: number[][]): number =>
+    from.filter((q, i) => nearest(q, to) === i).length;
+  return (hits(z1, z2) + hits(z2, z1)) / (2 * Math.max(1, set.items.length));
+}
+
+/** What the co-trained f_B can still tell apart after f_A, on the validation images. */
+export function privacyMatch(n: Networks, val: ImageSet, c: MethodConfig): number {
   n.fA.eval();
   n.fB.eval();
-  const embed = (set: ImageSet): number[][] =>
-    imageLogits((x) => infer((v) => n.fB.forward(n.fA.forward(v)), x, c.autocast), set, c.imageSize);
-  const zt = embed(train);
-  const zv = embed(val);
-  const scores = zv.map((q) => {
-    const sims = zt.map((z, i) => [z.reduce((s, v, d) => s + v * (q[d] as number), 0), i] as const);
-    sims.sort((a, b) => b[0] - a[0]);
-    const near = sims.slice(0, k);
-    return train.attributes.map(
-      (_, a) =>
-        near.reduce((s, [, i]) => s + ((train.items[i] as { labels: Uint8Array }).labels[a] as number), 0) /
-        k,
-    );
-  });
-  return attributeMetrics(
-    scores,
-    val.items.map((im) => im.labels),
-  ).cmap;
+  return instanceMatch((v) => n.fB.forward(n.fA.forward(v)), val, c);
 }
 
 function validate(n: Networks, d: MinimaxData, c: MethodConfig): EpochLog['val'] {
@@ -140,7 +142,7 @@ function validate(n: Networks, d: MinimaxData, c: MethodConfig): EpochLog['val']
       return rmsDistortion(x, anonymizeClip(n.fA, x)).item();
     }),
   );
-  return { top1, privacyProbe: privacyProbe(n, d.trainImages, d.valImages, c), rms };
+  return { top1, privacyMatch: privacyMatch(n, d.valImages, c), rms };
 }
 
 export interface MinimaxRun {
@@ -318,7 +320,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
     saveFA(fAPath, fA, c, -1);
     return { history: [], selectedEpoch: -1, rule: SELECTION_RULE, fAPath };
   }
-  const selected = selectEpoch(s.history, c.lambda > 0 ? c.B : null);
+  const selected = selectEpoch(s.history);
   copyFileSync(join(run.dir, `fA-epoch-${(s.history[selected] as EpochLog).epoch}.safetensors`), fAPath);
   return { history: s.history, selectedEpoch: selected, rule: SELECTION_RULE, fAPath };
 }

@@ -23,7 +23,7 @@ export function createNetworks(c: MethodConfig, classes: number): Networks {
   T.manualSeed(c.seed);
   const make = (n: NetChoice, options: Record<string, unknown>): Network => {
     const net = createModel(n.name, { ...n.options, ...options });
-    if (n.backbone) loadBackbone(net, n.backbone);
+    if (n.backbone) loadBackbone(net, n.backbone, { head: n.backboneHead ?? false });
     return net;
   };
   return { fA: make(c.fA, {}), fT: make(c.fT, { classes }), fB: make(c.fB, { head: 'projection' }) };

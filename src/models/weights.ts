@@ -90,20 +90,21 @@ export function describeLoad(r: LoadReport): string {
 
 /**
  * Starts a network from a pre-trained backbone (the field's Kinetics-400 / ImageNet start): every
- * tensor but the head `fc`, which the new task re-learns. Anything else missing or extra is an error,
- * so a backbone of another architecture cannot half-load.
+ * tensor but the head `fc`, which the new task re-learns; with `head`, the head too (an SSL
+ * backbone whose projection head goes on with the same NT-Xent task). Anything else missing or
+ * extra is an error, so a backbone of another architecture cannot half-load.
  */
-export function loadBackbone(model: nn.Module, path: string): LoadReport {
+export function loadBackbone(model: nn.Module, path: string, o: { head?: boolean } = {}): LoadReport {
   const refuse = (why: string): never => {
     throw new Error(`${path}: not a backbone of this network (${why})`);
   };
   let r: LoadReport;
   try {
-    r = loadWeights(model, path, { strict: false, skip: ['fc.'] });
+    r = loadWeights(model, path, { strict: false, skip: o.head ? [] : ['fc.'] });
   } catch (e) {
     return refuse((e as Error).message);
   }
-  const body = (ks: string[]): string[] => ks.filter((k) => !k.startsWith('fc.'));
+  const body = (ks: string[]): string[] => (o.head ? ks : ks.filter((k) => !k.startsWith('fc.')));
   const [missing, unexpected] = [body(r.missing), body(r.unexpected)];
   if (missing.length || unexpected.length)
     refuse(

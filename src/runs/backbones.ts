@@ -1,13 +1,17 @@
-// The judges' pre-trained backbones: veil's stand-in for Kinetics-400 and ImageNet weights.
-// The field never judges an anonymizer with networks trained from scratch: SPAct's fresh action
-// model starts from Kinetics-400 and its fresh privacy attacker from ImageNet, and the paper's f_T
-// and f_B start there too. No model hub is reachable here, so veil pre-trains the same two
-// architectures on raw data of a separate SynthPAR draw (its own seed: other people, clothes,
-// scenes and motions), rendered in memory. The attacker's backbone learns the private attributes
-// themselves: an adversary who knows what to look for is the worst case for privacy.
+// Pre-trained backbones: veil's stand-in for Kinetics-400 and ImageNet weights. The field never
+// judges an anonymizer with networks trained from scratch: SPAct's fresh action model starts from
+// Kinetics-400 and its fresh privacy attacker from ImageNet, and the paper's f_T and f_B start
+// there too. No model hub is reachable here, so veil pre-trains the protocol's two architectures
+// on raw data of a separate SynthPAR draw (its own seed: other people, clothes, scenes, motions),
+// rendered in memory. Two sets, on two draws, so that judges share no weights with what they judge:
+// - the method's (f_T's and f_B's start): an action backbone, and a privacy backbone trained with
+//   NT-Xent alone: no privacy label reaches the method;
+// - the judges': an action backbone, and an attacker backbone that learns the private attributes
+//   themselves: an adversary who knows what to look for is the worst case for privacy.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { AugmentConfig } from '../data/augment.js';
 import type { Rng } from '../data/rng.js';
 import {
   actionsOf,
@@ -22,6 +26,8 @@ import { attributeTargets, imageBatch, trainClipBatch } from '../method/batches.
 import { imageLogits, infer, videoTop1 } from '../method/inference.js';
 import { attributeMetrics } from '../method/metrics.js';
 import { holdOut, type ImageSet, type VideoSet } from '../method/sets.js';
+import { instanceMatch } from '../method/minimax.js';
+import { ntXent } from '../method/losses.js';
 import { fit } from '../method/step.js';
 import { createModel, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
@@ -32,6 +38,11 @@ import { type RunOutput, SILENT } from './progress.js';
 export interface BackboneConfig {
   /** Seed of the separate draw; never the experiment's own data seed. */
   seed: number;
+  /**
+   * What the privacy backbone learns: 'attacker', the attributes (BCE: the judges' worst case);
+   * 'ssl', NT-Xent on two views of each image, no label (the method's f_B starts there).
+   */
+  privacy: 'attacker' | 'ssl';
   clips: number;
   images: number;
   actionEpochs: number;
@@ -40,15 +51,25 @@ export interface BackboneConfig {
   clipsPerBatch: number;
   imagesPerBatch: number;
   lr: number;
+  /** The SSL backbone's two views (f_B's NT-Xent views); the attacker sees whole images. */
+  viewAugment?: AugmentConfig;
 }
 
 export interface Backbones {
   action: string;
-  attacker: string;
-  /** On every 10th item of the draw, held out: how good the starting points are on raw data. */
-  heldOut: { top1: number; cmap: number };
+  /** The privacy backbone's file, and what it learned (BackboneConfig.privacy). */
+  privacy: string;
+  privacyKind: BackboneConfig['privacy'];
+  /**
+   * On every 10th item of the draw, held out, raw: the action backbone's top-1, and the attacker's
+   * cMAP or the SSL backbone's instance-match accuracy (whichever it is).
+   */
+  heldOut: { top1: number; cmap: number | null; match: number | null };
   seconds: number;
 }
+
+/** NT-Xent's temperature for the SSL backbone, as f_B's own pre-training (the paper's 0.1). */
+const SSL_TEMPERATURE = 0.1;
 
 /** The backbone draw in memory, as the readers would give it: every 10th item held out. */
 export function backboneSets(
@@ -85,9 +106,17 @@ export function readBackbones(dir: string): Backbones {
   if (!existsSync(meta))
     throw new Error(`--backbones: ${meta} not found; 'veil pretrain backbones' (or 'veil demo') writes one`);
   const m = JSON.parse(readFileSync(meta, 'utf8')) as Backbones;
-  for (const f of [m.action, m.attacker])
+  if (!m.privacy || (m.privacyKind !== 'attacker' && m.privacyKind !== 'ssl'))
+    throw new Error(`--backbones: ${meta} is from an older veil (no privacyKind); train them again`);
+  for (const f of [m.action, m.privacy])
     if (!existsSync(f)) throw new Error(`--backbones: ${meta} names ${f}, which is missing`);
-  return { action: m.action, attacker: m.attacker, heldOut: m.heldOut, seconds: m.seconds };
+  return {
+    action: m.action,
+    privacy: m.privacy,
+    privacyKind: m.privacyKind,
+    heldOut: m.heldOut,
+    seconds: m.seconds,
+  };
 }
 
 /** What the cache is keyed on: everything that changes the weights. */
@@ -104,8 +133,8 @@ function cacheKey(d: DataConfig, p: ProtocolConfig, b: BackboneConfig): string {
 }
 
 /**
- * Trains (or finds, when `dir` already holds the same ones) the action and attacker backbones
- * of the protocol's architectures, and returns their weight files.
+ * Trains (or finds, when `dir` already holds the same ones) the action and privacy backbones of
+ * the protocol's architectures on the draw `b.seed`, and returns their weight files.
  */
 export function pretrainBackbones(
   dir: string,
@@ -120,9 +149,15 @@ export function pretrainBackbones(
   const key = cacheKey(d, p, b);
   if (existsSync(meta)) {
     const m = JSON.parse(readFileSync(meta, 'utf8')) as Backbones & { key: string };
-    if (m.key === key && existsSync(m.action) && existsSync(m.attacker)) {
+    if (m.key === key && existsSync(m.action) && existsSync(m.privacy)) {
       log(`backbones: reusing ${dir}`);
-      return { action: m.action, attacker: m.attacker, heldOut: m.heldOut, seconds: m.seconds };
+      return {
+        action: m.action,
+        privacy: m.privacy,
+        privacyKind: m.privacyKind,
+        heldOut: m.heldOut,
+        seconds: m.seconds,
+      };
     }
   }
   const t0 = Date.now();
@@ -158,50 +193,72 @@ export function pretrainBackbones(
   action.eval();
   const top1 = videoTop1((x) => infer((v) => action.forward(v), x, p.autocast), valClips, p);
 
-  const attacker = createModel(p.attackerModel, {
+  const ssl = b.privacy === 'ssl';
+  const privacy = createModel(p.attackerModel, {
     ...p.attackerOptions,
-    head: 'classifier',
-    classes: images.attributes.length,
+    ...(ssl ? { head: 'projection' } : { head: 'classifier', classes: images.attributes.length }),
   });
-  const bce = (idx: number[], rng: Rng): T.Tensor =>
-    T.binaryCrossEntropyWithLogits(
-      attacker.forward(imageBatch(images, idx, p.imageSize, p.imageAugment, rng)),
-      attributeTargets(images, idx),
-    );
+  const what = ssl ? 'privacy backbone (NT-Xent, no labels)' : 'attacker backbone (the attributes)';
+  const loss = ssl
+    ? (idx: number[], rng: Rng): T.Tensor =>
+        ntXent(
+          privacy.forward(imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng)),
+          privacy.forward(imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng)),
+          SSL_TEMPERATURE,
+        )
+    : (idx: number[], rng: Rng): T.Tensor =>
+        T.binaryCrossEntropyWithLogits(
+          privacy.forward(imageBatch(images, idx, p.imageSize, p.imageAugment, rng)),
+          attributeTargets(images, idx),
+        );
   fit(
-    attacker,
+    privacy,
     {
       ...fitOptions,
       epochs: b.attackerEpochs,
       n: images.items.length,
       batch: b.imagesPerBatch,
-      key: 'backbone-attacker',
+      key: ssl ? 'backbone-ssl' : 'backbone-attacker',
     },
-    bce,
-    () => bar.tick('attacker backbone (raw images of the backbone draw)'),
+    loss,
+    () => bar.tick(`${what}, raw images of the backbone draw`),
   );
-  attacker.eval();
-  const { cmap } = attributeMetrics(
-    imageLogits((x) => infer((v) => attacker.forward(v), x, p.autocast), valImages, p.imageSize),
-    valImages.items.map((im) => im.labels),
-  );
+  privacy.eval();
+  const cmap = ssl
+    ? null
+    : attributeMetrics(
+        imageLogits((x) => infer((v) => privacy.forward(v), x, p.autocast), valImages, p.imageSize),
+        valImages.items.map((im) => im.labels),
+      ).cmap;
+  const match = ssl
+    ? instanceMatch((v) => privacy.forward(v), valImages, {
+        imageSize: p.imageSize,
+        viewAugment: b.viewAugment ?? p.imageAugment,
+        autocast: p.autocast,
+        seed: b.seed,
+      })
+    : null;
   bar.finish();
 
   const out: Backbones = {
     action: join(dir, 'action.safetensors'),
-    attacker: join(dir, 'attacker.safetensors'),
-    heldOut: { top1, cmap },
+    privacy: join(dir, ssl ? 'privacy-ssl.safetensors' : 'attacker.safetensors'),
+    privacyKind: b.privacy,
+    heldOut: { top1, cmap, match },
     seconds: (Date.now() - t0) / 1000,
   };
   const input = { height: p.imageSize, width: p.imageSize };
   const config = JSON.parse(key) as unknown;
   saveCheckpoint(out.action, action, { input, config, extra: { role: 'backbone-action' } });
-  saveCheckpoint(out.attacker, attacker, { input, config, extra: { role: 'backbone-attacker' } });
+  saveCheckpoint(out.privacy, privacy, { input, config, extra: { role: `backbone-${b.privacy}` } });
   action.dispose();
-  attacker.dispose();
+  privacy.dispose();
   writeFileAtomic(meta, [Buffer.from(JSON.stringify({ ...out, key }, null, 2) + '\n')]);
+  const score = ssl
+    ? `instance match ${(Number(match) * 100).toFixed(1)}%`
+    : `cMAP ${(Number(cmap) * 100).toFixed(1)}%`;
   log(
-    `backbones: held-out raw top-1 ${(top1 * 100).toFixed(1)}%, cMAP ${(cmap * 100).toFixed(1)}% (${out.seconds.toFixed(0)} s)`,
+    `backbones (${dir}): held-out raw top-1 ${(top1 * 100).toFixed(1)}%, ${score} (${out.seconds.toFixed(0)} s)`,
   );
   return out;
 }

@@ -36,7 +36,10 @@ export interface ExperimentConfig {
   /** Every k-th training video is held out for validation (checkpoint selection). */
   valEvery: number;
   /** Pre-trained starting points of f_T, f_B and the judges (null: all from scratch). */
+  /** The judges' backbones (their own draw; a worst-case attacker); null: judges from scratch. */
   backbones: BackboneConfig | null;
+  /** f_T's and f_B's start (another draw; f_B's by NT-Xent alone); null: from scratch. */
+  methodBackbones: BackboneConfig | null;
   /** Also judge raw data and the learned f_A on the other variant (the paper's novel protocol). */
   novel: boolean;
 }
@@ -49,6 +52,7 @@ export interface ExperimentResult {
   chance: { top1: number; cmap: number };
   pretrainLosses: { fA: number[]; fB: number[]; fT: number[] };
   backbones: Backbones | null;
+  methodBackbones: Backbones | null;
   methods: MethodResult[];
   novel: NovelResult | null;
   selectionRule: string;
@@ -56,13 +60,25 @@ export interface ExperimentResult {
   timings: Record<string, number>;
 }
 
-/** The experiment with f_T, f_B and both judges starting from the backbones. */
-export function withBackbones(c: ExperimentConfig, bb: Backbones): ExperimentConfig {
+/** f_T and f_B start from the method's backbones, the judges from their own (never the same). */
+export function withBackbones(
+  c: ExperimentConfig,
+  method: Backbones | null,
+  judges: Backbones | null,
+): ExperimentConfig {
+  if (method && method.privacyKind !== 'ssl')
+    throw new Error(`${method.privacy}: f_B must start from a backbone trained without privacy labels`);
+  if (method && judges && (method.action === judges.action || method.privacy === judges.privacy))
+    throw new Error('the judges must not start from the weights the method started from');
   const m = c.method;
   return {
     ...c,
-    method: { ...m, fT: { ...m.fT, backbone: bb.action }, fB: { ...m.fB, backbone: bb.attacker } },
-    protocol: { ...c.protocol, actionInit: bb.action, attackerInit: bb.attacker },
+    method: {
+      ...m,
+      fT: { ...m.fT, backbone: method?.action },
+      fB: { ...m.fB, backbone: method?.privacy, backboneHead: method ? true : undefined },
+    },
+    protocol: { ...c.protocol, actionInit: judges?.action ?? null, attackerInit: judges?.privacy ?? null },
   };
 }
 
@@ -128,9 +144,18 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     // 2. Backbones (the stand-in for Kinetics-400 / ImageNet weights) for f_T, f_B and the judges.
     t = Date.now();
     const bb = c.backbones
-      ? pretrainBackbones(join(c.workspace, 'backbones'), c.data, c.protocol, c.backbones, out)
+      ? pretrainBackbones(join(c.workspace, 'backbones', 'judges'), c.data, c.protocol, c.backbones, out)
       : null;
-    if (bb) c = withBackbones(c, bb);
+    const mb = c.methodBackbones
+      ? pretrainBackbones(
+          join(c.workspace, 'backbones', 'method'),
+          c.data,
+          c.protocol,
+          c.methodBackbones,
+          out,
+        )
+      : null;
+    c = withBackbones(c, mb, bb);
     lap('backbones', t);
 
     const learnedRuns = minimaxRuns(c);
@@ -236,6 +261,7 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
       chance: chanceOf(sets),
       pretrainLosses,
       backbones: bb,
+      methodBackbones: mb,
       methods,
       novel,
       selectionRule: SELECTION_RULE,

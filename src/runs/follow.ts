@@ -25,7 +25,7 @@ export function epochMetrics(e: EpochLog, c: MethodConfig): Record<string, numbe
     lambda: c.lambda,
     B: c.B,
     valTop1: e.val.top1,
-    valPrivacyProbe: e.val.privacyProbe,
+    valPrivacyMatch: e.val.privacyMatch,
     valRms: e.val.rms,
   };
 }

@@ -39,7 +39,7 @@ export async function judgeNovel(
   await ensureSynthPAR(root, data, () => gen.tick());
   gen.finish();
   const sets = await readSets(root, data, c.valEvery);
-  const protocol = { ...c.protocol, actionInit: bb?.action ?? null, attackerInit: bb?.attacker ?? null };
+  const protocol = { ...c.protocol, actionInit: bb?.action ?? null, attackerInit: bb?.privacy ?? null };
   const bar = out.bar(
     'novel protocol',
     candidates.length *

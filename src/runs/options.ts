@@ -57,22 +57,32 @@ function net(flag: string, v: string | undefined, base: MethodConfig['fA']): Met
   }
 }
 
-export function methodConfig(v: MethodValues): MethodConfig {
+/**
+ * The method's config from the flags. `--backbones DIR` is where f_T and f_B start (role 'method':
+ * its privacy backbone must have learned no privacy label) or, for `veil eval` (role 'judges'),
+ * where the judges start: then the method's networks take nothing from it.
+ */
+export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'method'): MethodConfig {
   if (v.preset !== 'demo' && v.preset !== 'paper')
     throw new UsageError(`--preset must be demo or paper, got '${String(v.preset)}'`);
   const base = presetConfig(v.preset);
   // f_T and f_B start from pre-trained backbones (the paper: Kinetics-400 and ImageNet).
   let bb: ReturnType<typeof readBackbones> | null = null;
   try {
-    if (v.backbones !== undefined) bb = readBackbones(resolve(v.backbones));
+    if (v.backbones !== undefined && role === 'method') bb = readBackbones(resolve(v.backbones));
   } catch (e) {
     throw new UsageError((e as Error).message); // a folder without backbones.json
   }
+  if (bb && bb.privacyKind !== 'ssl')
+    throw new UsageError(
+      `--backbones: ${v.backbones} holds judges' backbones (its privacy backbone learned the private attributes); ` +
+        'f_B must start from one trained without privacy labels: veil pretrain backbones --for method',
+    );
   const c: MethodConfig = {
     ...base,
     fA: net('f-a', v['f-a'], base.fA),
     fT: { ...net('f-t', v['f-t'], base.fT), backbone: bb?.action },
-    fB: { ...net('f-b', v['f-b'], base.fB), backbone: bb?.attacker },
+    fB: { ...net('f-b', v['f-b'], base.fB), backbone: bb?.privacy, backboneHead: bb ? true : undefined },
     clip: {
       frames: v.frames ?? base.clip.frames,
       stride: v.stride ?? base.clip.stride,

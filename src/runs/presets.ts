@@ -42,8 +42,10 @@ export function demoConfig(
   // bfloat16 on the CPU's AMX units, for the method and the judges alike: a training step of
   // r3d-small takes 32 ms instead of 52, the full demo 607 s instead of 896, every target still met.
   const autocast = true;
+  // The judges' backbones: their own draw; the attacker learns the attributes (worst case).
   const backbones: BackboneConfig = {
     seed: 1007,
+    privacy: 'attacker',
     clips: quick ? 1600 : 2400,
     images: quick ? 400 : 12000,
     actionEpochs: quick ? 12 : 20,
@@ -51,6 +53,18 @@ export function demoConfig(
     clipsPerBatch: 16,
     imagesPerBatch: 32,
     lr: 3e-3,
+  };
+  // f_T's and f_B's start: another draw, and a privacy backbone trained with NT-Xent alone, so no
+  // privacy label reaches the method and the judges share no weights with it.
+  const methodBackbones: BackboneConfig = {
+    ...backbones,
+    seed: 2011,
+    privacy: 'ssl',
+    clips: quick ? 1600 : 2400,
+    images: quick ? 400 : 4000,
+    actionEpochs: quick ? 12 : 16,
+    attackerEpochs: quick ? 2 : 8,
+    viewAugment,
   };
   return {
     workspace,
@@ -66,6 +80,7 @@ export function demoConfig(
     // Motion at 32 pixels takes a 3D CNN from scratch thousands of clips to find; the backbones
     // learn it once on their own draw, and every judge starts from them (as from Kinetics).
     backbones,
+    methodBackbones,
     method: {
       ...PAPER,
       fA: { name: 'unet-small', options: small(8) },

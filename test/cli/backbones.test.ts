@@ -18,6 +18,8 @@ test('veil pretrain backbones writes a folder that --backbones reads', { timeout
   const r = veil(
     'pretrain',
     'backbones',
+    '--for',
+    'method',
     '--workspace',
     ws,
     '--size',
@@ -34,13 +36,42 @@ test('veil pretrain backbones writes a folder that --backbones reads', { timeout
     '1',
   );
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /backbones: held-out raw top-1 [\d.]+%, cMAP [\d.]+%/);
-  const dir = join(ws, 'backbones');
+  assert.match(r.stdout, /backbones \(.*method\): held-out raw top-1 [\d.]+%, instance match [\d.]+%/);
+  const dir = join(ws, 'backbones', 'method');
   const meta = JSON.parse(readFileSync(join(dir, 'backbones.json'), 'utf8')) as { action: string };
   assert.ok(existsSync(meta.action));
   const c = methodConfig({ ...defaults, backbones: dir });
   assert.equal(c.fT.backbone, join(dir, 'action.safetensors'));
-  assert.equal(c.fB.backbone, join(dir, 'attacker.safetensors'));
+  assert.equal(c.fB.backbone, join(dir, 'privacy-ssl.safetensors'));
+  // The judges' folder cannot be f_B's start: its attacker learned the private attributes.
+  const judges = veil(
+    'pretrain',
+    'backbones',
+    '--workspace',
+    ws,
+    '--size',
+    '16',
+    '--frames',
+    '4',
+    '--video-frames',
+    '4',
+    '--backbone-clips',
+    '20',
+    '--backbone-images',
+    '40',
+    '--backbone-epochs',
+    '1',
+    '-q',
+  );
+  assert.equal(judges.status, 0, judges.stderr);
+  assert.throws(
+    () => methodConfig({ ...defaults, backbones: join(ws, 'backbones', 'judges') }),
+    /holds judges' backbones .* f_B must start from one trained without privacy labels/,
+  );
+  assert.equal(
+    methodConfig({ ...defaults, backbones: join(ws, 'backbones', 'judges') }, 'judges').fB.backbone,
+    undefined,
+  );
 });
 
 test('a bad --backbones folder or count is named', () => {

@@ -189,8 +189,8 @@ describe('machine-readable output', () => {
     }
     reg.finishRun(ids.experiment, 'done');
     ids.minimax = reg.startRun('minimax', 'veil-B0.1', { ...exp.method, B: 0.1 });
-    reg.logEpoch(ids.minimax, 0, { LA: 1, valTop1: 0.5, valPrivacyProbe: 0.7 });
-    reg.logEpoch(ids.minimax, 1, { LA: 0.5, valTop1: 0.6, valPrivacyProbe: 0.65 });
+    reg.logEpoch(ids.minimax, 0, { LA: 1, valTop1: 0.5, valPrivacyMatch: 0.7 });
+    reg.logEpoch(ids.minimax, 1, { LA: 0.5, valTop1: 0.6, valPrivacyMatch: 0.65 });
     reg.finishRun(ids.minimax, 'done');
     ids.eval = reg.startRun('eval', 'f_A from fA.safetensors', {
       method: exp.method,
@@ -236,9 +236,9 @@ describe('machine-readable output', () => {
       epochs: { epoch: number; metrics: Record<string, number> }[];
     };
     assert.equal(run.config.B, 0.1);
-    assert.deepEqual(run.epochs[1], { epoch: 1, metrics: { LA: 0.5, valTop1: 0.6, valPrivacyProbe: 0.65 } });
+    assert.deepEqual(run.epochs[1], { epoch: 1, metrics: { LA: 0.5, valTop1: 0.6, valPrivacyMatch: 0.65 } });
     assert.match(t?.stdout ?? '', /config:\n\{\n {2}"fA"/);
-    assert.match(t?.stdout ?? '', /epoch 1: LA=0\.5000 valPrivacyProbe=0\.6500 valTop1=0\.6000/);
+    assert.match(t?.stdout ?? '', /epoch 1: LA=0\.5000 valPrivacyMatch=0\.6500 valTop1=0\.6000/);
   });
 
   test('veil runs compare shows the same columns for experiment, minimax and eval runs', async () => {

@@ -1,5 +1,6 @@
-// The judges' backbones: trained on a separate raw draw, cached by what shapes them, loaded into a
-// fresh network of the same architecture (head excluded) and refused by any other.
+// Backbones: trained on a separate raw draw, cached by what shapes them, loaded into a fresh network
+// of the same architecture (head excluded) and refused by any other. Two sets: the method's (f_B's
+// by NT-Xent alone) and the judges' (an attacker on the attributes), never the same weights.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ function tiny(ws: string) {
   };
   const b: BackboneConfig = {
     seed: 99,
+    privacy: 'attacker',
     clips: 20,
     images: 40,
     actionEpochs: 1,
@@ -63,29 +65,46 @@ test('backbones are trained once, reused while nothing changes, retrained when s
   const dir = join(ws, 'backbones');
   const first = pretrainBackbones(dir, c.data, c.protocol, c.backbones);
   const stamp = statSync(first.action).mtimeMs;
-  for (const v of [first.heldOut.top1, first.heldOut.cmap]) assert.ok(v >= 0 && v <= 1);
+  for (const v of [first.heldOut.top1, first.heldOut.cmap ?? NaN]) assert.ok(v >= 0 && v <= 1);
+  assert.equal(first.heldOut.match, null);
   const again = pretrainBackbones(dir, c.data, c.protocol, c.backbones);
   assert.deepEqual(again, first);
   assert.equal(statSync(first.action).mtimeMs, stamp);
   const other = pretrainBackbones(dir, c.data, c.protocol, { ...c.backbones, lr: 2e-3 });
   assert.notEqual(statSync(other.action).mtimeMs, stamp);
+});
 
-  // f_T, f_B and both judges start from them: every tensor but the head is the backbone's.
-  const wc = withBackbones(c, other);
-  assert.equal(wc.protocol.actionInit, other.action);
-  assert.equal(wc.protocol.attackerInit, other.attacker);
+test("f_T and f_B start from the method's backbones (f_B's learned no label), the judges from theirs", () => {
+  const ws = tempDir('veil-bb-');
+  const c = tiny(ws);
+  const judges = pretrainBackbones(join(ws, 'judges'), c.data, c.protocol, c.backbones);
+  const mb = { ...c.backbones, seed: 98, privacy: 'ssl' as const, viewAugment: c.method.viewAugment };
+  const method = pretrainBackbones(join(ws, 'method'), c.data, c.protocol, mb);
+  assert.equal(method.privacyKind, 'ssl');
+  assert.equal(method.heldOut.cmap, null, 'no label was read to score it either');
+  assert.ok((method.heldOut.match ?? -1) >= 0 && (method.heldOut.match ?? 2) <= 1);
+
+  const wc = withBackbones(c, method, judges);
+  assert.equal(wc.protocol.actionInit, judges.action);
+  assert.equal(wc.protocol.attackerInit, judges.privacy);
   const nets = createNetworks(wc.method, 10);
-  const { tensors } = T.loadSafetensors(other.action);
+  const { tensors } = T.loadSafetensors(method.action);
   const fT = nets.fT.stateDict();
   for (const [k, t] of Object.entries(tensors))
     if (!k.startsWith('fc.')) assert.ok(same(fT[k] as T.Tensor, t), `f_T ${k}`);
   const fB = nets.fB.stateDict();
-  const att = T.loadSafetensors(other.attacker).tensors;
-  assert.ok(same(fB['conv1.weight'] as T.Tensor, att['conv1.weight'] as T.Tensor));
+  const ssl = T.loadSafetensors(method.privacy).tensors;
+  assert.ok(same(fB['conv1.weight'] as T.Tensor, ssl['conv1.weight'] as T.Tensor));
   assert.ok(
-    Object.keys(fB).some((k) => k.startsWith('fc.fc1')),
-    'f_B keeps its projection head',
+    same(fB['fc.fc1.weight'] as T.Tensor, ssl['fc.fc1.weight'] as T.Tensor),
+    'and its SSL projection head',
   );
+  const att = T.loadSafetensors(judges.privacy).tensors;
+  assert.ok(!same(fB['conv1.weight'] as T.Tensor, att['conv1.weight'] as T.Tensor), 'not the attacker');
+
+  // An attacker's backbone is refused as f_B's start; the judges never get the method's.
+  assert.throws(() => withBackbones(c, judges, judges), /without privacy labels/);
+  assert.throws(() => withBackbones(c, method, method), /must not start from the weights the method/);
 });
 
 test('a backbone of another architecture is refused, naming the file', () => {
