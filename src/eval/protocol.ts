@@ -6,8 +6,8 @@
 import type { AugmentConfig } from '../data/augment.js';
 import type { Rng } from '../data/rng.js';
 import { attributeTargets, type ClipShape, imageBatch, trainClipBatch } from '../method/batches.js';
-import { imageLogits, infer, videoTop1 } from '../method/inference.js';
-import { attributeMetrics, type AttributeMetrics } from '../method/metrics.js';
+import { imageLogits, infer, videoScores } from '../method/inference.js';
+import { attributeMetrics, type AttributeMetrics, hits, top1 } from '../method/metrics.js';
 import type { ImageSet, VideoSet } from '../method/sets.js';
 import { fit } from '../method/step.js';
 import { createModel, loadBackbone } from '../models/index.js';
@@ -42,6 +42,8 @@ export type Tick = (what: string) => void;
 
 export interface ActionJudgement {
   top1: number;
+  /** Per test video, 1 when its prediction is right: what the bootstrap interval resamples. */
+  correct: number[];
   trainLoss: number[];
 }
 
@@ -78,15 +80,29 @@ export function judgeAction(
   };
   const trainLoss = fit(fT, o, ce, () => tick('action judge'));
   fT.eval();
-  const result = videoTop1((x) => infer((v) => fT.forward(v), x, c.autocast), test, c);
+  // Evaluated in float32 whatever the training ran in: bf16 logits tie, and ties move AP and top-1.
+  const scores = videoScores((x) => infer((v) => fT.forward(v), x, false), test, c);
   fT.dispose();
-  return { top1: result, trainLoss };
+  const correct = hits(
+    scores,
+    test.items.map((v) => v.label),
+  );
+  return {
+    top1: top1(
+      scores,
+      test.items.map((v) => v.label),
+    ),
+    correct,
+    trainLoss,
+  };
 }
 
 export interface PrivacyJudgement {
   /** The attacker's best test epoch (highest cMAP): the worst case for privacy. */
   best: AttributeMetrics;
   bestEpoch: number;
+  /** The best epoch's logits per test image: what the bootstrap interval resamples. */
+  bestScores: number[][];
   perEpoch: { cmap: number; f1: number; loss: number }[];
 }
 
@@ -108,6 +124,7 @@ export function judgeAttacker(
   const perEpoch: PrivacyJudgement['perEpoch'] = [];
   let best: AttributeMetrics | null = null;
   let bestEpoch = -1;
+  let bestScores: number[][] = [];
   const bce = (idx: number[], rng: Rng): T.Tensor =>
     T.binaryCrossEntropyWithLogits(
       attacker.forward(imageBatch(train, idx, c.imageSize, c.imageAugment, rng)),
@@ -116,14 +133,13 @@ export function judgeAttacker(
   // Scored on the test images after every epoch; the best epoch is kept (the worst case for privacy).
   const scoreEpoch = (epoch: number, loss: number): void => {
     attacker.eval();
-    const m = attributeMetrics(
-      imageLogits((x) => infer((v) => attacker.forward(v), x, c.autocast), test, c.imageSize),
-      labels,
-    );
+    const scores = imageLogits((x) => infer((v) => attacker.forward(v), x, false), test, c.imageSize);
+    const m = attributeMetrics(scores, labels);
     perEpoch.push({ cmap: m.cmap, f1: m.f1, loss });
     if (!best || m.cmap > best.cmap) {
       best = m;
       bestEpoch = epoch;
+      bestScores = scores;
     }
   };
   const o = {
@@ -138,5 +154,5 @@ export function judgeAttacker(
   fit(attacker, o, bce, () => tick('privacy attacker'), scoreEpoch);
   attacker.dispose();
   if (!best) throw new Error('judgeAttacker: attackerEpochs must be at least 1');
-  return { best, bestEpoch, perEpoch };
+  return { best, bestEpoch, bestScores, perEpoch };
 }

@@ -26,16 +26,26 @@ export function videoTop1(
   c: { clip: ClipShape; testClips: number },
   videosPerBatch = 8,
 ): number {
+  return top1(
+    videoScores(predict, set, c, videosPerBatch),
+    set.items.map((v) => v.label),
+  );
+}
+
+/** Per video, the mean softmax of `predict` over its test clips (what top-1 and its interval use). */
+export function videoScores(
+  predict: (clips: Tensor) => number[][],
+  set: VideoSet,
+  c: { clip: ClipShape; testClips: number },
+  videosPerBatch = 8,
+): number[][] {
   const scores: number[][] = [];
   for (const idx of batchOrder(set.items.length, videosPerBatch, null, false)) {
     const logits = T.tidy(() => predict(testClipBatch(set, idx, c.clip, c.testClips)));
     for (let v = 0; v < idx.length; v++)
       scores.push(meanSoftmax(logits.slice(v * c.testClips, (v + 1) * c.testClips)));
   }
-  return top1(
-    scores,
-    set.items.map((v) => v.label),
-  );
+  return scores;
 }
 
 /** Attribute logits of `predict` over an image set (centre crop). */

@@ -5,15 +5,18 @@
 
 /** Fraction of rows whose highest score is the label (rows: one score per class). */
 export function top1(scores: readonly (readonly number[])[], labels: readonly number[]): number {
-  if (scores.length !== labels.length) throw new Error('top1: one label per row of scores');
   if (scores.length === 0) throw new Error('top1: no rows');
-  let hit = 0;
-  scores.forEach((row, i) => {
+  return hits(scores, labels).reduce((a, b) => a + b, 0) / scores.length;
+}
+
+/** Per row, 1 when its highest score (the first, on ties) is the label, else 0. */
+export function hits(scores: readonly (readonly number[])[], labels: readonly number[]): number[] {
+  if (scores.length !== labels.length) throw new Error('top1: one label per row of scores');
+  return scores.map((row, i) => {
     let best = 0;
     for (let c = 1; c < row.length; c++) if ((row[c] as number) > (row[best] as number)) best = c;
-    if (best === labels[i]) hit++;
+    return Number(best === labels[i]);
   });
-  return hit / scores.length;
 }
 
 /** The mean over a video's clips of their softmax probabilities. */

@@ -47,6 +47,8 @@ export interface ExperimentConfig {
 export interface ExperimentResult {
   config: ExperimentConfig;
   attributes: string[];
+  /** The test images' attribute labels, for the cMAP intervals (one row per image). */
+  testLabels: number[][];
   classes: string[];
   /** Chance levels: top-1 of guessing, cMAP of random scores (the attribute priors). */
   chance: { top1: number; cmap: number };
@@ -257,6 +259,7 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     const result: ExperimentResult = {
       config: c,
       attributes: sets.trainImages.attributes,
+      testLabels: sets.testImages.items.map((im) => Array.from(im.labels)),
       classes: sets.trainVideos.classes,
       chance: chanceOf(sets),
       pretrainLosses,

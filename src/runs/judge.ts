@@ -21,6 +21,12 @@ export interface MethodResult {
   attackerBestEpoch: number[];
   /** The attacker's AP per attribute at its best epoch, one row per seed. */
   perAttributeAP: number[][];
+  /**
+   * Per seed, what the intervals resample: each test video's hit (1 right, 0 wrong) and each
+   * test image's attribute logits at the attacker's best epoch.
+   */
+  correct: number[][];
+  scores: number[][][];
   /** Learned anonymizers: the minimax log, the selected epoch and its weights. */
   history?: EpochLog[];
   selectedEpoch?: number;
@@ -73,6 +79,8 @@ export function judgeCandidate(
     f1LogitAbove05: [],
     attackerBestEpoch: [],
     perAttributeAP: [],
+    correct: [],
+    scores: [],
     ...extra,
   };
   for (let seed = 0; seed < seeds; seed++) {
@@ -92,6 +100,8 @@ export function judgeCandidate(
     r.f1LogitAbove05.push(s.f1LogitAbove05);
     r.attackerBestEpoch.push(s.attackerBestEpoch);
     r.perAttributeAP.push(prv.best.perAttributeAP);
+    r.correct.push(act.correct);
+    r.scores.push(prv.bestScores);
     record(seed, s);
   }
   return { result: r, anon };

@@ -23,6 +23,7 @@ export interface NovelConfig {
 export interface NovelResult {
   classes: string[];
   attributes: string[];
+  testLabels: number[][];
   chance: { top1: number; cmap: number };
   methods: MethodResult[];
 }
@@ -53,6 +54,7 @@ export async function judgeNovel(
   return {
     classes: sets.trainVideos.classes,
     attributes: sets.trainImages.attributes,
+    testLabels: sets.testImages.items.map((im) => Array.from(im.labels)),
     chance: chanceOf(sets),
     methods,
   };

@@ -112,3 +112,35 @@ test('per-attribute AP: mean over seeds, one column per attribute', () => {
     '| method | a17_color: dark_skin | a4_gender: long_hair |\n|---|---|---|\n| raw data | 90.0 | 40.0 |\n',
   );
 });
+
+test('with per-item results the table carries test-set intervals and the targets come from the statistics', () => {
+  // 40 test videos and 60 images; each method's hits and attacker logits make its top-1 and cMAP.
+  const labels = Array.from({ length: 60 }, (_, i) => [i % 2, Number(i % 3 === 0)]);
+  const perItem = (top1: number, leak: number) => ({
+    correct: [0, 1].map((s) => Array.from({ length: 40 }, (_, i) => Number((i * 7 + s) % 40 < top1 * 40))),
+    // leak 1: the logits are the labels; 0: they carry nothing about them.
+    scores: [0, 1].map((s) =>
+      labels.map((l, i) => l.map((v, k) => leak * v + ((i * 13 + k * 7 + s) % 10) / 10)),
+    ),
+  });
+  const m = (name: string, kind: string, B: number | null, top1: number, leak: number) => {
+    const p = perItem(top1, leak);
+    return { ...method(name, kind, B, [top1, top1], [0, 0]), ...p };
+  };
+  const table = [
+    m('raw data', 'baseline', null, 0.95, 3),
+    m('obfuscation: blackening', 'baseline', null, 0.9, 0.05),
+    m('veil, B = 0.1', 'veil', 0.1, 0.5, 1),
+  ];
+  const rows = tableRows(table, labels);
+  const raw = rows[0];
+  assert.ok(raw?.top1.ci && raw.cmap.ci);
+  assert.ok(raw.top1.ci.low <= 0.95 && raw.top1.ci.high >= 0.95);
+  assert.match(tableMarkdown(rows), /\| raw data \| 95\.00 ± 0\.00 \[88\.8, 100\.0\] \|/);
+  const lines = checks(rows).map(checkLine);
+  assert.match(lines[0] as string, /^PASS calibration: raw data action top-1 >= 90\.0%/);
+  // A useless anonymizer: blackening keeps more action and leaks less; Pareto and the claim fail.
+  const pareto = lines.find((l) => l.includes('Pareto')) as string;
+  assert.match(pareto, /^FAIL .*obfuscation: blackening dominates veil, B = 0\.1/);
+  assert.ok(lines.some((l) => /^FAIL .*(paper's claim|within 5 points)/.test(l)));
+});

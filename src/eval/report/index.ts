@@ -13,6 +13,8 @@ import { attributeMarkdown, type TableInput, type TableRow, tableMarkdown, table
 
 export interface ReportInput {
   methods: (TableInput & PlotMethod & { perAttributeAP?: number[][] })[];
+  /** The test images' attribute labels (for the cMAP intervals); absent in older results. */
+  testLabels?: number[][];
   chance: { top1: number; cmap: number };
   attributes: string[];
   classes: string[];
@@ -26,6 +28,7 @@ export interface ReportInput {
     attributes: string[];
     chance: { top1: number; cmap: number };
     methods: TableInput[];
+    testLabels?: number[][];
   } | null;
   /** The judges' pre-trained starting points, when the experiment had them. */
   /** The judges' backbones and the method's (f_T's and f_B's start), when the run had them. */
@@ -136,7 +139,7 @@ function novelSection(n: ReportInput['novel']): string[] {
       `(chance top-1 ${(n.chance.top1 * 100).toFixed(1)}%) and other private attributes: ${n.attributes.map(withMeaning).join(', ')} ` +
       `(chance cMAP ${(n.chance.cmap * 100).toFixed(1)}%).`,
     '',
-    tableMarkdown(tableRows(n.methods)),
+    tableMarkdown(tableRows(n.methods, n.testLabels)),
   ];
 }
 
@@ -149,7 +152,7 @@ function withMeaning(id: string): string {
 export async function writeReport(resultsFile: string, dir: string): Promise<ReportFiles> {
   const r = readResults(resultsFile);
   mkdirSync(dir, { recursive: true });
-  const rows = tableRows(r.methods);
+  const rows = tableRows(r.methods, r.testLabels);
   const md = tableMarkdown(rows);
   const plots: string[] = [];
   plots.push(...(await svgAndPng(dir, 'privacy-utility', privacyUtilitySvg(r.methods, r.chance))));
@@ -173,7 +176,8 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
     '',
     `Action classes: ${r.classes.length} (chance top-1 ${(r.chance.top1 * 100).toFixed(1)}%); private attributes: ${r.attributes.join(', ')} ` +
       `(chance cMAP, the attribute priors: ${(r.chance.cmap * 100).toFixed(1)}%). Privacy is what a fresh attacker, trained on the anonymized ` +
-      `training images, reads from the anonymized test images (its best epoch: the worst case). Mean ± std over ${r.config.seeds} evaluation seed(s).`,
+      `training images, reads from the anonymized test images (its best epoch: the worst case). Mean ± std over ${r.config.seeds} evaluation seed(s)` +
+      (r.testLabels ? '; in brackets, the 95% bootstrap interval over the test videos and images.' : '.'),
     '',
     backboneLine(bb, r.methodBackbones),
     '',

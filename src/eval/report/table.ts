@@ -1,6 +1,9 @@
 // The paper's Table 1 layout: per method the action top-1, the attacker's cMAP and F1, and the
 // drops from raw data; mean and standard deviation over evaluation seeds.
 import { meanStd } from '../metrics.js';
+import { cmapEstimate, type Interval, top1Estimate } from '../stats.js';
+
+const interval = ({ low, high }: Interval): Interval => ({ low, high });
 
 export interface TableInput {
   method: string;
@@ -10,12 +13,17 @@ export interface TableInput {
   cmap: number[];
   f1: number[];
   f1LogitAbove05: number[];
+  /** Per seed: each test video's hit and each test image's logits (results from before: absent). */
+  correct?: number[][];
+  scores?: number[][][];
 }
 
 export interface Stat {
   mean: number;
   std: number;
   n: number;
+  /** 95% bootstrap interval over the test videos or images, when the per-item results are there. */
+  ci?: Interval;
 }
 
 export interface TableRow {
@@ -33,12 +41,19 @@ export interface TableRow {
 
 const stat = (v: number[]): Stat => ({ ...meanStd(v), n: v.length });
 
-export function tableRows(methods: readonly TableInput[]): TableRow[] {
+/**
+ * The table's rows; with `testLabels` and each method's per-item results, every top-1 and cMAP also
+ * carries its 95% bootstrap interval over the test set (the mean over seeds of each resample).
+ */
+export function tableRows(methods: readonly TableInput[], testLabels?: readonly number[][]): TableRow[] {
   const raw = methods.find((m) => m.kind === 'baseline' && m.method === 'raw data');
   const r = raw ? { top1: meanStd(raw.top1).mean, cmap: meanStd(raw.cmap).mean } : null;
   return methods.map((m) => {
     const top1 = stat(m.top1);
     const cmap = stat(m.cmap);
+    if (m.correct?.length) top1.ci = interval(top1Estimate(m.correct, { seed: m.method }));
+    if (m.scores?.length && testLabels)
+      cmap.ci = interval(cmapEstimate(m.scores, testLabels, { seed: m.method }));
     return {
       method: m.method,
       kind: m.kind,
@@ -54,9 +69,10 @@ export function tableRows(methods: readonly TableInput[]): TableRow[] {
 }
 
 const pm = (s: Stat, scale: number, digits: number): string =>
-  s.n > 1
+  (s.n > 1
     ? `${(s.mean * scale).toFixed(digits)} ± ${(s.std * scale).toFixed(digits)}`
-    : (s.mean * scale).toFixed(digits);
+    : (s.mean * scale).toFixed(digits)) +
+  (s.ci ? ` [${(s.ci.low * scale).toFixed(1)}, ${(s.ci.high * scale).toFixed(1)}]` : '');
 
 /** Markdown: top-1 and cMAP in percent (as the paper prints them), F1 as a fraction. */
 export function tableMarkdown(rows: readonly TableRow[]): string {
