@@ -100,6 +100,15 @@ export function backboneSets(
   return { videos: holdOut(videos, 10), images: holdOut(images, 10) };
 }
 
+/** A Backbones' own fields (backbones.json also holds its cache key). */
+const fields = (m: Backbones): Backbones => ({
+  action: m.action,
+  privacy: m.privacy,
+  privacyKind: m.privacyKind,
+  heldOut: m.heldOut,
+  seconds: m.seconds,
+});
+
 /** The backbones a folder holds (written by `pretrainBackbones`), for `--backbones DIR`. */
 export function readBackbones(dir: string): Backbones {
   const meta = join(dir, 'backbones.json');
@@ -110,13 +119,7 @@ export function readBackbones(dir: string): Backbones {
     throw new Error(`--backbones: ${meta} is from an older veil (no privacyKind); train them again`);
   for (const f of [m.action, m.privacy])
     if (!existsSync(f)) throw new Error(`--backbones: ${meta} names ${f}, which is missing`);
-  return {
-    action: m.action,
-    privacy: m.privacy,
-    privacyKind: m.privacyKind,
-    heldOut: m.heldOut,
-    seconds: m.seconds,
-  };
+  return fields(m);
 }
 
 /** What the cache is keyed on: everything that changes the weights. */
@@ -151,13 +154,7 @@ export function pretrainBackbones(
     const m = JSON.parse(readFileSync(meta, 'utf8')) as Backbones & { key: string };
     if (m.key === key && existsSync(m.action) && existsSync(m.privacy)) {
       log(`backbones: reusing ${dir}`);
-      return {
-        action: m.action,
-        privacy: m.privacy,
-        privacyKind: m.privacyKind,
-        heldOut: m.heldOut,
-        seconds: m.seconds,
-      };
+      return fields(m);
     }
   }
   const t0 = Date.now();
