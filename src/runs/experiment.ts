@@ -17,7 +17,14 @@ import { writeFileAtomic } from '../torch/index.js';
 import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
 import { type DataConfig, ensureSynthPAR, readSets, type Sets } from './data.js';
 import { followRun } from './follow.js';
-import { chanceOf, type Candidate, judgeCandidate, type MethodKind, type MethodResult } from './judge.js';
+import {
+  chanceOf,
+  type Candidate,
+  judgeCandidate,
+  mergeSeeds,
+  type MethodKind,
+  type MethodResult,
+} from './judge.js';
 import { judgeNovel, type NovelResult } from './novel.js';
 import { CONSOLE, type RunOutput } from './progress.js';
 import { Registry } from './registry.js';
@@ -31,8 +38,14 @@ export interface ExperimentConfig {
   sweep: number[];
   spact: boolean;
   protocol: ProtocolConfig;
-  /** Evaluation seeds per anonymizer (fresh judges each). */
+  /** Evaluation seeds per baseline (fresh judges each). */
   seeds: number;
+  /**
+   * Minimax seeds per learned method (SPAct, each B): that many f_A's, each trained from the same
+   * pre-trained networks with its own batch order and augmentation, each judged by its own fresh
+   * judges; the spread of a learned row is over them.
+   */
+  minimaxSeeds: number;
   /** Every k-th training video is held out for validation (checkpoint selection). */
   valEvery: number;
   /** Pre-trained starting points of f_T, f_B and the judges (null: all from scratch). */
@@ -99,7 +112,7 @@ export function minimaxRuns(
 function plannedSteps(
   c: ExperimentConfig,
   s: Sets,
-  anonymizers: number,
+  judgings: number,
 ): { pretrain: number; minimax: number; judges: number } {
   const m = c.method;
   const p = m.pretrain;
@@ -112,9 +125,8 @@ function plannedSteps(
       p.anonymizerEpochs * Math.floor(poolImages / p.batch) +
       p.privacyEpochs * Math.floor(s.trainImages.items.length / p.batch) +
       p.actionEpochs * Math.floor(s.trainVideos.items.length / m.clipsPerBatch),
-    minimax: minimaxRuns(c).length * m.epochs * minimaxBatches(d, m),
-    judges:
-      anonymizers * c.seeds * judgeSteps(c.protocol, s.trainVideos.items.length, s.trainImages.items.length),
+    minimax: minimaxRuns(c).length * c.minimaxSeeds * m.epochs * minimaxBatches(d, m),
+    judges: judgings * judgeSteps(c.protocol, s.trainVideos.items.length, s.trainImages.items.length),
   };
 }
 
@@ -161,7 +173,8 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     lap('backbones', t);
 
     const learnedRuns = minimaxRuns(c);
-    const steps = plannedSteps(c, sets, baselines().length + learnedRuns.length);
+    const judgings = baselines().length * c.seeds + learnedRuns.length * c.minimaxSeeds;
+    const steps = plannedSteps(c, sets, judgings);
     const bar = out.bar('veil', steps.pretrain + steps.minimax + steps.judges);
     const tick = (what: string): void => bar.tick(what);
 
@@ -183,29 +196,38 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
 
     // 4. The minimax for SPAct and each B, each from the same pre-trained networks.
     t = Date.now();
-    const trained: { run: (typeof learnedRuns)[number]; result: ReturnType<typeof trainMinimax> }[] = [];
-    for (const run of learnedRuns) {
-      const n = createNetworks(run.method, sets.trainVideos.classes.length);
-      for (const [k, net] of Object.entries(n)) loadCheckpointInto(net, join(pre, `${k}.safetensors`));
-      const id = registry.startRun('minimax', run.name, run.method);
-      const dir = join(c.workspace, 'runs', run.kind === 'spact' ? 'spact' : `veil-B${run.B}`);
-      const follow = followRun(dir, registry, id, run.method, { fA: n.fA, videos: sets.valVideos });
-      let result;
-      try {
-        result = trainMinimax(n, sets, run.method, {
-          dir,
-          resume: true,
-          tick: (w) => tick(`${run.name}: ${w}`),
-          onStep: follow.onStep,
-          onEpoch: follow.onEpoch,
-        });
-      } finally {
-        follow.close();
+    const trained: {
+      run: (typeof learnedRuns)[number];
+      k: number;
+      result: ReturnType<typeof trainMinimax>;
+    }[] = [];
+    for (const run of learnedRuns)
+      for (let k = 0; k < c.minimaxSeeds; k++) {
+        // Minimax seed k: the same start, its own batch order and augmentation.
+        const method = { ...run.method, seed: run.method.seed + k };
+        const n = createNetworks(method, sets.trainVideos.classes.length);
+        for (const [key, net] of Object.entries(n)) loadCheckpointInto(net, join(pre, `${key}.safetensors`));
+        const label = c.minimaxSeeds > 1 ? `${run.name} (minimax seed ${k})` : run.name;
+        const id = registry.startRun('minimax', label, method);
+        const base = run.kind === 'spact' ? 'spact' : `veil-B${run.B}`;
+        const dir = join(c.workspace, 'runs', k === 0 ? base : `${base}-seed${k}`);
+        const follow = followRun(dir, registry, id, method, { fA: n.fA, videos: sets.valVideos });
+        let result;
+        try {
+          result = trainMinimax(n, sets, method, {
+            dir,
+            resume: true,
+            tick: (w) => tick(`${label}: ${w}`),
+            onStep: follow.onStep,
+            onEpoch: follow.onEpoch,
+          });
+        } finally {
+          follow.close();
+        }
+        registry.finishRun(id, 'done');
+        trained.push({ run, k, result });
+        for (const net of Object.values(n)) net.dispose();
       }
-      registry.finishRun(id, 'done');
-      trained.push({ run, result });
-      for (const net of Object.values(n)) net.dispose();
-    }
     for (const net of Object.values(nets)) net.dispose();
     lap('minimax', t);
 
@@ -213,32 +235,47 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     t = Date.now();
     const candidates: Candidate[] = [
       ...baselines().map((a) => ({ a, kind: 'baseline' as const, B: null, extra: {} })),
-      ...trained.map(({ run, result }) => {
+      ...trained.map(({ run, k, result }) => {
         const { net: fA } = loadAnonymizer(result.fAPath);
         return {
           a: learned(run.name, fA, { autocast: m.autocast }),
           kind: run.kind,
           B: run.B,
+          k,
           extra: { history: result.history, selectedEpoch: result.selectedEpoch, fAPath: result.fAPath },
         };
       }),
     ];
-    const methods: MethodResult[] = [];
+    const judged: MethodResult[] = [];
     // The paper's Figure 2: the middle frame of the first test videos, raw and through each anonymizer.
     const shown = sets.testVideos.items.slice(0, 6);
     const gridRows: GridRow[] = [];
     for (const cand of candidates) {
-      const { result: r, anon } = judgeCandidate(cand, sets, c.protocol, c.seeds, tick, (seed, scores) =>
-        registry.logResult(runId, cand.a.name, seed, { ...scores }),
+      // A baseline: `seeds` fresh judges. An f_A of minimax seed k: one fresh judge of its own (seed k).
+      const k = cand.k ?? 0;
+      const n = cand.k === undefined ? c.seeds : 1;
+      const { result: r, anon } = judgeCandidate(
+        cand,
+        sets,
+        c.protocol,
+        n,
+        tick,
+        (seed, scores) => registry.logResult(runId, cand.a.name, seed, { ...scores }),
+        k,
       );
-      gridRows.push({
-        name: cand.a.name,
-        frames: anon.testVideos.items
-          .slice(0, shown.length)
-          .map((v) => v.frames[Math.floor(v.frames.length / 2)] as Uint8Array),
-      });
-      methods.push(r);
+      if (k === 0)
+        gridRows.push({
+          name: cand.a.name,
+          frames: anon.testVideos.items
+            .slice(0, shown.length)
+            .map((v) => v.frames[Math.floor(v.frames.length / 2)] as Uint8Array),
+        });
+      judged.push(r);
     }
+    // One row per method: the minimax seeds of a learned method side by side.
+    const methods = [...new Set(judged.map((r) => r.method))].map((name) =>
+      mergeSeeds(judged.filter((r) => r.method === name)),
+    );
     bar.finish();
     lap('evaluation', t);
     mkdirSync(join(c.workspace, 'report'), { recursive: true });
@@ -250,7 +287,8 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
       ? await judgeNovel(
           bb,
           c,
-          candidates.filter((x) => x.kind !== 'baseline' || x.a.name === 'raw data'),
+          // Raw data and the first minimax seed's f_A of each learned method.
+          candidates.filter((x) => (x.kind !== 'baseline' || x.a.name === 'raw data') && (x.k ?? 0) === 0),
           out,
         )
       : null;

@@ -31,12 +31,16 @@ export interface MethodResult {
   history?: EpochLog[];
   selectedEpoch?: number;
   fAPath?: string;
+  /** Learned anonymizers: how many minimax seeds the values come from (one f_A, one judge each). */
+  minimaxSeeds?: number;
 }
 
 export interface Candidate {
   a: Anonymizer;
   kind: MethodKind;
   B: number | null;
+  /** A learned f_A: the minimax seed it was trained with (undefined: a baseline). */
+  k?: number;
   extra: Partial<MethodResult>;
 }
 
@@ -62,6 +66,7 @@ export function judgeCandidate(
   seeds: number,
   tick: (what: string) => void,
   record: (seed: number, s: SeedScores) => void = () => {},
+  firstSeed = 0,
 ): { result: MethodResult; anon: JudgedSets } {
   const anon: JudgedSets = {
     trainVideos: anonymizeVideoSet(a, sets.trainVideos),
@@ -83,7 +88,7 @@ export function judgeCandidate(
     scores: [],
     ...extra,
   };
-  for (let seed = 0; seed < seeds; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const judged = (w: string): void => tick(`${a.name}, seed ${seed}: ${w}`);
     const act = judgeAction(anon.trainVideos, anon.testVideos, protocol, 1000 + seed, judged);
     const prv = judgeAttacker(anon.trainImages, anon.testImages, protocol, 2000 + seed, judged);
@@ -117,4 +122,26 @@ export function chanceOf(sets: Pick<JudgedSets, 'trainVideos' | 'testImages'>): 
     (_, k) => items.reduce((s, im) => s + (im.labels[k] as number), 0) / items.length,
   );
   return { top1: 1 / sets.trainVideos.classes.length, cmap: prior.reduce((a, b) => a + b, 0) / prior.length };
+}
+
+/**
+ * One row from the f_A's of several minimax seeds of the same method, each judged by its own fresh
+ * judges: their values side by side, so the row's spread is over minimax seeds. The training log,
+ * selected epoch and weights shown are the first seed's.
+ */
+export function mergeSeeds(results: readonly MethodResult[]): MethodResult {
+  const [first, ...rest] = results;
+  if (!first) throw new Error('mergeSeeds: no results');
+  const out: MethodResult = { ...first, minimaxSeeds: results.length };
+  for (const r of rest) {
+    out.top1 = [...out.top1, ...r.top1];
+    out.cmap = [...out.cmap, ...r.cmap];
+    out.f1 = [...out.f1, ...r.f1];
+    out.f1LogitAbove05 = [...out.f1LogitAbove05, ...r.f1LogitAbove05];
+    out.attackerBestEpoch = [...out.attackerBestEpoch, ...r.attackerBestEpoch];
+    out.perAttributeAP = [...out.perAttributeAP, ...r.perAttributeAP];
+    out.correct = [...out.correct, ...r.correct];
+    out.scores = [...out.scores, ...r.scores];
+  }
+  return out;
 }

@@ -132,6 +132,7 @@ export function demoConfig(
       autocast,
     },
     seeds: seeds ?? (quick ? 1 : 2),
+    minimaxSeeds: quick ? 1 : 3,
     valEvery: quick ? 3 : 8,
     novel: true,
   };

@@ -21,7 +21,7 @@ export interface ReportInput {
   selectionRule: string;
   seconds: number;
   timings: Record<string, number>;
-  config: { seeds: number; sweep: number[] };
+  config: { seeds: number; sweep: number[]; minimaxSeeds?: number };
   /** The paper's novel protocol: the same f_A judged on the other variant's actions and attributes. */
   novel?: {
     classes: string[];
@@ -93,6 +93,13 @@ export function trends(rows: readonly TableRow[]): string[] {
 interface BackboneSummary {
   heldOut: { top1: number; cmap?: number | null; match?: number | null };
   seconds: number;
+}
+
+/** What a row's ± is over: the judges' seeds for baselines, the minimax seeds for learned rows. */
+function spreadOver(c: ReportInput['config']): string {
+  const judges = `${c.seeds} evaluation seed(s)`;
+  if (!c.minimaxSeeds || c.minimaxSeeds <= 1) return judges;
+  return `${judges} for the baselines, and over ${c.minimaxSeeds} minimax seeds for SPAct and veil (each f_A trained with its own batch order and augmentation and judged by its own fresh judges)`;
 }
 
 /** One sentence on where the judges and the method started, from the results. */
@@ -176,7 +183,7 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
     '',
     `Action classes: ${r.classes.length} (chance top-1 ${(r.chance.top1 * 100).toFixed(1)}%); private attributes: ${r.attributes.join(', ')} ` +
       `(chance cMAP, the attribute priors: ${(r.chance.cmap * 100).toFixed(1)}%). Privacy is what a fresh attacker, trained on the anonymized ` +
-      `training images, reads from the anonymized test images (its best epoch: the worst case). Mean ± std over ${r.config.seeds} evaluation seed(s)` +
+      `training images, reads from the anonymized test images (its best epoch: the worst case). Mean ± std over ${spreadOver(r.config)}` +
       (r.testLabels ? '; in brackets, the 95% bootstrap interval over the test videos and images.' : '.'),
     '',
     backboneLine(bb, r.methodBackbones),
