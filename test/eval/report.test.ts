@@ -5,6 +5,7 @@ import { test } from 'node:test';
 
 import { trends, writeReport } from '../../src/eval/report/index.js';
 import { type Check, checkLine, checks } from '../../src/eval/report/checks.js';
+import { privacyUtilitySvg } from '../../src/eval/report/plots.js';
 import { attributeMarkdown, tableMarkdown, tableRows } from '../../src/eval/report/table.js';
 import { tempDir } from '../helpers.js';
 
@@ -123,14 +124,14 @@ test('with per-item results the table carries test-set intervals and the targets
       labels.map((l, i) => l.map((v, k) => leak * v + ((i * 13 + k * 7 + s) % 10) / 10)),
     ),
   });
-  const m = (name: string, kind: string, B: number | null, top1: number, leak: number) => {
+  const m = (name: string, kind: string, B: number | null, top1: number, leak: number, cmap: number) => {
     const p = perItem(top1, leak);
-    return { ...method(name, kind, B, [top1, top1], [0, 0]), ...p };
+    return { ...method(name, kind, B, [top1, top1], [cmap, cmap]), ...p };
   };
   const table = [
-    m('raw data', 'baseline', null, 0.95, 3),
-    m('obfuscation: blackening', 'baseline', null, 0.9, 0.05),
-    m('veil, B = 0.1', 'veil', 0.1, 0.5, 1),
+    m('raw data', 'baseline', null, 0.95, 3, 1),
+    m('obfuscation: blackening', 'baseline', null, 0.9, 0.05, 0.5),
+    m('veil, B = 0.1', 'veil', 0.1, 0.5, 1, 1),
   ];
   const rows = tableRows(table, labels);
   const raw = rows[0];
@@ -143,4 +144,9 @@ test('with per-item results the table carries test-set intervals and the targets
   const pareto = lines.find((l) => l.includes('Pareto')) as string;
   assert.match(pareto, /^FAIL .*obfuscation: blackening dominates veil, B = 0\.1/);
   assert.ok(lines.some((l) => /^FAIL .*(paper's claim|within 5 points)/.test(l)));
+  // The plot draws the intervals and the Pareto front (raw data, then blackening, by cMAP).
+  const svg = privacyUtilitySvg(table, { top1: 0.1, cmap: 0.4 }, rows);
+  assert.match(svg, /Pareto front \(means\)/);
+  assert.match(svg, /stroke-dasharray="6 4" points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
+  assert.match(svg, /bars: 95% intervals/);
 });

@@ -18,7 +18,7 @@ const spread = (r: TableRow, k: 'top1' | 'cmap'): string =>
   r[k].n > 1 ? `${pct(r[k].mean)} ± ${(r[k].std * 100).toFixed(1)}` : pct(r[k].mean);
 
 /** The table's rows as the study's statistics take them, when every row has its intervals. */
-function studyRows(rows: readonly TableRow[]): StudyRow[] | null {
+export function studyRows(rows: readonly TableRow[]): StudyRow[] | null {
   if (!rows.every((r) => r.top1.ci && r.cmap.ci)) return null;
   const est = (s: TableRow['top1']): StudyRow['top1'] => ({
     mean: s.mean,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import sharp from 'sharp';
 
+import { testClips } from '../../data/clips.js';
 import { VISPR_ID } from '../../data/synthpar/catalog.js';
 import { checkLine, checks } from './checks.js';
 import { lossCurvesSvgs, type PlotMethod, privacyUtilitySvg } from './plots.js';
@@ -21,7 +22,13 @@ export interface ReportInput {
   selectionRule: string;
   seconds: number;
   timings: Record<string, number>;
-  config: { seeds: number; sweep: number[]; minimaxSeeds?: number };
+  config: {
+    seeds: number;
+    sweep: number[];
+    minimaxSeeds?: number;
+    data?: { frames: number };
+    protocol?: { clip: { frames: number; stride: number }; testClips: number };
+  };
   /** The paper's novel protocol: the same f_A judged on the other variant's actions and attributes. */
   novel?: {
     classes: string[];
@@ -95,6 +102,20 @@ interface BackboneSummary {
   seconds: number;
 }
 
+/** How many of a video's test clips are distinct: short videos give fewer than the clips asked for. */
+function testClipLine(c: ReportInput['config']): string {
+  if (!c.data || !c.protocol) return '';
+  const { frames, stride } = c.protocol.clip;
+  const k = c.protocol.testClips;
+  const clips = testClips(c.data.frames, frames, stride, k);
+  const distinct = new Set(clips.map((clip) => clip.join())).size;
+  const span = (clips[0]?.at(-1) ?? 0) - (clips[0]?.[0] ?? 0) + 1;
+  return (
+    `Action is judged per video by the mean softmax over ${k} test clips at evenly spaced starts (the paper's 5): ` +
+    `with videos of ${c.data.frames} frames and clips spanning ${span}, ${distinct === k ? 'all are' : `only ${distinct} are`} distinct.`
+  );
+}
+
 /** What a row's ± is over: the judges' seeds for baselines, the minimax seeds for learned rows. */
 function spreadOver(c: ReportInput['config']): string {
   const judges = `${c.seeds} evaluation seed(s)`;
@@ -162,7 +183,7 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
   const rows = tableRows(r.methods, r.testLabels);
   const md = tableMarkdown(rows);
   const plots: string[] = [];
-  plots.push(...(await svgAndPng(dir, 'privacy-utility', privacyUtilitySvg(r.methods, r.chance))));
+  plots.push(...(await svgAndPng(dir, 'privacy-utility', privacyUtilitySvg(r.methods, r.chance, rows))));
   for (const c of lossCurvesSvgs(r.methods)) plots.push(...(await svgAndPng(dir, c.name, c.svg)));
   const grid = join(dir, 'frames.png');
   const lines = [...trends(rows), ...idleBudgets(r.methods)];
@@ -187,6 +208,8 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
       (r.testLabels ? '; in brackets, the 95% bootstrap interval over the test videos and images.' : '.'),
     '',
     backboneLine(bb, r.methodBackbones),
+    '',
+    testClipLine(r.config),
     '',
     md,
     '## Targets',

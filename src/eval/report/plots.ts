@@ -1,8 +1,12 @@
 // The report's two charts: the privacy-utility plane (action top-1 against the attacker's cMAP,
-// baselines as points, SPAct as a point, the B sweep as a curve, chance levels dashed), and the
+// baselines as points, SPAct as a point, the B sweep as a curve, chance levels dashed; with the
+// test-set intervals as error bars and the Pareto front dashed when the table has them), and the
 // minimax training losses of f_A, f_T and f_B per epoch (the paper's Figure 5).
 import { meanStd } from '../metrics.js';
+import { paretoFront } from '../stats.js';
+import { studyRows } from './checks.js';
 import { chartSvg, type Series } from './svg.js';
+import type { TableRow } from './table.js';
 
 export interface PlotMethod {
   method: string;
@@ -29,11 +33,23 @@ const PALETTE = [
 export function privacyUtilitySvg(
   methods: readonly PlotMethod[],
   chance: { top1: number; cmap: number },
+  rows: readonly TableRow[] = [],
 ): string {
+  const pct = (i: { low: number; high: number } | undefined): [number, number] | undefined =>
+    i ? [i.low * 100, i.high * 100] : undefined;
   const point = (m: PlotMethod, label?: string) => {
     const x = meanStd(m.cmap.map((v) => v * 100));
     const y = meanStd(m.top1.map((v) => v * 100));
-    return { x: x.mean, y: y.mean, xErr: x.std, yErr: y.std, label };
+    const r = rows.find((row) => row.method === m.method);
+    return {
+      x: x.mean,
+      y: y.mean,
+      xErr: x.std,
+      yErr: y.std,
+      xInt: pct(r?.cmap.ci),
+      yInt: pct(r?.top1.ci),
+      label,
+    };
   };
   const series: Series[] = methods
     .filter((m) => m.kind === 'baseline')
@@ -71,8 +87,20 @@ export function privacyUtilitySvg(
       line: true,
       marker: 'circle',
     });
+  const study = studyRows(rows);
+  if (study && rows.length > 1)
+    series.unshift({
+      label: 'Pareto front (means)',
+      colour: '#999',
+      points: paretoFront(study).map((r) => ({ x: r.cmap.mean * 100, y: r.top1.mean * 100 })),
+      line: true,
+      dashed: true,
+      marker: 'none',
+    });
   return chartSvg({
-    title: 'Privacy-utility trade-off (fresh judges on anonymized data)',
+    title: study
+      ? 'Privacy-utility trade-off (fresh judges; bars: 95% intervals)'
+      : 'Privacy-utility trade-off (fresh judges on anonymized data)',
     xLabel: 'privacy leakage: attacker cMAP (%)  ← better',
     yLabel: 'action top-1 (%)  ↑ better',
     series,

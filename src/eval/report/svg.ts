@@ -3,10 +3,21 @@
 export interface Series {
   label: string;
   colour: string;
-  points: { x: number; y: number; xErr?: number; yErr?: number; label?: string }[];
+  /** Error bars: ± xErr / yErr, or an interval [low, high] (which wins when both are given). */
+  points: {
+    x: number;
+    y: number;
+    xErr?: number;
+    yErr?: number;
+    xInt?: [number, number];
+    yInt?: [number, number];
+    label?: string;
+  }[];
   /** Join the points with a line (a sweep) or leave them as markers (baselines). */
   line: boolean;
-  marker?: 'circle' | 'square' | 'diamond';
+  marker?: 'circle' | 'square' | 'diamond' | 'none';
+  /** A dashed line (a frontier), drawn under the others. */
+  dashed?: boolean;
 }
 
 export interface ChartSpec {
@@ -88,17 +99,15 @@ export function chartSvg(c: ChartSpec): string {
   c.series.forEach((s, i) => {
     if (s.line && s.points.length > 1)
       o.push(
-        `<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points.map((p) => `${X(p.x)},${Y(p.y)}`).join(' ')}"/>`,
+        `<polyline fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${s.points.map((p) => `${X(p.x)},${Y(p.y)}`).join(' ')}"/>`,
       );
     for (const p of s.points) {
-      if (p.yErr)
-        o.push(
-          `<line x1="${X(p.x)}" y1="${Y(p.y - p.yErr)}" x2="${X(p.x)}" y2="${Y(p.y + p.yErr)}" stroke="${s.colour}"/>`,
-        );
-      if (p.xErr)
-        o.push(
-          `<line x1="${X(p.x - p.xErr)}" y1="${Y(p.y)}" x2="${X(p.x + p.xErr)}" y2="${Y(p.y)}" stroke="${s.colour}"/>`,
-        );
+      const [y0, y1] = p.yInt ?? (p.yErr ? [p.y - p.yErr, p.y + p.yErr] : [p.y, p.y]);
+      const [x0, x1] = p.xInt ?? (p.xErr ? [p.x - p.xErr, p.x + p.xErr] : [p.x, p.x]);
+      if (y1 > y0)
+        o.push(`<line x1="${X(p.x)}" y1="${Y(y0)}" x2="${X(p.x)}" y2="${Y(y1)}" stroke="${s.colour}"/>`);
+      if (x1 > x0)
+        o.push(`<line x1="${X(x0)}" y1="${Y(p.y)}" x2="${X(x1)}" y2="${Y(p.y)}" stroke="${s.colour}"/>`);
       o.push(marker(s.marker ?? 'circle', X(p.x), Y(p.y), s.colour));
       if (p.label) {
         const at = placeLabel(placed, X(p.x) + 7, Y(p.y) - 6, p.label.length * 6.2);
@@ -106,7 +115,11 @@ export function chartSvg(c: ChartSpec): string {
       }
     }
     const ly = m.t + 10 + i * 20;
-    o.push(marker(s.marker ?? 'circle', W - m.r + 18, ly, s.colour));
+    o.push(
+      s.marker === 'none'
+        ? `<line x1="${W - m.r + 10}" y1="${ly}" x2="${W - m.r + 26}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`
+        : marker(s.marker ?? 'circle', W - m.r + 18, ly, s.colour),
+    );
     o.push(`<text x="${W - m.r + 30}" y="${ly + 4}">${esc(s.label)}</text>`);
   });
   o.push('</svg>');
@@ -130,7 +143,13 @@ function placeLabel(placed: Placed[], x: number, y: number, w: number): { x: num
   return { x, y: yy };
 }
 
-function marker(kind: 'circle' | 'square' | 'diamond', x: number, y: number, colour: string): string {
+function marker(
+  kind: 'circle' | 'square' | 'diamond' | 'none',
+  x: number,
+  y: number,
+  colour: string,
+): string {
+  if (kind === 'none') return '';
   if (kind === 'square') return `<rect x="${x - 5}" y="${y - 5}" width="10" height="10" fill="${colour}"/>`;
   if (kind === 'diamond')
     return `<polygon points="${x},${y - 6} ${x + 6},${y} ${x},${y + 6} ${x - 6},${y}" fill="${colour}"/>`;
