@@ -5,7 +5,6 @@
 import {
   closeSync,
   fstatSync,
-  fsyncSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -14,6 +13,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+
+import { LogFile } from './log_file.js';
 
 export const METRICS_HEADER = 'scope,epoch,step,name,value';
 
@@ -44,26 +45,27 @@ function readAt(fd: number, position: number, length: number): Buffer {
 
 export class MetricsCsv {
   readonly file: string;
-  private fd: number | null;
+  private readonly log: LogFile;
 
   /** Opens dir/metrics.csv for appending: a resumed run carries on below the rows it has. */
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'metrics.csv');
-    this.fd = openSync(this.file, 'a+');
-    let size = fstatSync(this.fd).size;
-    if (size > 0) size = dropPartialRow(this.fd, size);
+    const fd = openSync(this.file, 'a+');
+    let size = fstatSync(fd).size;
+    if (size > 0) size = dropPartialRow(fd, size);
     if (size === 0) {
-      writeSync(this.fd, `${METRICS_HEADER}\n`);
-    } else if (readAt(this.fd, 0, METRICS_HEADER.length + 1).toString('utf8') !== `${METRICS_HEADER}\n`) {
-      closeSync(this.fd);
+      writeSync(fd, `${METRICS_HEADER}\n`);
+    } else if (readAt(fd, 0, METRICS_HEADER.length + 1).toString('utf8') !== `${METRICS_HEADER}\n`) {
+      closeSync(fd);
       throw new Error(`${this.file}: not a veil metrics file (its header is not "${METRICS_HEADER}")`);
     }
+    this.log = new LogFile(this.file, fd);
   }
 
   /** One batch of rows, in one write. */
   write(scope: MetricScope, epoch: number | null, step: number, metrics: Record<string, number>): void {
-    if (this.fd === null) throw new Error(`${this.file} is closed`);
+    this.log.assertOpen();
     // the same rule as the events file's, so RunLog never writes a row it cannot also plot
     if (!Number.isSafeInteger(step) || step < 0) {
       throw new Error(`metrics: step must be an integer >= 0, got ${step}`);
@@ -76,19 +78,15 @@ export class MetricsCsv {
       if (name === '') throw new Error('metrics: a metric needs a name');
       return `${prefix}${field(name)},${String(value)}\n`; // String() keeps every digit a double has
     });
-    const batch = Buffer.from(rows.join(''), 'utf8');
-    for (let done = 0; done < batch.byteLength;) done += writeSync(this.fd, batch, done);
+    this.log.append(Buffer.from(rows.join(''), 'utf8'));
   }
 
   flush(): void {
-    if (this.fd !== null) fsyncSync(this.fd);
+    this.log.flush();
   }
 
   close(): void {
-    if (this.fd === null) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = null;
+    this.log.close();
   }
 }
 

@@ -3,12 +3,13 @@
 // sequence of records, each
 //   uint64 length | masked CRC32C of those 8 bytes | data | masked CRC32C of the data
 // (little-endian), whose data is one serialized tensorflow.Event.
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import { Message } from '../deploy/onnx/protobuf.js';
 import { maskedCrc32c } from './crc32c.js';
+import { LogFile } from './log_file.js';
 
 /** Event field numbers (tensorboard/compat/proto/event.proto and summary.proto). */
 export const EVENT = { wallTime: 1, step: 2, fileVersion: 3, summary: 5 } as const;
@@ -39,7 +40,7 @@ function checkStep(step: number): void {
 
 export class EventWriter {
   readonly file: string;
-  private fd: number | null;
+  private readonly log: LogFile;
 
   /**
    * Starts a new events file in dir. TensorBoard reads every "tfevents" file of a directory in
@@ -59,7 +60,7 @@ export class EventWriter {
         file = `${base}.${n}`;
       }
     }
-    this.fd = fd;
+    this.log = new LogFile(file, fd);
     this.file = file;
     this.write(
       new Message().double(EVENT.wallTime, Date.now() / 1000).string(EVENT.fileVersion, FILE_VERSION),
@@ -103,14 +104,11 @@ export class EventWriter {
 
   /** Records go to the kernel as they are written; this also makes them survive a power cut. */
   flush(): void {
-    if (this.fd !== null) fsyncSync(this.fd);
+    this.log.flush();
   }
 
   close(): void {
-    if (this.fd === null) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = null;
+    this.log.close();
   }
 
   private summary(summary: Message, step: number): void {
@@ -125,9 +123,6 @@ export class EventWriter {
   // One write call per record, straight to the file descriptor: a crash can cut only the record
   // being written, never one already returned from scalar() or image().
   private write(event: Message): void {
-    if (this.fd === null) throw new Error(`tensorboard: ${this.file} is closed`);
-    const record = frameRecord(event.encode());
-    let done = 0;
-    while (done < record.byteLength) done += writeSync(this.fd, record, done);
+    this.log.append(frameRecord(event.encode()));
   }
 }

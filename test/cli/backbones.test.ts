@@ -15,26 +15,10 @@ const defaults: MethodValues = { preset: 'demo', 'video-frames': 16, variant: 'k
 
 test('veil pretrain backbones writes a folder that --backbones reads', { timeout: 300_000 }, () => {
   const ws = tempDir('veil-cli-bb-');
-  const r = veil(
-    'pretrain',
-    'backbones',
-    '--for',
-    'method',
-    '--workspace',
-    ws,
-    '--size',
-    '16',
-    '--frames',
-    '4',
-    '--video-frames',
-    '4',
-    '--backbone-clips',
-    '20',
-    '--backbone-images',
-    '40',
-    '--backbone-epochs',
-    '1',
-  );
+  // Toy sizes: 16-pixel frames, 20 clips and 40 images, one epoch.
+  const tiny = ['--workspace', ws, '--size', '16', '--frames', '4', '--video-frames', '4'];
+  tiny.push('--backbone-clips', '20', '--backbone-images', '40', '--backbone-epochs', '1');
+  const r = veil('pretrain', 'backbones', '--for', 'method', ...tiny);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /backbones \(.*method\): held-out raw top-1 [\d.]+%, instance match [\d.]+%/);
   const dir = join(ws, 'backbones', 'method');
@@ -44,25 +28,7 @@ test('veil pretrain backbones writes a folder that --backbones reads', { timeout
   assert.equal(c.fT.backbone, join(dir, 'action.safetensors'));
   assert.equal(c.fB.backbone, join(dir, 'privacy-ssl.safetensors'));
   // The judges' folder cannot be f_B's start: its attacker learned the private attributes.
-  const judges = veil(
-    'pretrain',
-    'backbones',
-    '--workspace',
-    ws,
-    '--size',
-    '16',
-    '--frames',
-    '4',
-    '--video-frames',
-    '4',
-    '--backbone-clips',
-    '20',
-    '--backbone-images',
-    '40',
-    '--backbone-epochs',
-    '1',
-    '-q',
-  );
+  const judges = veil('pretrain', 'backbones', ...tiny, '-q');
   assert.equal(judges.status, 0, judges.stderr);
   assert.throws(
     () => methodConfig({ ...defaults, backbones: join(ws, 'backbones', 'judges') }),
