@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 
 import { writeReport } from '../eval/report/index.js';
 import { runExperiment } from '../runs/experiment.js';
-import { DEMO_SWEEP, demoConfig } from '../runs/presets.js';
+import { DEMO_SWEEP, demoConfig, REPORT_SEED, STUDIES, type Study } from '../runs/presets.js';
 import { defineCommand, execute, QUIET, WORKSPACE } from './flags.js';
 import { CONSOLE, SILENT } from '../runs/progress.js';
 
@@ -36,11 +36,33 @@ export const command = defineCommand({
       defaultText: `${DEMO_SWEEP.join(',')}; the paper's: 0.3,0.5,0.7,0.9`,
       help: "the distortion budgets B of veil's sweep",
     },
+    {
+      name: 'study',
+      type: 'string',
+      choices: STUDIES,
+      placeholder: 'main|calibration',
+      default: 'main',
+      help: 'main: the whole study; calibration: the dataset alone (judges and baselines, no method)',
+    },
+    {
+      name: 'data-seed',
+      type: 'int',
+      min: 0,
+      placeholder: 'N',
+      defaultText: `${REPORT_SEED}, the reported draw (SynthPAR was tuned on draw 7)`,
+      help: 'the SynthPAR draw to study',
+    },
     QUIET,
   ],
   async run({ values }) {
     const ws = resolve(values.workspace);
-    const cfg = demoConfig(ws, values.quick, values.seeds, values.sweep);
+    const cfg = demoConfig(ws, {
+      quick: values.quick,
+      seeds: values.seeds,
+      sweep: values.sweep,
+      study: values.study as Study,
+      dataSeed: values['data-seed'],
+    });
     const result = await runExperiment(cfg, values.quiet ? SILENT : CONSOLE);
     const report = await writeReport(join(ws, 'results.json'), join(ws, 'report'));
     console.log(

@@ -92,7 +92,7 @@ export const command = defineCommand({
       throw new UsageError((e as Error).message);
     }
     const protocol = {
-      ...demoConfig('', false).protocol,
+      ...demoConfig('').protocol,
       actionInit: judges?.action ?? null,
       attackerInit: judges?.privacy ?? null,
       clip: c.clip,

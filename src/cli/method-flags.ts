@@ -3,6 +3,7 @@
 // the field keeps the --preset's value, which the help shows for both presets.
 import type { MethodConfig } from '../method/config.js';
 import { presetConfig } from '../runs/options.js';
+import { DEMO_VIDEO_FRAMES } from '../runs/presets.js';
 import { type FlagSpec, WORKSPACE } from './flags.js';
 
 const DEMO = presetConfig('demo');
@@ -61,9 +62,9 @@ export const METHOD_FLAGS = [
     name: 'video-frames',
     type: 'int',
     min: 1,
-    default: 16,
+    default: DEMO_VIDEO_FRAMES,
     placeholder: 'F',
-    help: 'frames read per video of --data',
+    help: "frames read per video of --data (the demo's SynthPAR videos have that many)",
   },
   {
     name: 'variant',
@@ -114,7 +115,21 @@ export const METHOD_FLAGS = [
     type: 'number',
     min: 0,
     defaultText: preset((c) => c.lambda),
-    help: 'weight of L_penalty; 0 is SPAct',
+    help: 'weight of L_penalty; 0 is SPAct (with --lambda-rule dual: where lambda starts)',
+  },
+  {
+    name: 'lambda-rule',
+    type: 'string',
+    choices: ['fixed', 'dual'],
+    defaultText: preset((c) => c.lambdaRule),
+    help: 'fixed (the paper) or dual: lambda adapted by dual ascent on RMS <= B, so the budget holds',
+  },
+  {
+    name: 'dual-lr',
+    type: 'number',
+    min: 0,
+    defaultText: preset((c) => c.dualLr),
+    help: "--lambda-rule dual's step: lambda += X (RMS - B) after every f_A step, never below 0",
   },
   {
     name: 'w-t',

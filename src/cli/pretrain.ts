@@ -18,7 +18,7 @@ import { METHOD_FLAGS } from './method-flags.js';
 import { progress } from './quiet.js';
 
 const WHICH = { anonymizer: 'fA', privacy: 'fB', action: 'fT' } as const;
-const DEMO = demoConfig('', false);
+const DEMO = demoConfig('');
 const SETS = {
   judges: DEMO.backbones as BackboneConfig,
   method: DEMO.methodBackbones as BackboneConfig,
@@ -94,7 +94,7 @@ export const command = defineCommand({
     const what = positionals[0] as keyof typeof WHICH | 'backbones';
     const c = methodConfig(values);
     if (what === 'backbones') {
-      const demo = demoConfig(resolve(values.workspace), false);
+      const demo = demoConfig(resolve(values.workspace));
       const data = { ...dataPlan(values, c), seed: -1 };
       const protocol = { ...demo.protocol, clip: c.clip, imageSize: c.imageSize, autocast: c.autocast };
       const epochs = values['backbone-epochs'];

@@ -25,10 +25,20 @@ export interface ProtocolConfig {
   actionInit: string | null;
   attackerInit: string | null;
   actionEpochs: number;
+  /**
+   * Epochs of the action judge's fresh head alone (the backbone frozen) before every layer is
+   * fine-tuned (linear probing, then fine-tuning): gradients through a random head scramble the
+   * backbone's features first. 0: fine-tune everything from the start.
+   */
+  headEpochs: number;
+  /** The head's learning rate in those epochs (a linear probe takes larger steps than fine-tuning). */
+  headLr: number;
   attackerEpochs: number;
   clipsPerBatch: number;
   imagesPerBatch: number;
+  /** Adam's learning rates of the fresh attacker and of the fresh action model. */
   lr: number;
+  actionLr: number;
   clip: ClipShape;
   imageSize: number;
   clipAugment: AugmentConfig;
@@ -50,7 +60,7 @@ export interface ActionJudgement {
 /** Steps of judgeAction and judgeAttacker, for progress bars. */
 export function judgeSteps(c: ProtocolConfig, trainVideos: number, trainImages: number): number {
   return (
-    c.actionEpochs * Math.floor(trainVideos / c.clipsPerBatch) +
+    (c.actionEpochs + (c.actionInit ? c.headEpochs : 0)) * Math.floor(trainVideos / c.clipsPerBatch) +
     c.attackerEpochs * Math.floor(trainImages / c.imagesPerBatch)
   );
 }
@@ -70,7 +80,7 @@ export function judgeAction(
     return T.crossEntropy(fT.forward(x), y);
   };
   const o = {
-    lr: c.lr,
+    lr: c.actionLr,
     epochs: c.actionEpochs,
     n: train.items.length,
     batch: c.clipsPerBatch,
@@ -78,7 +88,23 @@ export function judgeAction(
     seed,
     autocast: c.autocast,
   };
-  const trainLoss = fit(fT, o, ce, () => tick('action judge'));
+  const trainLoss: number[] = [];
+  if (c.actionInit && c.headEpochs > 0) {
+    // The head the backbone did not bring (loadBackbone skips 'fc.') learns first, alone.
+    const head = fT.namedParameters().filter(([k]) => k.startsWith('fc.'));
+    fT.freeze();
+    for (const [, p] of head) p.requiresGrad = true;
+    const probe = {
+      ...o,
+      lr: c.headLr,
+      epochs: c.headEpochs,
+      key: 'judge-action-head',
+      params: head.map(([, p]) => p),
+    };
+    trainLoss.push(...fit(fT, probe, ce, () => tick('action judge')));
+    fT.freeze(false);
+  }
+  trainLoss.push(...fit(fT, o, ce, () => tick('action judge')));
   fT.eval();
   // Evaluated in float32 whatever the training ran in: bf16 logits tie, and ties move AP and top-1.
   const scores = videoScores((x) => infer((v) => fT.forward(v), x, false), test, c);

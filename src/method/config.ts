@@ -27,6 +27,12 @@ export interface PretrainConfig {
   actionFrameFraction: number;
 }
 
+/**
+ * How lambda moves: 'fixed' (the paper) or 'dual' (beyond the paper: projected dual ascent on the
+ * constraint RMS <= B, so the budget holds without hand-tuning lambda; lambda is its start).
+ */
+export type LambdaRule = 'fixed' | 'dual';
+
 export interface MethodConfig {
   fA: NetChoice;
   fT: NetChoice;
@@ -38,6 +44,9 @@ export interface MethodConfig {
   /** Distortion budget of L_penalty, its weight lambda (0: SPAct), and the other two weights. */
   B: number;
   lambda: number;
+  lambdaRule: LambdaRule;
+  /** 'dual': lambda <- max(0, lambda + dualLr (RMS - B)) after every f_A step. */
+  dualLr: number;
   wT: number;
   wB: number;
   penaltyGrad: PenaltyGrad;
@@ -65,6 +74,10 @@ export const PAPER: MethodConfig = {
   viewAugment: VIEW_AUGMENT,
   B: 0.3,
   lambda: 1,
+  lambdaRule: 'fixed',
+  // An RMS 0.05 over B raises lambda by 5 per f_A step: a few dozen steps take it past the size
+  // (tens) at which L_penalty's gradient outweighs the privacy loss's at these losses' scales.
+  dualLr: 100,
   wT: 1,
   wB: 1,
   penaltyGrad: 'hinge',
@@ -101,6 +114,9 @@ export function validateConfig(c: MethodConfig): MethodConfig {
   };
   num('B', c.B, 0);
   num('lambda', c.lambda, 0);
+  num('dualLr', c.dualLr, 0);
+  if (c.lambdaRule !== 'fixed' && c.lambdaRule !== 'dual')
+    bad('lambdaRule', "'fixed' or 'dual'", c.lambdaRule);
   num('wT', c.wT, 0);
   num('wB', c.wB, 0);
   num('temperature', c.temperature, 1e-6);

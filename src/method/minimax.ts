@@ -3,6 +3,8 @@
 //   step 1 (even batch): f_A learns, f_T and f_B frozen in eval mode:
 //            L_A = w_T L_T - w_B L_B + lambda L_penalty,  L_penalty = max(0, RMS(X - f_A(X)) - B)
 //   step 2 (odd batch):  f_A frozen (no grad); f_T learns L_T, f_B learns L_B on anonymized data.
+// With lambdaRule 'dual' (beyond the paper) lambda is a Lagrange multiplier of RMS <= B: after each
+// step 1 it moves by dualLr times the batch's excess RMS - B, never below 0.
 // Every epoch logs the losses, validates the co-trained branches, and checkpoints (exact resume);
 // the f_A to keep is chosen by a stated rule on the validation split, never on test.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -39,6 +41,8 @@ export interface EpochLog {
   /** Step 2: the co-trained f_T's and f_B's own training losses. */
   LT2: number;
   LB2: number;
+  /** lambda at the epoch's end (moves only under lambdaRule 'dual'). */
+  lambda: number;
   /** Co-trained f_T's top-1, f_B's instance-match accuracy (privacyMatch), f_A's RMS distortion. */
   val: { top1: number; privacyMatch: number; rms: number };
 }
@@ -70,6 +74,8 @@ export interface MinimaxState {
   batch: number;
   sums: Sums;
   history: EpochLog[];
+  /** The weight of L_penalty now: c.lambda, or where dual ascent has taken it. */
+  lambda: number;
 }
 
 export const SELECTION_RULE =
@@ -189,7 +195,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
   const nets = { fA, fT, fB };
   const optims = { optA, optT, optB };
   const last = join(run.dir, 'last.safetensors');
-  let s: MinimaxState = { epoch: 0, batch: 0, sums: zeroSums(), history: [] };
+  let s: MinimaxState = { epoch: 0, batch: 0, sums: zeroSums(), history: [], lambda: c.lambda };
   if (run.resume && existsSync(last)) {
     // Continuing under other settings would mix two runs in one (the budget, the rates, the
     // networks); only how long to train and how often to checkpoint may change.
@@ -201,7 +207,6 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
       );
     s = loadTrainState<MinimaxState>(last, nets, optims).state;
   }
-  const w = { wT: c.wT, wB: c.wB, lambda: c.lambda };
   const nBatches = minimaxBatches(d, c);
   if (d.valVideos.items.length === 0 || d.valImages.items.length === 0)
     throw new Error(
@@ -239,7 +244,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
             parts.LB = LB.item();
             parts.Lpenalty = Lpenalty.item();
             parts.rms = T.noGrad(() => rmsDistortion(x, xa).item());
-            return anonymizerLoss(LT, LB, Lpenalty, w);
+            return anonymizerLoss(LT, LB, Lpenalty, { wT: c.wT, wB: c.wB, lambda: s.lambda });
           },
           c.autocast,
         );
@@ -251,11 +256,13 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
         sums.Lpenalty += parts.Lpenalty;
         sums.rms += parts.rms;
         sums.n1++;
+        const lambda = s.lambda;
+        if (c.lambdaRule === 'dual') s.lambda = Math.max(0, s.lambda + c.dualLr * (parts.rms - c.B));
         run.onStep?.({
           epoch: s.epoch,
           step: s.epoch * nBatches + s.batch,
           phase: 1,
-          losses: { LA, ...parts },
+          losses: { LA, ...parts, lambda },
         });
         tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
       } else {
@@ -302,6 +309,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
       rms: m.rms / Math.max(1, m.n1),
       LT2: m.LT2 / Math.max(1, m.n2),
       LB2: m.LB2 / Math.max(1, m.n2),
+      lambda: s.lambda,
       val: validate(n, d, c),
     };
     s.history.push(log);

@@ -51,6 +51,8 @@ export interface FitOptions {
   autocast: boolean;
   /** Cosine-anneal the lr to 0 over the epochs (the default holds it constant). */
   cosine?: boolean;
+  /** Train these parameters only (default: all of the network's); the others must be frozen. */
+  params?: Tensor[];
 }
 
 /**
@@ -64,7 +66,7 @@ export function fit(
   tick: () => void = () => {},
   onEpoch: (epoch: number, meanLoss: number) => void = () => {},
 ): number[] {
-  const opt = T.Adam(net.parameters(), { lr: o.lr });
+  const opt = T.Adam(o.params ?? net.parameters(), { lr: o.lr });
   const schedule = o.cosine ? new T.CosineLR(opt, o.epochs) : null;
   const losses: number[] = [];
   for (let epoch = 0; epoch < o.epochs; epoch++) {

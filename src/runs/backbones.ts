@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { AugmentConfig } from '../data/augment.js';
 import type { Rng } from '../data/rng.js';
 import {
-  actionsOf,
+  backboneActionsOf,
   attributesOf,
   camelName,
   synthClip,
@@ -50,7 +50,9 @@ export interface BackboneConfig {
   /** Clips and images per batch. */
   clipsPerBatch: number;
   imagesPerBatch: number;
+  /** Adam's peak learning rate (cosine schedule): the privacy backbone's, and the action one's. */
   lr: number;
+  actionLr: number;
   /** The SSL backbone's two views (f_B's NT-Xent views); the attacker sees whole images. */
   viewAugment?: AugmentConfig;
 }
@@ -79,11 +81,11 @@ export function backboneSets(
   const s = { seed: b.seed, variant: d.variant, width: d.width, height: d.height };
   const videos: VideoSet = {
     name: `SynthPAR backbone draw (seed ${b.seed})`,
-    classes: actionsOf(d.variant).map((a) => camelName(a.id)),
+    classes: backboneActionsOf(d.variant).map((a) => camelName(a.id)),
     width: d.width,
     height: d.height,
     items: Array.from({ length: b.clips }, (_, i) => {
-      const c = synthClip({ ...s, frames: d.frames }, i);
+      const c = synthClip({ ...s, frames: d.frames, actions: backboneActionsOf(d.variant) }, i);
       return { id: `clip-${i}`, label: c.label, frames: c.frames, boxes: c.boxes };
     }),
   };
@@ -179,6 +181,7 @@ export function pretrainBackbones(
     action,
     {
       ...fitOptions,
+      lr: b.actionLr,
       epochs: b.actionEpochs,
       n: clips.items.length,
       batch: b.clipsPerBatch,

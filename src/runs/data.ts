@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { readUcf101, readVispr } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
-import { type Variant, writeSynthPAR } from '../data/synthpar/index.js';
+import { SYNTHPAR_VERSION, type Variant, writeSynthPAR } from '../data/synthpar/index.js';
 import {
   holdOut,
   type ImageSet,
@@ -44,9 +44,11 @@ export async function ensureSynthPAR(
   const meta = join(root, 'synthpar.json');
   if (existsSync(meta)) {
     const m = JSON.parse(readFileSync(meta, 'utf8')) as Record<string, unknown>;
-    const same = (['variant', 'clips', 'images', 'width', 'height', 'frames', 'seed'] as const).every(
-      (k) => m[k] === d[k],
-    );
+    const same =
+      m.version === SYNTHPAR_VERSION &&
+      (['variant', 'clips', 'images', 'width', 'height', 'frames', 'seed'] as const).every(
+        (k) => m[k] === d[k],
+      );
     if (same) return;
     throw new UsageError(
       `${root}: holds another experiment's SynthPAR (${meta} differs: \`veil demo --quick\` and \`veil demo\` draw different sizes); give this one its own --workspace`,

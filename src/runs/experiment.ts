@@ -37,6 +37,8 @@ export interface ExperimentConfig {
   /** B values of veil's sweep (lambda = method.lambda); SPAct is run with lambda 0. */
   sweep: number[];
   spact: boolean;
+  /** More minimax runs, each veil with one change (the ablations of `veil demo --study ablations`). */
+  ablations: Ablation[];
   protocol: ProtocolConfig;
   /** Evaluation seeds per baseline (fresh judges each). */
   seeds: number;
@@ -55,6 +57,14 @@ export interface ExperimentConfig {
   methodBackbones: BackboneConfig | null;
   /** Also judge raw data and the learned f_A on the other variant (the paper's novel protocol). */
   novel: boolean;
+}
+
+export interface Ablation {
+  /** The report's row name, e.g. 'veil, B = 0.1, lambda 3'. */
+  name: string;
+  /** Its run folder under <workspace>/runs/. */
+  dir: string;
+  change: Partial<Pick<MethodConfig, 'B' | 'lambda' | 'lambdaRule' | 'penaltyGrad'>>;
 }
 
 export interface ExperimentResult {
@@ -98,14 +108,32 @@ export function withBackbones(
 }
 
 /** The minimax runs of the experiment: SPAct first, then veil at each B. */
-export function minimaxRuns(
-  c: ExperimentConfig,
-): { name: string; kind: MethodKind; B: number | null; method: MethodConfig }[] {
-  const runs: { name: string; kind: MethodKind; B: number | null; method: MethodConfig }[] = [];
+export function minimaxRuns(c: ExperimentConfig): MinimaxRunSpec[] {
+  const runs: MinimaxRunSpec[] = [];
   if (c.spact)
-    runs.push({ name: 'SPAct (lambda 0)', kind: 'spact', B: null, method: { ...c.method, lambda: 0 } });
-  for (const B of c.sweep) runs.push({ name: `veil, B = ${B}`, kind: 'veil', B, method: { ...c.method, B } });
+    runs.push({
+      name: 'SPAct (lambda 0)',
+      kind: 'spact',
+      B: null,
+      dir: 'spact',
+      method: { ...c.method, lambda: 0 },
+    });
+  for (const B of c.sweep)
+    runs.push({ name: `veil, B = ${B}`, kind: 'veil', B, dir: `veil-B${B}`, method: { ...c.method, B } });
+  for (const a of c.ablations) {
+    const method = { ...c.method, ...a.change };
+    runs.push({ name: a.name, kind: 'ablation', B: method.B, dir: a.dir, method });
+  }
   return runs;
+}
+
+export interface MinimaxRunSpec {
+  name: string;
+  kind: MethodKind;
+  B: number | null;
+  /** Folder under <workspace>/runs/ (minimax seed k > 0: with -seed<k> appended). */
+  dir: string;
+  method: MethodConfig;
 }
 
 /** Sum of the steps each phase takes, for one overall progress bar. */
@@ -175,6 +203,7 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     const learnedRuns = minimaxRuns(c);
     const judgings = baselines().length * c.seeds + learnedRuns.length * c.minimaxSeeds;
     const steps = plannedSteps(c, sets, judgings);
+    if (learnedRuns.length === 0) steps.pretrain = 0;
     const bar = out.bar('veil', steps.pretrain + steps.minimax + steps.judges);
     const tick = (what: string): void => bar.tick(what);
 
@@ -182,16 +211,19 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     t = Date.now();
     const m = c.method;
     const nets = createNetworks(m, sets.trainVideos.classes.length);
+    // A study of the dataset alone (no minimax run) has nothing to pre-train.
+    const some = learnedRuns.length > 0;
     const pretrainLosses = {
-      fA: pretrainAnonymizer(nets.fA, sets.trainImages, sets.trainVideos, m, tick),
-      fB: pretrainPrivacy(nets.fB, sets.trainImages, m, tick),
-      fT: pretrainAction(nets.fT, sets.trainVideos, m, tick),
+      fA: some ? pretrainAnonymizer(nets.fA, sets.trainImages, sets.trainVideos, m, tick) : [],
+      fB: some ? pretrainPrivacy(nets.fB, sets.trainImages, m, tick) : [],
+      fT: some ? pretrainAction(nets.fT, sets.trainVideos, m, tick) : [],
     };
     const pre = join(c.workspace, 'pretrained');
     mkdirSync(pre, { recursive: true });
     const input = { height: m.clip.size, width: m.clip.size };
-    for (const [k, net] of Object.entries(nets))
-      saveCheckpoint(join(pre, `${k}.safetensors`), net, { input, config: m, extra: { role: k } });
+    if (some)
+      for (const [k, net] of Object.entries(nets))
+        saveCheckpoint(join(pre, `${k}.safetensors`), net, { input, config: m, extra: { role: k } });
     lap('pretrain', t);
 
     // 4. The minimax for SPAct and each B, each from the same pre-trained networks.
@@ -209,8 +241,7 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
         for (const [key, net] of Object.entries(n)) loadCheckpointInto(net, join(pre, `${key}.safetensors`));
         const label = c.minimaxSeeds > 1 ? `${run.name} (minimax seed ${k})` : run.name;
         const id = registry.startRun('minimax', label, method);
-        const base = run.kind === 'spact' ? 'spact' : `veil-B${run.B}`;
-        const dir = join(c.workspace, 'runs', k === 0 ? base : `${base}-seed${k}`);
+        const dir = join(c.workspace, 'runs', k === 0 ? run.dir : `${run.dir}-seed${k}`);
         const follow = followRun(dir, registry, id, method, { fA: n.fA, videos: sets.valVideos });
         let result;
         try {

@@ -22,7 +22,7 @@ export function epochMetrics(e: EpochLog, c: MethodConfig): Record<string, numbe
     rms: e.rms,
     LT2: e.LT2,
     LB2: e.LB2,
-    lambda: c.lambda,
+    lambda: e.lambda,
     B: c.B,
     valTop1: e.val.top1,
     valPrivacyMatch: e.val.privacyMatch,

@@ -6,7 +6,8 @@ import type { Anonymizer } from '../method/baselines.js';
 import type { EpochLog } from '../method/minimax.js';
 import type { ImageSet, VideoSet } from '../method/sets.js';
 
-export type MethodKind = 'baseline' | 'spact' | 'veil';
+/** 'ablation': veil at one B with one thing changed (lambda, its rule, the penalty's gradient). */
+export type MethodKind = 'baseline' | 'spact' | 'veil' | 'ablation';
 
 /** One anonymizer judged over the seeds, as results.json holds it. */
 export interface MethodResult {
@@ -33,6 +34,8 @@ export interface MethodResult {
   fAPath?: string;
   /** Learned anonymizers: how many minimax seeds the values come from (one f_A, one judge each). */
   minimaxSeeds?: number;
+  /** Learned anonymizers: every minimax seed's log (history is the first's). */
+  histories?: EpochLog[][];
 }
 
 export interface Candidate {
@@ -132,7 +135,11 @@ export function chanceOf(sets: Pick<JudgedSets, 'trainVideos' | 'testImages'>): 
 export function mergeSeeds(results: readonly MethodResult[]): MethodResult {
   const [first, ...rest] = results;
   if (!first) throw new Error('mergeSeeds: no results');
-  const out: MethodResult = { ...first, minimaxSeeds: results.length };
+  const out: MethodResult = {
+    ...first,
+    minimaxSeeds: results.length,
+    histories: results.map((r) => r.history ?? []),
+  };
   for (const r of rest) {
     out.top1 = [...out.top1, ...r.top1];
     out.cmap = [...out.cmap, ...r.cmap];

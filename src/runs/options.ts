@@ -25,6 +25,8 @@ export interface MethodValues {
   backbones?: string | undefined;
   budget?: number | undefined;
   lambda?: number | undefined;
+  'lambda-rule'?: 'fixed' | 'dual' | undefined;
+  'dual-lr'?: number | undefined;
   'w-t'?: number | undefined;
   'w-b'?: number | undefined;
   'lr-a'?: number | undefined;
@@ -42,7 +44,7 @@ export interface MethodValues {
 
 /** The config a preset starts from. */
 export function presetConfig(preset: 'demo' | 'paper'): MethodConfig {
-  return preset === 'paper' ? PAPER : demoConfig('', false).method;
+  return preset === 'paper' ? PAPER : demoConfig('').method;
 }
 
 /** A network flag: `name` or `name:{"width":8}`. */
@@ -91,6 +93,8 @@ export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'metho
     imageSize: v.size ?? base.imageSize,
     B: v.budget ?? base.B,
     lambda: v.lambda ?? base.lambda,
+    lambdaRule: v['lambda-rule'] ?? base.lambdaRule,
+    dualLr: v['dual-lr'] ?? base.dualLr,
     wT: v['w-t'] ?? base.wT,
     wB: v['w-b'] ?? base.wB,
     lrA: v['lr-a'] ?? base.lrA,

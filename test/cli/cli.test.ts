@@ -177,7 +177,7 @@ describe('machine-readable output', () => {
   before(() => {
     ws = join(tempDir('veil-cli-runs-'), 'ws');
     const reg = Registry.forWorkspace(ws);
-    const exp = demoConfig(ws, true);
+    const exp = demoConfig(ws, { quick: true });
     ids.experiment = reg.startRun('experiment', 'sweep', exp);
     for (const seed of [0, 1]) {
       reg.logResult(ids.experiment, 'raw data', seed, { top1: 0.9 + seed * 0.02, cmap: 0.95, f1: 0.8 });

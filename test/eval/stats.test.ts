@@ -17,10 +17,10 @@ import {
   paretoFront,
   top1Estimate,
   top1Interval,
-  type Estimate,
   type StudyRow,
 } from '../../src/eval/stats.js';
 import { Rng } from '../../src/data/rng.js';
+import { est, row } from './rows.js';
 
 const close = (a: number, b: number, tol = 1e-9): void => assert.ok(Math.abs(a - b) < tol, `${a} != ${b}`);
 
@@ -30,15 +30,6 @@ function correctness(n: number, p: number, seed = 1): boolean[] {
   const perm = new Rng('test', seed).permutation(n);
   return Array.from(perm, (i) => i < k);
 }
-
-const est = (mean: number, low: number, high: number, std = 0.01): Estimate => ({ mean, std, low, high });
-const row = (
-  method: string,
-  kind: string,
-  B: number | null,
-  top1: [number, number, number],
-  cmap: [number, number, number],
-): StudyRow => ({ method, kind, B, top1: est(...top1), cmap: est(...cmap) });
 
 test('bootstrap: contains the mean, deterministic per seed, known degenerate cases', () => {
   const c = correctness(200, 0.8);

@@ -9,6 +9,22 @@ import type { Network } from '../../src/models/index.js';
 import { tempDir } from '../helpers.js';
 import { tinyConfig, tinyData } from './fixtures.js';
 
+/** A run into `dir` killed after `steps` batches (the 'stopped' error stands for the kill). */
+function stopAfter(steps: number, c: ReturnType<typeof tinyConfig>, dir: string): void {
+  let n = 0;
+  assert.throws(
+    () =>
+      trainMinimax(createNetworks(c, 10), tinyData(), c, {
+        dir,
+        resume: false,
+        tick: () => {
+          if (++n === steps) throw new Error('stopped');
+        },
+      }),
+    /stopped/,
+  );
+}
+
 const weights = (n: Network): number[] => n.parameters().flatMap((p) => Array.from(p.data() as Float32Array));
 
 test('minimax: a run stopped mid-epoch and resumed ends bit-for-bit where an unbroken run ends', () => {
@@ -20,19 +36,7 @@ test('minimax: a run stopped mid-epoch and resumed ends bit-for-bit where an unb
   assert.ok(existsSync(a.fAPath));
 
   const dir = join(tempDir(), 'b');
-  let steps = 0;
-  const stop = new Error('stopped');
-  assert.throws(
-    () =>
-      trainMinimax(createNetworks(c, 10), d, c, {
-        dir,
-        resume: false,
-        tick: () => {
-          if (++steps === 6) throw stop; // in epoch 1, after its first batch was checkpointed
-        },
-      }),
-    /stopped/,
-  );
+  stopAfter(6, c, dir); // in epoch 1, after its first batch was checkpointed
   // Fresh networks from another seed: everything must come from the checkpoint.
   const resumed = createNetworks({ ...c, seed: 99 }, 10);
   const b = trainMinimax(resumed, d, c, { dir, resume: true });
@@ -64,6 +68,7 @@ test('checkpoint selection by the validation rule', () => {
     rms: 0,
     LT2: 0,
     LB2: 0,
+    lambda: 1,
     val: { top1, privacyMatch: probe, rms },
   });
   assert.equal(selectEpoch([log(0.9, 0.8, 0), log(0.8, 0.5, 1), log(0.95, 0.9, 2)]), 1);
@@ -73,4 +78,59 @@ test('checkpoint selection by the validation rule', () => {
   const run = [log(0.9, 0.8, 0, 0.06), log(0.8, 0.5, 1, 0.12), log(0.85, 0.4, 2, 0.2)];
   assert.equal(selectEpoch(run), 2);
   assert.equal(selectEpoch([log(0.9, 0.8, 0, 0.3), log(0.9, 0.8, 1, 0.2)]), 1);
+});
+
+test('dual lambda: after every f_A step lambda moves by dualLr (RMS - B), never below 0, and resumes exactly', () => {
+  const d = tinyData();
+  for (const [B, dualLr] of [
+    [0, 50], // over budget every step: lambda climbs
+    [10, 0.2], // far under budget: lambda falls to 0 and stays there
+  ] as const) {
+    const c = tinyConfig({ epochs: 2, B, lambda: 1, lambdaRule: 'dual', dualLr, checkpointEvery: 1 });
+    const steps: { lambda: number; rms: number }[] = [];
+    const r = trainMinimax(createNetworks(c, 10), d, c, {
+      dir: tempDir(),
+      resume: false,
+      onStep: (s) => {
+        if (s.phase === 1) steps.push({ lambda: s.losses.lambda as number, rms: s.losses.rms as number });
+      },
+    });
+    assert.ok(steps.length >= 2);
+    assert.equal(steps[0]?.lambda, 1, 'lambda starts at --lambda');
+    for (let i = 1; i < steps.length; i++) {
+      const prev = steps[i - 1] as { lambda: number; rms: number };
+      const want = Math.max(0, prev.lambda + dualLr * (prev.rms - B));
+      assert.ok(
+        Math.abs((steps[i]?.lambda as number) - want) < 1e-9,
+        `step ${i}: ${steps[i]?.lambda} vs ${want}`,
+      );
+    }
+    const end = r.history.at(-1) as EpochLog;
+    const last = steps.at(-1) as { lambda: number; rms: number };
+    assert.ok(Math.abs(end.lambda - Math.max(0, last.lambda + dualLr * (last.rms - B))) < 1e-9);
+    if (B === 0) assert.ok(end.lambda > 1, `lambda rose: ${end.lambda}`);
+    else assert.equal(end.lambda, 0);
+  }
+  // Stopped mid-epoch and resumed: lambda comes back from the checkpoint, not from the config.
+  const c = tinyConfig({ epochs: 2, B: 0, lambda: 1, lambdaRule: 'dual', dualLr: 50, checkpointEvery: 1 });
+  const whole = trainMinimax(createNetworks(c, 10), d, c, { dir: join(tempDir(), 'w'), resume: false });
+  const dir = join(tempDir(), 'r');
+  stopAfter(6, c, dir);
+  const resumed = trainMinimax(createNetworks(c, 10), d, c, { dir, resume: true });
+  assert.deepEqual(resumed.history, whole.history);
+});
+
+test('fixed lambda never moves', () => {
+  const d = tinyData();
+  const c = tinyConfig({ epochs: 1, B: 0, lambda: 2 });
+  const seen = new Set<number>();
+  const r = trainMinimax(createNetworks(c, 10), d, c, {
+    dir: tempDir(),
+    resume: false,
+    onStep: (s) => {
+      if (s.phase === 1) seen.add(s.losses.lambda as number);
+    },
+  });
+  assert.deepEqual([...seen], [2]);
+  assert.equal(r.history[0]?.lambda, 2);
 });

@@ -17,7 +17,7 @@ import { tempDir } from '../helpers.js';
 const S = 16;
 
 function tiny(ws: string) {
-  const c = demoConfig(ws, true);
+  const c = demoConfig(ws, { quick: true });
   const narrow = { width: 4 };
   const clip = { frames: 4, stride: 1, size: S };
   const data = { ...c.data, width: S, height: S, frames: 4 };
@@ -40,6 +40,7 @@ function tiny(ws: string) {
     clipsPerBatch: 4,
     imagesPerBatch: 8,
     lr: 1e-3,
+    actionLr: 1e-3,
   };
   return { ...c, data, protocol, method, backbones: b };
 }
@@ -51,7 +52,8 @@ test('the backbone draw is its own: another seed than the data, every 10th item 
   const s = backboneSets(c.data, c.backbones);
   assert.equal(s.videos.train.items.length + s.videos.val.items.length, 20);
   assert.equal(s.images.val.items.length, 4);
-  assert.equal(s.videos.train.classes.length, 10);
+  // The variant's 10 actions and the two travel actions of the backbones' vocabulary.
+  assert.equal(s.videos.train.classes.length, 12);
   assert.equal(s.images.train.attributes.length, 7);
   assert.throws(
     () => pretrainBackbones(tempDir('veil-bb-'), c.data, c.protocol, { ...c.backbones, seed: c.data.seed }),

@@ -67,9 +67,11 @@ export interface ActionDef {
   reverseOf?: string;
 }
 
+// Both lists hold in-place actions only (the hips never travel), told apart by the limbs, the
+// knees and the order of frames: the box of the person is the same for all of them.
 export const KNOWN_ACTIONS: readonly ActionDef[] = [
-  { id: 'walk_right' },
-  { id: 'walk_left', reverseOf: 'walk_right' },
+  { id: 'raise_hand' },
+  { id: 'lower_hand', reverseOf: 'raise_hand' },
   { id: 'sit_down' },
   { id: 'stand_up', reverseOf: 'sit_down' },
   { id: 'wave' },
@@ -83,8 +85,8 @@ export const KNOWN_ACTIONS: readonly ActionDef[] = [
 export const NOVEL_ACTIONS: readonly ActionDef[] = [
   { id: 'raise_arms' },
   { id: 'lower_arms', reverseOf: 'raise_arms' },
-  { id: 'hop_right' },
-  { id: 'hop_left', reverseOf: 'hop_right' },
+  { id: 'kneel_down' },
+  { id: 'get_up', reverseOf: 'kneel_down' },
   { id: 'arm_circles' },
   { id: 'march' },
   { id: 'side_bend' },
@@ -95,6 +97,24 @@ export const NOVEL_ACTIONS: readonly ActionDef[] = [
 
 export function actionsOf(v: Variant): readonly ActionDef[] {
   return v === 'known' ? KNOWN_ACTIONS : NOVEL_ACTIONS;
+}
+
+/**
+ * Walking across the frame: never in a variant (its box moves, so blackening would not hide it),
+ * but in the backbones' vocabulary. Kinetics-400, which the field's judges start from, holds far
+ * more actions than UCF101, walking among them; and a small 3D CNN that has never seen a body
+ * travel does not find the limbs' motion at 32 pixels: the judges' action backbone on the in-place
+ * actions alone read 65.0% held-out top-1 after 20 epochs (85.8% after 40), and 98.3% after 20
+ * with these two classes added (scratch measurements, 2,400-2,880 clips of 24 frames).
+ */
+export const TRAVEL_ACTIONS: readonly ActionDef[] = [
+  { id: 'walk_right' },
+  { id: 'walk_left', reverseOf: 'walk_right' },
+];
+
+/** What the backbones of a variant learn to tell apart: its actions, then the travel actions. */
+export function backboneActionsOf(v: Variant): readonly ActionDef[] {
+  return [...actionsOf(v), ...TRAVEL_ACTIONS];
 }
 
 /** The attributes a variant labels (the other seven may still be drawn, unlabelled). */

@@ -1,7 +1,7 @@
 // SynthPAR in memory: clips and privacy images straight from the generator, for tests and for
 // training without touching the disk. The same scenes are what write.ts puts on disk.
 import { hashSeed, Rng } from '../rng.js';
-import { actionsOf, attributesOf, type Variant } from './catalog.js';
+import { type ActionDef, actionsOf, attributesOf, type Variant } from './catalog.js';
 import { type Box, renderClip, renderStill } from './render.js';
 import { labelsOf, sampleScene, type Scene, type SceneOverrides } from './scene.js';
 
@@ -14,6 +14,8 @@ export interface SynthConfig {
   frames: number;
   /** Sensor noise on (default) or off. */
   noise?: boolean;
+  /** Clips: the actions to draw from (default: the variant's; the backbones' add TRAVEL_ACTIONS). */
+  actions?: readonly ActionDef[];
 }
 
 export interface SynthClip {
@@ -42,7 +44,7 @@ export interface SynthImage {
 }
 
 export function synthClip(c: SynthConfig, index: number, o: SceneOverrides = {}): SynthClip {
-  const scene = sampleScene(c.seed, c.variant ?? 'known', index, o);
+  const scene = sampleScene(c.seed, c.variant ?? 'known', index, { actions: c.actions, ...o });
   const clip = renderClip(scene, c.frames, {
     width: c.width,
     height: c.height,

@@ -1,7 +1,10 @@
 // SynthPAR's actions as motion alone: each maps the clip's normalised time tau in [0, 1] to a
-// pose of a front-facing 2D puppet. The body looks the same whatever it does, so a single frame
-// shows a pose, never an action; actions that are another played backwards (walk_left,
-// stand_up, ...) have no function here at all: the renderer evaluates their forward twin at
+// pose of a front-facing 2D puppet. Every action happens in place: the hips stay where the scene
+// put them and only the limbs, the knees and the height of the body move, so the person's box
+// (src/data/synthpar/render.ts: the region the person's reach covers) is the same box whatever
+// the action, and blackening it takes the action away with the person, as on real data. The body looks the same whatever it does, so a single frame
+// shows a pose, never an action; actions that are another played backwards (stand_up,
+// lower_hand, ...) have no function here at all: the renderer evaluates their forward twin at
 // 1 - tau, which is what makes their single frames indistinguishable by construction.
 
 /** Absolute limb angles in radians: 0 points down, +pi/2 towards +x (image right), pi up. */
@@ -11,8 +14,8 @@ export interface Limb {
 }
 
 export interface Pose {
-  /** Horizontal shift of the hips, in frame widths. */
-  x: number;
+  /** Horizontal shift of the hips, in frame widths: only the backbones' walking moves them. */
+  x?: number;
   /** Feet above the ground, in body heights. */
   lift: number;
   /** Torso angle from vertical, radians (+ leans towards +x). */
@@ -31,11 +34,9 @@ export interface MotionParams {
   cycles: number;
   /** Amplitude factor. */
   amp: number;
-  /** Transition window [start, end] in tau for one-off motions (sit down, raise arms). */
+  /** Transition window [start, end] in tau for one-off motions (sit down, kneel down, raise arms). */
   start: number;
   end: number;
-  /** Distance travelled over the clip by walking and hopping, in frame widths. */
-  travel: number;
 }
 
 type Motion = (tau: number, m: MotionParams) => Pose;
@@ -47,7 +48,7 @@ const out = (a: number, b = a): [Limb, Limb] => [limb(-a, -b), limb(a, b)];
 function rest(): Pose {
   const [armL, armR] = out(0.15, 0.1);
   const [legL, legR] = out(0.06, 0.04);
-  return { x: 0, lift: 0, lean: 0, armL, armR, legL, legR };
+  return { lift: 0, lean: 0, armL, armR, legL, legR };
 }
 
 const phaseOf = (tau: number, m: MotionParams): number => m.phase + 2 * Math.PI * m.cycles * tau;
@@ -60,10 +61,20 @@ const pos = (v: number): number => Math.max(0, v);
 const wave01 = (p: number): number => (1 - Math.cos(p)) / 2;
 
 export const MOTIONS: Record<string, Motion> = {
+  // The right arm rises from the side to straight above the head, as to ask a question; played
+  // backwards it comes down (lower_hand): only the order of frames tells them apart.
+  raise_hand: (tau, m) => {
+    const k = progress(tau, m);
+    const p = rest();
+    p.armR = limb(0.15 + 2.85 * k, 0.1 + 2.95 * k);
+    p.lean = -0.04 * k;
+    return p;
+  },
+  // Walking across the frame: in the backbones' vocabulary only (catalog.ts, TRAVEL_ACTIONS).
   walk_right: (tau, m) => {
     const s = Math.sin(phaseOf(tau, m)) * m.amp;
     const p = rest();
-    p.x = m.travel * (tau - 0.5);
+    p.x = 0.3 * m.amp * (tau - 0.5);
     p.lift = 0.012 * Math.abs(Math.cos(phaseOf(tau, m)));
     p.legL = limb(-0.05 + 0.32 * s, -0.05 + 0.2 * s);
     p.legR = limb(0.05 - 0.32 * s, 0.05 - 0.2 * s);
@@ -136,14 +147,13 @@ export const MOTIONS: Record<string, Motion> = {
     [p.armL, p.armR] = out(0.15 + 2.85 * k);
     return p;
   },
-  hop_right: (tau, m) => {
-    const ph = phaseOf(tau, m);
+  // One knee goes down to the ground, the other leg stays planted (get_up plays it backwards).
+  kneel_down: (tau, m) => {
+    const k = progress(tau, m);
     const p = rest();
-    p.x = m.travel * (tau - 0.5);
-    p.lift = 0.07 * m.amp * Math.abs(Math.sin(ph));
-    p.legL = limb(-0.5, 0.3);
-    p.legR = limb(0.05, 0.05);
-    [p.armL, p.armR] = out(1.2 + 0.2 * Math.sin(ph));
+    p.legL = limb(-(0.06 + 0.25 * k), -(0.04 - 1.45 * k));
+    p.legR = limb(0.06 + 1.35 * k, 0.04 + 0.1 * k);
+    [p.armL, p.armR] = out(0.15 + 0.25 * k, 0.1 + 0.5 * k);
     return p;
   },
   arm_circles: (tau, m) => {

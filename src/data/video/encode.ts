@@ -22,6 +22,8 @@ export interface EncodeOptions {
   crf?: number;
   /** mjpeg quantiser (2 best .. 31); default 3. */
   quality?: number;
+  /** mjpeg chroma: '4:2:0' (default, as cameras write) or '4:4:4' (full-resolution colour). */
+  chroma?: '4:2:0' | '4:4:4';
 }
 
 const CONTAINERS: Record<string, { format: string; codecs: VideoCodec[] }> = {
@@ -39,7 +41,10 @@ function codecArgs(codec: VideoCodec, o: EncodeOptions): string[] {
         ...['-crf', String(o.crf ?? 18), '-pix_fmt', 'yuv420p'],
       ];
     case 'mjpeg':
-      return ['-c:v', 'mjpeg', '-q:v', String(o.quality ?? 3), '-pix_fmt', 'yuvj420p'];
+      return [
+        ...['-c:v', 'mjpeg', '-q:v', String(o.quality ?? 3)],
+        ...['-pix_fmt', o.chroma === '4:4:4' ? 'yuvj444p' : 'yuvj420p'],
+      ];
     case 'ffv1':
       // Lossless RGB: decoded frames equal the written ones exactly.
       return ['-c:v', 'ffv1', '-pix_fmt', 'bgr0'];

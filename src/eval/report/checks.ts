@@ -31,7 +31,13 @@ export function studyRows(rows: readonly TableRow[]): StudyRow[] | null {
 
 export function checks(rows: readonly TableRow[]): Check[] {
   const study = studyRows(rows);
-  if (study) return [...calibrationChecks(study), ...paretoCheck(study), ...paperClaimCheck(study)];
+  // A study of the dataset alone (`veil demo --study calibration`) has no method to check.
+  const method = rows.some((r) => r.kind === 'veil' || r.kind === 'spact');
+  if (study)
+    return [
+      ...calibrationChecks(study),
+      ...(method ? [...paretoCheck(study), ...paperClaimCheck(study)] : []),
+    ];
   const raw = rows.find((r) => r.kind === 'baseline' && r.method === 'raw data');
   if (!raw) return [];
   const out: Check[] = [

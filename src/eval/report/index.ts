@@ -8,8 +8,9 @@ import sharp from 'sharp';
 
 import { testClips } from '../../data/clips.js';
 import { VISPR_ID } from '../../data/synthpar/catalog.js';
-import { checkLine, checks } from './checks.js';
+import { checkLine, checks, studyRows } from './checks.js';
 import { lossCurvesSvgs, type PlotMethod, privacyUtilitySvg } from './plots.js';
+import { whatThisShows } from './shows.js';
 import { attributeMarkdown, type TableInput, type TableRow, tableMarkdown, tableRows } from './table.js';
 
 export interface ReportInput {
@@ -188,11 +189,13 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
   const grid = join(dir, 'frames.png');
   const lines = [...trends(rows), ...idleBudgets(r.methods)];
   const targets = checks(rows);
+  const study = studyRows(rows);
+  const shows = study ? whatThisShows(study, r.methods) : [];
   const json = join(dir, 'table.json');
   writeFileSync(
     json,
     JSON.stringify(
-      { rows, chance: r.chance, trends: lines, checks: targets, selectionRule: r.selectionRule },
+      { rows, chance: r.chance, trends: lines, checks: targets, shows, selectionRule: r.selectionRule },
       null,
       2,
     ) + '\n',
@@ -216,6 +219,7 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
     '',
     ...targets.map((c) => `- ${checkLine(c)}`),
     '',
+    ...(shows.length ? ['## What this shows', '', ...shows.map((l) => `- ${l}`), ''] : []),
     '## Privacy per attribute',
     '',
     `AP (%) of the fresh attacker per attribute, at its best epoch, mean over seeds (an attribute's prior is its chance AP).`,
@@ -234,7 +238,7 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
     '',
     '![privacy-utility](privacy-utility.png)',
     '',
-    '![f_A loss](loss-fA.png) ![f_T loss](loss-fT.png) ![f_B loss](loss-fB.png)',
+    '![f_A loss](loss-fA.png) ![f_T loss](loss-fT.png) ![f_B loss](loss-fB.png) ![validation RMS against B](val-rms.png)',
     '',
     existsSync(grid) ? '![frames](frames.png)' : '',
     '',
@@ -268,7 +272,7 @@ function htmlPage(markdown: string, rows: readonly TableRow[], grid: boolean): s
 ${body}</table>
 ${trendLines}
 <h2>Privacy-utility</h2><img src="privacy-utility.svg">
-<h2>Training losses (minimax)</h2><img src="loss-fA.svg"><img src="loss-fT.svg"><img src="loss-fB.svg">
+<h2>Training losses (minimax)</h2><img src="loss-fA.svg"><img src="loss-fT.svg"><img src="loss-fB.svg"><img src="val-rms.svg">
 ${grid ? '<h2>Frames: raw and anonymized</h2><img src="frames.png">' : ''}
 </body></html>
 `;

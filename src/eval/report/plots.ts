@@ -14,7 +14,15 @@ export interface PlotMethod {
   B: number | null;
   top1: number[];
   cmap: number[];
-  history?: { epoch: number; LA: number; LT2: number; LB2: number; Lpenalty: number }[];
+  history?: {
+    epoch: number;
+    LA: number;
+    LT2: number;
+    LB2: number;
+    Lpenalty: number;
+    /** Absent in results written before validation RMS was logged. */
+    val?: { rms: number };
+  }[];
 }
 
 // No red in the palette: red is the B sweep's.
@@ -87,6 +95,17 @@ export function privacyUtilitySvg(
       line: true,
       marker: 'circle',
     });
+  const ablated = methods.filter((m) => m.kind === 'ablation');
+  if (ablated.length)
+    series.push(
+      ...ablated.map((m, i) => ({
+        label: m.method,
+        colour: PALETTE[(i + 5) % PALETTE.length] as string,
+        points: [point(m)],
+        line: false,
+        marker: 'diamond' as const,
+      })),
+    );
   const study = studyRows(rows);
   if (study && rows.length > 1)
     series.unshift({
@@ -111,7 +130,10 @@ export function privacyUtilitySvg(
   });
 }
 
-/** One chart per network: f_A's L_A (step 1), f_T's L_T and f_B's L_B (step 2), a line per run. */
+/**
+ * One chart per network: f_A's L_A (step 1), f_T's L_T and f_B's L_B (step 2), a line per run; and
+ * f_A's validation RMS against each B, which shows whether the budget held.
+ */
 export function lossCurvesSvgs(methods: readonly PlotMethod[]): { name: string; svg: string }[] {
   const runs = methods.filter((m) => m.history && m.history.length > 0);
   const charts: { name: string; key: 'LA' | 'LT2' | 'LB2'; title: string }[] = [
@@ -119,7 +141,25 @@ export function lossCurvesSvgs(methods: readonly PlotMethod[]): { name: string; 
     { name: 'loss-fT', key: 'LT2', title: 'f_T: L_T, cross-entropy on anonymized clips (step 2)' },
     { name: 'loss-fB', key: 'LB2', title: 'f_B: L_B, NT-Xent on anonymized images (step 2)' },
   ];
-  return charts.map((c) => ({
+  const Bs = [...new Set(runs.map((m) => m.B).filter((B): B is number => B !== null))].sort();
+  const rms = {
+    name: 'val-rms',
+    svg: chartSvg({
+      title: "f_A's RMS distortion on validation clips, per epoch (dotted: each run's B)",
+      xLabel: 'epoch',
+      yLabel: 'RMS(X - f_A(X))',
+      width: 640,
+      height: 360,
+      series: runs.map((m, i) => ({
+        label: m.method,
+        colour: PALETTE[i % PALETTE.length] as string,
+        points: (m.history ?? []).flatMap((h) => (h.val ? [{ x: h.epoch + 1, y: h.val.rms }] : [])),
+        line: true,
+      })),
+      hLines: Bs.map((B) => ({ y: B, label: `B = ${B}` })),
+    }),
+  };
+  const losses = charts.map((c) => ({
     name: c.name,
     svg: chartSvg({
       title: c.title,
@@ -135,4 +175,5 @@ export function lossCurvesSvgs(methods: readonly PlotMethod[]): { name: string; 
       })),
     }),
   }));
+  return [...losses, rms];
 }
