@@ -40,9 +40,11 @@ export const command = defineCommand({
       name: 'study',
       type: 'string',
       choices: STUDIES,
-      placeholder: 'main|calibration',
+      placeholder: STUDIES.join('|'),
       default: 'main',
-      help: 'main: the whole study; calibration: the dataset alone (judges and baselines, no method)',
+      help:
+        'main: the whole study; calibration: the dataset alone (judges and baselines, no method); ' +
+        'ablations: main plus veil at one B with lambda, its rule or the penalty gradient changed',
     },
     {
       name: 'data-seed',

@@ -320,6 +320,13 @@ export function paperClaimCheck(rows: readonly StudyRow[]): TargetCheck[] {
   ];
 }
 
+/** The bluntly-anonymized baselines the calibration expects to cost action and privacy. */
+export const BLUNT: readonly string[] = [
+  'obfuscation: blackening',
+  'obfuscation: strong blur',
+  'downsample 4x',
+];
+
 export interface CalibrationOptions {
   rawTop1?: number;
   rawCmap?: number;
@@ -339,7 +346,7 @@ export function calibrationChecks(rows: readonly StudyRow[], o: CalibrationOptio
   const rawCmap = o.rawCmap ?? 0.9;
   const top1Drop = o.top1Drop ?? 0.2;
   const cmapDrop = o.cmapDrop ?? 0.15;
-  const blunt = o.blunt ?? ['obfuscation: blackening', 'obfuscation: strong blur', 'downsample 4x'];
+  const blunt = o.blunt ?? BLUNT;
   const points = (v: number): string => (v * 100).toFixed(1);
   const change = (d: number): string => `${points(Math.abs(d))} points ${d >= 0 ? 'lower' : 'higher'}`;
   const raw = findRaw(rows);

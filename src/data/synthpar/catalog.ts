@@ -105,7 +105,8 @@ export function actionsOf(v: Variant): readonly ActionDef[] {
  * more actions than UCF101, walking among them; and a small 3D CNN that has never seen a body
  * travel does not find the limbs' motion at 32 pixels: the judges' action backbone on the in-place
  * actions alone read 65.0% held-out top-1 after 20 epochs (85.8% after 40), and 98.3% after 20
- * with these two classes added (scratch measurements, 2,400-2,880 clips of 24 frames).
+ * with these two classes added, in one draw (scratch measurements, 2,400-2,880 clips of 24 frames;
+ * at that lr, 3e-3, other draws still read 52-72%: src/runs/presets.ts, actionLr).
  */
 export const TRAVEL_ACTIONS: readonly ActionDef[] = [
   { id: 'walk_right' },

@@ -2,10 +2,11 @@
 // pose of a front-facing 2D puppet. Every action happens in place: the hips stay where the scene
 // put them and only the limbs, the knees and the height of the body move, so the person's box
 // (src/data/synthpar/render.ts: the region the person's reach covers) is the same box whatever
-// the action, and blackening it takes the action away with the person, as on real data. The body looks the same whatever it does, so a single frame
-// shows a pose, never an action; actions that are another played backwards (stand_up,
-// lower_hand, ...) have no function here at all: the renderer evaluates their forward twin at
-// 1 - tau, which is what makes their single frames indistinguishable by construction.
+// the action, and blackening it takes the action away with the person, as on real data. The body
+// looks the same whatever it does, so a single frame shows a pose, never an action; actions that
+// are another played backwards (stand_up, lower_hand, ...) have no function here at all: the
+// renderer evaluates their forward twin at 1 - tau, which is what makes their single frames
+// indistinguishable by construction.
 
 /** Absolute limb angles in radians: 0 points down, +pi/2 towards +x (image right), pi up. */
 export interface Limb {

@@ -54,6 +54,9 @@ const TATTOO: Rgb = [0.12, 0.2, 0.45];
 const BALL: Rgb = [0.95, 0.5, 0.1];
 
 type Pt = [number, number];
+
+/** The person's standing height in pixels: a child is shorter than the placement's height. */
+const bodyHeight = (look: Look, at: Placement): number => at.height * (look.child ? 0.72 : 1);
 const along = (p: Pt, angle: number, len: number): Pt => [
   p[0] + Math.sin(angle) * len,
   p[1] + Math.cos(angle) * len,
@@ -68,7 +71,7 @@ export function drawPerson(
 ): [number, number, number, number] | null {
   const box = new BoxAcc();
   cv.box = box;
-  const h = at.height * (look.child ? 0.72 : 1);
+  const h = bodyHeight(look, at);
   const headR = (look.child ? 0.11 : 0.085) * h;
   const girth = look.heavy ? 1.45 : 1;
   // Limbs about 2 pixels thick at the demo's 32-pixel frames: with the earlier 1-pixel ones the
@@ -226,7 +229,7 @@ export function reachBox(
   width: number,
   height: number,
 ): [number, number, number, number] {
-  const h = at.height * (look.child ? 0.72 : 1);
+  const h = bodyHeight(look, at);
   const acc = new BoxAcc();
   acc.add(at.x - REACH_SIDE * h, at.ground - REACH_UP * h, at.x + REACH_SIDE * h, at.ground + REACH_DOWN * h);
   return acc.clip(width, height) ?? [0, 0, 1, 1];

@@ -2,10 +2,10 @@
 // their reach covers where they stand (as a tracker's steady box would be), not the tight box of
 // the pose: SynthPAR's actions happen in place, so the box is the same whatever the action and
 // blackening or blurring it takes the action with the person (on real data blackening costs
-// about 25 points of top-1; a tight box would hand the pose's outline to the judge). Lighting is fixed per clip
-// (a gain, a colour tint and a brightness gradient); sensor noise is fresh per frame but keyed
-// by the forward time of the motion, so a reversed action's frame t is bit-for-bit its twin's
-// frame T-1-t.
+// about 25 points of top-1; a tight box would hand the pose's outline to the judge). Lighting is
+// fixed per clip (a gain, a colour tint and a brightness gradient); sensor noise is fresh per frame
+// but keyed by the forward time of the motion, so a reversed action's frame t is bit-for-bit its
+// twin's frame T-1-t.
 import { avalanche, hashSeed } from '../rng.js';
 import { drawBackground } from './background.js';
 import { idle, MOTIONS, type Pose } from './motion.js';

@@ -3,6 +3,7 @@
 // whether each budget held, what each ablation changed), so the words cannot drift from the table.
 import {
   bestVeil,
+  BLUNT,
   calibrationChecks,
   dominates,
   formatEstimate,
@@ -41,7 +42,7 @@ function calibration(rows: readonly StudyRow[]): string {
   const lines = calibrationChecks(rows);
   const failed = lines.filter((l) => !l.passed);
   const raw = rows.find((r) => r.method === RAW);
-  const blunt = rows.filter((r) => /blackening|strong blur|downsample 4x/.test(r.method));
+  const blunt = rows.filter((r) => BLUNT.includes(r.method));
   if (!raw) return 'There is no raw-data row: the dataset is not calibrated.';
   const costs = blunt
     .map((r) => `${r.method} ${points(raw.top1.mean - r.top1.mean)} / ${points(raw.cmap.mean - r.cmap.mean)}`)
