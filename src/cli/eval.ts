@@ -1,5 +1,6 @@
 // `veil eval`: the protocol for one anonymizer (a trained f_A or a baseline) on the dataset at
 // --data, over --seeds N fresh judges; --variant novel judges on SynthPAR's novel actions and attributes.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { UsageError } from '../data/errors.js';
@@ -9,7 +10,7 @@ import { anonymizeImageSet, anonymizeVideoSet, learned } from '../method/anonymi
 import { type Anonymizer, baselines } from '../method/baselines.js';
 import { loadAnonymizer } from '../models/index.js';
 import { type Backbones, readBackbones } from '../runs/backbones.js';
-import { readSets } from '../runs/data.js';
+import { readSets, synthparBoxes } from '../runs/data.js';
 import { dataPlan, methodConfig, requireData } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
 import { Registry } from '../runs/registry.js';
@@ -53,6 +54,13 @@ export const command = defineCommand({
       help: 'a baseline to judge',
     },
     {
+      name: 'boxes',
+      type: 'string',
+      placeholder: 'FILE',
+      defaultText: "DIR/boxes.json when there (SynthPAR's)",
+      help: 'person boxes for the obfuscation baselines (format: README, "Person boxes"); nothing else reads them',
+    },
+    {
       name: 'seeds',
       type: 'int',
       min: 1,
@@ -83,7 +91,19 @@ export const command = defineCommand({
       a = baselines().find((x) => x.name === values.baseline) as Anonymizer;
       anonymizer = { name: a.name, weights: null, B: null, lambda: null };
     }
-    const sets = await readSets(root, dataPlan(values, c), 8);
+    // Only the obfuscation baselines read person boxes; a dataset without them is judged as usual.
+    let boxes: string | null = null;
+    if (a.needsBoxes) {
+      if (values.boxes !== undefined && !existsSync(values.boxes))
+        throw new UsageError(`--boxes: ${values.boxes} not found`);
+      boxes = values.boxes ?? (existsSync(synthparBoxes(root)) ? synthparBoxes(root) : null);
+      if (!boxes)
+        throw new UsageError(
+          `'${a.name}' skipped: it replaces the person boxes, and ${synthparBoxes(root)} does not exist; ` +
+            'give --boxes FILE (format: README, "Person boxes")',
+        );
+    } else if (values.boxes !== undefined) note(`note: --boxes ignored: '${a.name}' reads no person boxes`);
+    const sets = await readSets(root, dataPlan(values, c), 8, { boxes });
     // The judges start from --backbones (veil pretrain backbones --for judges) when given, else from scratch.
     let judges: Backbones | null = null;
     try {

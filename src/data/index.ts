@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './rng.js';
 export * from './video/index.js';
 export * from './image.js';
+export * from './boxes.js';
 export * as synthpar from './synthpar/index.js';
 export * from './datasets/index.js';
 export * from './clips.js';

@@ -1,15 +1,15 @@
 // Datasets held in memory as 8-bit frames, read once through veil's real dataset readers (and
 // ffmpeg / sharp). Small enough at demo sizes to keep whole; each epoch then samples clips and
-// augments from memory. Person boxes come from SynthPAR's boxes.json when the dataset has one.
-import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+// augments from memory. Person boxes (src/data/boxes.ts) are attached only when given: the
+// obfuscation baselines read them, nothing else does.
+import { relative, resolve } from 'node:path';
 
 import sharp from 'sharp';
 
+import type { Box, PersonBoxes } from '../data/boxes.js';
 import { forEachLimit } from '../data/concurrency.js';
 import type { ImageDataset, VideoDataset } from '../data/datasets/index.js';
 import { readImage } from '../data/image.js';
-import type { Box } from '../data/synthpar/index.js';
 import { DataError } from '../data/errors.js';
 import { decodeFramesMany, type Frames, quickInfo, type VideoInfo } from '../data/video/index.js';
 
@@ -48,25 +48,6 @@ export interface ImageSet {
   items: ImageItem[];
 }
 
-/** SynthPAR's boxes.json: boxes per path relative to the dataset root. */
-export interface BoxIndex {
-  root: string;
-  videos: Record<string, Box[][]>;
-  images: Record<string, Box[]>;
-}
-
-export async function readBoxIndex(root: string): Promise<BoxIndex> {
-  const file = join(root, 'boxes.json');
-  let raw: { videos?: Record<string, Box[][]>; images?: Record<string, Box[]> };
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8')) as typeof raw;
-  } catch (e) {
-    throw new Error(`${file}: cannot read person boxes (${(e as Error).message})`);
-  }
-  if (!raw.videos || !raw.images) throw new Error(`${file}: expected 'videos' and 'images' maps`);
-  return { root, videos: raw.videos, images: raw.images };
-}
-
 const scaleBox = (b: Box, sx: number, sy: number): Box => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
 
 export interface ReadOptions {
@@ -74,7 +55,8 @@ export interface ReadOptions {
   height: number;
   /** Frames kept per video, evenly spaced over its length (all when it has no more). */
   maxFrames: number;
-  boxes?: BoxIndex | null;
+  /** Every file's person boxes; without them items carry boxes: null. */
+  boxes?: PersonBoxes | null;
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -111,14 +93,12 @@ export async function readVideoSet(ds: VideoDataset, o: ReadOptions): Promise<Vi
   return { name: ds.name, classes: ds.classes, width: o.width, height: o.height, items };
 
   function boxesOf(path: string, info: VideoInfo, idx: number[]): Box[][] | null {
-    const key = relative(o.boxes?.root ?? ds.root, path)
-      .split('\\')
-      .join('/');
-    const raw = o.boxes ? o.boxes.videos[key] : undefined;
-    if (o.boxes && !raw) throw new Error(`${join(o.boxes.root, 'boxes.json')}: no boxes for video '${key}'`);
+    if (!o.boxes) return null;
+    const raw = o.boxes.videos.get(resolve(path));
+    if (!raw) throw new DataError(o.boxes.file, `no boxes for video '${relative(o.boxes.root, path)}'`);
     const sx = o.width / info.displayWidth;
     const sy = o.height / info.displayHeight;
-    return raw ? idx.map((k) => (raw[k] ?? []).map((b) => scaleBox(b, sx, sy))) : null;
+    return idx.map((k) => (raw[k] ?? []).map((b) => scaleBox(b, sx, sy)));
   }
 }
 
@@ -128,11 +108,9 @@ export async function readImageSet(ds: ImageDataset, o: Omit<ReadOptions, 'maxFr
   await forEachLimit(ds.samples, o.concurrency ?? 4, async (s, i) => {
     const native = await sharp(s.path).metadata();
     const f = await readImage(s.path, { size: { width: o.width, height: o.height } });
-    const key = relative(o.boxes?.root ?? ds.root, s.path)
-      .split('\\')
-      .join('/');
-    const raw = o.boxes ? o.boxes.images[key] : undefined;
-    if (o.boxes && !raw) throw new Error(`${join(o.boxes.root, 'boxes.json')}: no boxes for image '${key}'`);
+    const raw = o.boxes?.images.get(resolve(s.path));
+    if (o.boxes && !raw)
+      throw new DataError(o.boxes.file, `no boxes for image '${relative(o.boxes.root, s.path)}'`);
     const sx = o.width / (native.width ?? o.width);
     const sy = o.height / (native.height ?? o.height);
     items[i] = {

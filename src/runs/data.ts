@@ -4,17 +4,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { readPersonBoxes } from '../data/boxes.js';
 import { readUcf101, readVispr } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
 import { SYNTHPAR_VERSION, type Variant, writeSynthPAR } from '../data/synthpar/index.js';
-import {
-  holdOut,
-  type ImageSet,
-  readBoxIndex,
-  readImageSet,
-  readVideoSet,
-  type VideoSet,
-} from '../method/sets.js';
+import { holdOut, type ImageSet, readImageSet, readVideoSet, type VideoSet } from '../method/sets.js';
 
 export interface DataConfig {
   variant: Variant;
@@ -57,14 +51,22 @@ export async function ensureSynthPAR(
   await writeSynthPAR({ out: root, layout: 'ucf101', ...d, onProgress });
 }
 
-/** The dataset as the real readers see it: UCF101 split 1 and VISPR, with SynthPAR's boxes. */
+/** The person boxes SynthPAR writes beside its tree. */
+export const synthparBoxes = (root: string): string => join(root, 'boxes.json');
+
+/**
+ * The dataset as the real readers see it: UCF101 split 1 and VISPR. With `boxes` (a person boxes
+ * file, src/data/boxes.ts) every video frame and image carries its people's boxes, for the
+ * obfuscation baselines; without, none does and nothing asks for them.
+ */
 export async function readSets(
   root: string,
   d: DataConfig,
   valEvery: number,
-  tick?: () => void,
+  o: { boxes?: string | null; tick?: () => void } = {},
 ): Promise<Sets> {
-  const boxes = await readBoxIndex(root);
+  const boxes = o.boxes ? await readPersonBoxes(o.boxes, root) : null;
+  const tick = o.tick;
   const size = { width: d.width, height: d.height };
   const videos = async (subset: 'train' | 'test') =>
     readVideoSet(await readUcf101(root, { subset, split: 1 }), {

@@ -8,9 +8,9 @@ import { before, test } from 'node:test';
 
 import { run as runCheck } from '../../src/cli/data-check.js';
 import { parseSynthArgs, run as runSynth, type SynthArgs } from '../../src/cli/data-synth.js';
+import { readPersonBoxes } from '../../src/data/boxes.js';
 import { checkDataset } from '../../src/data/check.js';
 import { readUcf101, readVispr } from '../../src/data/datasets/index.js';
-import { readPersonBoxes } from '../../src/data/synthpar/index.js';
 import { formatDuration, Progress } from '../../src/data/progress.js';
 import { tempDir } from './helpers.js';
 
@@ -42,7 +42,7 @@ test('data synth writes a tree the readers accept, described by synthpar.json', 
     [30, 6, 32, 8, 3, 'known'],
   );
   assert.equal((await readUcf101(root, { subset: 'train', split: 3 })).samples.length, 20);
-  const boxes = await readPersonBoxes(root);
+  const boxes = await readPersonBoxes(join(root, 'boxes.json'), root);
   assert.equal(boxes.videos.size, 30);
   assert.equal(boxes.images.size, 6);
   const train = await readUcf101(root, { subset: 'train' });

@@ -12,4 +12,3 @@ export {
   type SceneOverrides,
 } from './scene.js';
 export * from './write.js';
-export * from './boxes.js';

@@ -6,6 +6,7 @@
 // fixed per clip (a gain, a colour tint and a brightness gradient); sensor noise is fresh per frame
 // but keyed by the forward time of the motion, so a reversed action's frame t is bit-for-bit its
 // twin's frame T-1-t.
+import type { Box } from '../boxes.js';
 import { avalanche, hashSeed } from '../rng.js';
 import { drawBackground } from './background.js';
 import { idle, MOTIONS, type Pose } from './motion.js';
@@ -13,8 +14,8 @@ import { drawPerson, reachBox } from './person.js';
 import { Canvas } from './raster.js';
 import type { Figure, Scene } from './scene.js';
 
-/** [x0, y0, x1, y1] in pixels, x1 and y1 exclusive. */
-export type Box = [number, number, number, number];
+/** [x0, y0, x1, y1] in pixels, x1 and y1 exclusive (src/data/boxes.ts). */
+export type { Box };
 
 export interface RenderOptions {
   width: number;
