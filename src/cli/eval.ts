@@ -11,7 +11,7 @@ import { type Anonymizer, baselines } from '../method/baselines.js';
 import { loadAnonymizer } from '../models/index.js';
 import { type Backbones, readBackbones } from '../runs/backbones.js';
 import { readSets, synthparBoxes } from '../runs/data.js';
-import { dataPlan, methodConfig, requireData } from '../runs/options.js';
+import { dataPlan, initFile, methodConfig, requireData } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
 import { Registry } from '../runs/registry.js';
 import { defineCommand, execute, JSON_OUT, QUIET } from './flags.js';
@@ -35,8 +35,9 @@ export const command = defineCommand({
   usage: '--data DIR (--weights fA.safetensors | --baseline NAME) [--seeds N] [options]',
   description:
     'Trains a fresh action model on the anonymized clips (video-level top-1) and a fresh multi-label\n' +
-    'attacker on the anonymized images (cMAP and F1 at its best epoch), per seed, from --backbones when\n' +
-    'given; records the run in <workspace>/runs.sqlite.',
+    "attacker on the anonymized images (cMAP and F1 at its best epoch), per seed: of --f-t's and --f-b's\n" +
+    'architectures, from --backbones or --action-init/--privacy-init when given; records the run in\n' +
+    '<workspace>/runs.sqlite.',
   positionals: [],
   flags: [
     ...METHOD_FLAGS,
@@ -111,17 +112,22 @@ export const command = defineCommand({
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    // The judges are fresh models of f_T's and f_B's architectures (--f-t, --f-b), as in the paper.
     const protocol = {
       ...demoConfig('').protocol,
-      actionInit: judges?.action ?? null,
-      attackerInit: judges?.privacy ?? null,
+      actionModel: c.fT.name,
+      actionOptions: c.fT.options,
+      attackerModel: c.fB.name,
+      attackerOptions: c.fB.options,
+      actionInit: initFile(values, 'action-init') ?? judges?.action ?? null,
+      attackerInit: initFile(values, 'privacy-init') ?? judges?.privacy ?? null,
       clip: c.clip,
       imageSize: c.imageSize,
       autocast: c.autocast,
     };
     if (!protocol.actionInit)
       note(
-        'note: the judges train from scratch (no --backbones); at demo sizes they need the backbones to learn SynthPAR',
+        'note: the action judges train from scratch (no --backbones or --action-init); at demo sizes they need the backbones to learn SynthPAR',
       );
     const trainV = anonymizeVideoSet(a, sets.trainVideos);
     const testV = anonymizeVideoSet(a, sets.testVideos);

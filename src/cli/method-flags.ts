@@ -102,6 +102,20 @@ export const METHOD_FLAGS = [
     help: "pretrain, train: f_T's and f_B's start (veil pretrain backbones --for method); eval: the judges' (--for judges)",
   },
   {
+    name: 'action-init',
+    type: 'string',
+    placeholder: 'FILE',
+    defaultText: "--backbones' action backbone",
+    help: "pretrain, train: f_T's start; eval: the action judges'. A PyTorch or safetensors state dict (torchvision r3d_18/r2plus1d_18 Kinetics-400, the paper's I3D-R50): fc left out, the rest strict",
+  },
+  {
+    name: 'privacy-init',
+    type: 'string',
+    placeholder: 'FILE',
+    defaultText: "--backbones' privacy backbone",
+    help: "pretrain, train: f_B's start (projection head fresh); eval: the attackers'. e.g. torchvision resnet18/50 ImageNet .pth, fc left out",
+  },
+  {
     name: 'budget',
     short: 'B',
     type: 'number',

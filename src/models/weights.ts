@@ -89,26 +89,33 @@ export function describeLoad(r: LoadReport): string {
 }
 
 /**
- * Starts a network from a pre-trained backbone (the field's Kinetics-400 / ImageNet start): every
- * tensor but the head `fc`, which the new task re-learns; with `head`, the head too (an SSL
- * backbone whose projection head goes on with the same NT-Xent task). Anything else missing or
- * extra is an error, so a backbone of another architecture cannot half-load.
+ * Starts a network from a pre-trained backbone (the field's Kinetics-400 / ImageNet start, e.g.
+ * torchvision's r3d_18 or resnet50 `.pth`): every tensor but the head `fc`, which the new task
+ * re-learns; with `head`, the head too (an SSL backbone whose projection head goes on with the
+ * same NT-Xent task). Everything else is strict: each missing, unexpected or mis-shaped key is
+ * named, so a backbone of another architecture cannot half-load.
  */
 export function loadBackbone(model: nn.Module, path: string, o: { head?: boolean } = {}): LoadReport {
-  const refuse = (why: string): never => {
-    throw new Error(`${path}: not a backbone of this network (${why})`);
-  };
-  let r: LoadReport;
+  const body = (k: string): boolean => o.head === true || !k.startsWith('fc.');
+  const raw = readFile(path, undefined); // its errors name the file
   try {
-    r = loadWeights(model, path, { strict: false, skip: o.head ? [] : ['fc.'] });
-  } catch (e) {
-    return refuse((e as Error).message);
+    const own = model.stateDict();
+    const src = Object.fromEntries(Object.entries(raw).filter(([k]) => body(k)));
+    const shape = (t: Tensor): string => `[${t.shape.join(', ')}]`;
+    const missing = Object.keys(own).filter((k) => body(k) && !(k in src));
+    const unexpected = Object.keys(src).filter((k) => !(k in own));
+    const misShaped = Object.keys(src)
+      .filter((k) => k in own && shape(src[k] as Tensor) !== shape(own[k] as Tensor))
+      .map((k) => `${k} (file ${shape(src[k] as Tensor)}, network ${shape(own[k] as Tensor)})`);
+    const wrong = [
+      missing.length ? `missing: ${missing.join(', ')}` : '',
+      unexpected.length ? `unexpected: ${unexpected.join(', ')}` : '',
+      misShaped.length ? `wrong shape: ${misShaped.join(', ')}` : '',
+    ].filter(Boolean);
+    if (wrong.length) throw new Error(`${path}: not a backbone of this network (${wrong.join('; ')})`);
+    const r = loadWeights(model, src, { strict: false });
+    return { ...r, skipped: Object.keys(raw).filter((k) => !body(k)) };
+  } finally {
+    for (const t of Object.values(raw)) t.dispose();
   }
-  const body = (ks: string[]): string[] => (o.head ? ks : ks.filter((k) => !k.startsWith('fc.')));
-  const [missing, unexpected] = [body(r.missing), body(r.unexpected)];
-  if (missing.length || unexpected.length)
-    refuse(
-      `missing: ${missing.slice(0, 4).join(', ') || 'none'}; unexpected: ${unexpected.slice(0, 4).join(', ') || 'none'}`,
-    );
-  return r;
 }

@@ -2,6 +2,7 @@
 // src/cli/method-flags.ts), parsed and validated there, turned here into the method's config
 // object and a dataset reading plan. Each flag sets the config field of the same name
 // (kebab-case; --budget sets B); a flag left out keeps the preset's value.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { UsageError } from '../data/errors.js';
@@ -23,6 +24,8 @@ export interface MethodValues {
   'f-t'?: string | undefined;
   'f-b'?: string | undefined;
   backbones?: string | undefined;
+  'action-init'?: string | undefined;
+  'privacy-init'?: string | undefined;
   budget?: number | undefined;
   lambda?: number | undefined;
   'lambda-rule'?: 'fixed' | 'dual' | undefined;
@@ -59,10 +62,19 @@ function net(flag: string, v: string | undefined, base: MethodConfig['fA']): Met
   }
 }
 
+/** A starting-weights file of --action-init or --privacy-init, resolved; undefined when not given. */
+export function initFile(v: MethodValues, flag: 'action-init' | 'privacy-init'): string | undefined {
+  const f = v[flag];
+  if (f === undefined) return undefined;
+  if (!existsSync(f)) throw new UsageError(`--${flag}: ${f} not found`);
+  return resolve(f);
+}
+
 /**
  * The method's config from the flags. `--backbones DIR` is where f_T and f_B start (role 'method':
  * its privacy backbone must have learned no privacy label) or, for `veil eval` (role 'judges'),
- * where the judges start: then the method's networks take nothing from it.
+ * where the judges start: then the method's networks take nothing from it. `--action-init` and
+ * `--privacy-init` (e.g. torchvision's Kinetics-400 and ImageNet files) replace either start.
  */
 export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'method'): MethodConfig {
   if (v.preset !== 'demo' && v.preset !== 'paper')
@@ -80,11 +92,17 @@ export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'metho
       `--backbones: ${v.backbones} holds judges' backbones (its privacy backbone learned the private attributes); ` +
         'f_B must start from one trained without privacy labels: veil pretrain backbones --for method',
     );
+  const method = role === 'method';
+  const actionInit = method ? initFile(v, 'action-init') : undefined;
+  const privacyInit = method ? initFile(v, 'privacy-init') : undefined;
   const c: MethodConfig = {
     ...base,
     fA: net('f-a', v['f-a'], base.fA),
-    fT: { ...net('f-t', v['f-t'], base.fT), backbone: bb?.action },
-    fB: { ...net('f-b', v['f-b'], base.fB), backbone: bb?.privacy, backboneHead: bb ? true : undefined },
+    fT: { ...net('f-t', v['f-t'], base.fT), backbone: actionInit ?? bb?.action },
+    // An SSL backbone brings its projection head; an ImageNet classifier's fc is no such head.
+    fB: privacyInit
+      ? { ...net('f-b', v['f-b'], base.fB), backbone: privacyInit }
+      : { ...net('f-b', v['f-b'], base.fB), backbone: bb?.privacy, backboneHead: bb ? true : undefined },
     clip: {
       frames: v.frames ?? base.clip.frames,
       stride: v.stride ?? base.clip.stride,

@@ -1,7 +1,8 @@
 // A dataset as a user has it: a UCF101 + VISPR tree that veil did not write (ffmpeg's test
 // sources as videos, JPEGs from sharp), with no boxes.json and no synthpar.json. `veil data check`,
 // `veil pretrain`, `veil train` and `veil eval` take it at toy sizes; the obfuscation baselines
-// are skipped (exit 2, saying why) until person boxes are given with --boxes.
+// are skipped (exit 2, saying why) until person boxes are given with --boxes. Starting weights as
+// users download them (--action-init, --privacy-init) start f_T, f_B and the judges.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,11 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 
 import { VISPR1 } from '../../src/data/datasets/index.js';
-import { ROOT, tempDir } from '../helpers.js';
+import { createNetworks } from '../../src/method/pretrain.js';
+import { createModel } from '../../src/models/index.js';
+import { methodConfig } from '../../src/runs/options.js';
+import { saveTorch } from '../../src/torch/index.js';
+import { maxAbsDiff, ROOT, tempDir } from '../helpers.js';
 
 // One thread: at toy sizes libtorch's second thread only contends with the other test files
 // (measured here: pretrain anonymizer 1.4 s with one, 15 to 35 s with two on a busy machine).
@@ -26,6 +31,7 @@ const veil = (...args: string[]) =>
 const CLASSES = { Basketball: 'testsrc2', Drumming: 'mandelbrot', Rowing: 'life' } as const;
 const GROUPS = { train: [1, 2, 3, 4, 5], test: [8, 9] };
 const IMAGES = { train: 32, val: 8, test: 12 };
+const TOY = ['--size', '16', '--frames', '4', '--video-frames', '8', '-q'];
 
 let dir = '';
 let data = '';
@@ -149,5 +155,88 @@ test(
       }),
     );
     judged(veil('eval', ...common, '--baseline', 'obfuscation: blackening', '--boxes', boxes, '--json'));
+  },
+);
+
+// Needs PyTorch for the files it writes: where /usr/bin/python3 has no torch, veil's writer stands in.
+const python = '/usr/bin/python3';
+const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, torchvision']).status === 0;
+
+test(
+  '--action-init and --privacy-init start f_T, f_B and the judges; a missing or wrong file is named',
+  { timeout: 600_000 },
+  () => {
+    const common = ['--data', data, '--workspace', join(dir, 'ws-init'), ...TOY];
+    // The demo preset's f_T and f_B with another task's heads (400 actions, 1000 classes), as
+    // downloaded: torch.save files under the zoo's (torchvision's) names.
+    const action = join(dir, 'kinetics.pth');
+    const privacy = join(dir, 'imagenet.pth');
+    const kinetics = createModel('r3d-small', { width: 8, classes: 400 });
+    const imagenet = createModel('resnet-small', {
+      width: 8,
+      smallStem: true,
+      head: 'classifier',
+      classes: 1000,
+    });
+    saveTorch(action, kinetics.stateDict());
+    saveTorch(privacy, imagenet.stateDict());
+    const c = methodConfig({
+      preset: 'demo',
+      'video-frames': 8,
+      variant: 'known',
+      'action-init': action,
+      'privacy-init': privacy,
+    });
+    const nets = createNetworks(c, 3);
+    for (const [net, from] of [
+      [nets.fT, kinetics],
+      [nets.fB, imagenet],
+    ] as const) {
+      const want = from.stateDict();
+      const got = net.stateDict();
+      for (const k of Object.keys(want).filter((k) => !k.startsWith('fc.')))
+        assert.equal(maxAbsDiff(got[k]!, want[k]!), 0, k);
+    }
+    const pre = veil('pretrain', 'action', ...common, '--action-init', action);
+    assert.equal(pre.status, 0, pre.stderr);
+    const judged = veil(
+      'eval',
+      ...common,
+      '--baseline',
+      'raw data',
+      '--action-init',
+      action,
+      '--privacy-init',
+      privacy,
+    );
+    assert.equal(judged.status, 0, judged.stderr);
+    assert.doesNotMatch(judged.stderr, /train from scratch/);
+
+    const missing = veil(
+      'eval',
+      ...common,
+      '--baseline',
+      'raw data',
+      '--privacy-init',
+      join(dir, 'nope.pth'),
+    );
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /--privacy-init: .*nope\.pth not found/);
+    const swapped = veil('pretrain', 'privacy', ...common, '--privacy-init', action, '--overwrite');
+    assert.equal(swapped.status, 1);
+    assert.match(
+      swapped.stderr,
+      /kinetics\.pth: not a backbone of this network \(missing: conv1\.weight, bn1\.weight/,
+    );
+
+    // torchvision's own files (random weights, real names and format) into r3d-18 and resnet18.
+    if (!hasTorch) return;
+    const out = join(dir, 'pytorch');
+    const r = spawnSync(python, [join(ROOT, 'scripts', 'fixtures', 'pytorch_checkpoints.py'), 'full', out]);
+    assert.equal(r.status, 0, String(r.stderr));
+    const paper = ['--f-t', 'r3d-18', '--action-init', join(out, 'r3d_18.pth')];
+    paper.push('--f-b', 'resnet18', '--privacy-init', join(out, 'resnet18.pth'));
+    const tv = veil('eval', ...common, '--baseline', 'raw data', ...paper);
+    assert.equal(tv.status, 0, tv.stderr);
   },
 );

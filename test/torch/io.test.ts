@@ -101,6 +101,31 @@ test('torch.save state dicts from PyTorch load by name and reproduce its outputs
   });
 });
 
+test("torch.save's legacy format (torch < 1.6: torchvision's Kinetics-400 files) reads, and a cut one is named", () => {
+  // Written by scripts/fixtures/pytorch_checkpoints.py legacy: 'view' shares 'a''s storage.
+  const file = fixture('torch/fixtures/legacy.pt');
+  T.tidy(() => {
+    const sd = T.loadStateDictFile(file);
+    assert.deepEqual(sd.a?.toArray(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    assert.deepEqual(
+      [sd.view?.shape, sd.view?.toArray()],
+      [
+        [2, 2],
+        [5, 6, 9, 10],
+      ],
+    );
+    assert.deepEqual([sd.n?.dtype, sd.n?.toArray()], ['int64', [7, -2]]);
+    assert.deepEqual([sd.h?.dtype, sd.h?.toArray()], ['float16', [0, 0.5, 1, 1.5]]);
+    assert.deepEqual([sd.flag?.dtype, sd.flag?.toArray()], ['bool', [1, 0]]);
+  });
+  const cut = join(tempDir(), 'cut.pth');
+  writeFileSync(cut, readFileSync(file).subarray(0, -10));
+  assert.throws(
+    () => T.loadStateDictFile(cut),
+    (e: Error) => e.message.startsWith(`${cut}: `) && /truncated/.test(e.message),
+  );
+});
+
 test('veil writes torch.save files that read back (and that torch.load reads: see make_fixtures.py)', () => {
   const path = join(tempDir(), 'w.pt');
   T.tidy(() => {

@@ -55,10 +55,20 @@ const MARK = Symbol('mark');
 type Slot = PyValue | typeof MARK;
 
 export function unpickle(data: Uint8Array, hooks: PickleHooks, source: string): PyValue {
+  return unpickleAt(data, hooks, source, 0).value;
+}
+
+/** One pickle starting at byte `start`, and the byte after its STOP (the legacy torch.save format chains several). */
+export function unpickleAt(
+  data: Uint8Array,
+  hooks: PickleHooks,
+  source: string,
+  start: number,
+): { value: PyValue; end: number } {
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const stack: Slot[] = [];
   const memo = new Map<number, PyValue>();
-  let p = 0;
+  let p = start;
   const fail = (why: string): never => {
     throw new Error(`${source}: cannot unpickle (${why} at byte ${p})`);
   };
@@ -119,7 +129,7 @@ export function unpickle(data: Uint8Array, hooks: PickleHooks, source: string): 
         u64();
         break;
       case 0x2e: // STOP
-        return pop();
+        return { value: pop(), end: p };
       case 0x28: // MARK
         stack.push(MARK);
         break;
