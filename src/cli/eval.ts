@@ -1,7 +1,7 @@
 // `veil eval`: the protocol for one anonymizer (a trained f_A or a baseline) on the dataset at
 // --data, over --seeds N fresh judges; --variant novel judges on SynthPAR's novel actions and attributes.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { UsageError } from '../data/errors.js';
 import { meanStd } from '../eval/metrics.js';
@@ -10,8 +10,8 @@ import { anonymizeImageSet, anonymizeVideoSet, learned } from '../method/anonymi
 import { type Anonymizer, baselines } from '../method/baselines.js';
 import { loadAnonymizer } from '../models/index.js';
 import { type Backbones, readBackbones } from '../runs/backbones.js';
-import { readSets, synthparBoxes } from '../runs/data.js';
-import { dataPlan, initFile, methodConfig, requireData } from '../runs/options.js';
+import { readSets } from '../runs/data.js';
+import { dataPlan, dataSource, initFile, methodConfig } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
 import { Registry } from '../runs/registry.js';
 import { defineCommand, execute, JSON_OUT, QUIET } from './flags.js';
@@ -58,7 +58,7 @@ export const command = defineCommand({
       name: 'boxes',
       type: 'string',
       placeholder: 'FILE',
-      defaultText: "DIR/boxes.json when there (SynthPAR's)",
+      defaultText: "--data's boxes.json when there (SynthPAR's)",
       help: 'person boxes for the obfuscation baselines (format: README, "Person boxes"); nothing else reads them',
     },
     {
@@ -77,7 +77,7 @@ export const command = defineCommand({
       throw new UsageError('give one anonymizer: --weights fA.safetensors or --baseline NAME');
     const c = methodConfig(values, 'judges');
     const seeds = values.seeds;
-    const root = resolve(requireData(values));
+    const src = await dataSource(values);
     const note = (s: string): void => {
       if (!values.quiet) console.error(s);
     };
@@ -97,14 +97,15 @@ export const command = defineCommand({
     if (a.needsBoxes) {
       if (values.boxes !== undefined && !existsSync(values.boxes))
         throw new UsageError(`--boxes: ${values.boxes} not found`);
-      boxes = values.boxes ?? (existsSync(synthparBoxes(root)) ? synthparBoxes(root) : null);
+      const synth = values.data === undefined ? null : join(values.data, 'boxes.json');
+      boxes = values.boxes ?? (synth && existsSync(synth) ? synth : null);
       if (!boxes)
         throw new UsageError(
-          `'${a.name}' skipped: it replaces the person boxes, and ${synthparBoxes(root)} does not exist; ` +
+          `'${a.name}' skipped: it replaces the person boxes, and there are none (no --boxes${synth ? `, no ${synth}` : ''}); ` +
             'give --boxes FILE (format: README, "Person boxes")',
         );
     } else if (values.boxes !== undefined) note(`note: --boxes ignored: '${a.name}' reads no person boxes`);
-    const sets = await readSets(root, dataPlan(values, c), 8, { boxes });
+    const sets = await readSets({ ...src, boxes }, dataPlan(values, c), 8);
     // The judges start from --backbones (veil pretrain backbones --for judges) when given, else from scratch.
     let judges: Backbones | null = null;
     try {

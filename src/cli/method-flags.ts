@@ -23,6 +23,28 @@ export const METHOD_FLAGS = [
     placeholder: 'DIR',
     help: 'the dataset: UCF-101/ + ucfTrainTestlist/ and vispr/ (veil data synth -o DIR writes one)',
   },
+  {
+    name: 'action-data',
+    type: 'string',
+    placeholder: 'DIR',
+    defaultText: '--data',
+    help: 'the action videos: a UCF101 or HMDB51 tree',
+  },
+  {
+    name: 'action-format',
+    type: 'string',
+    choices: ['ucf101', 'hmdb51'],
+    defaultText: 'found from the split files',
+    help: "--action-data's layout",
+  },
+  {
+    name: 'privacy-data',
+    type: 'string',
+    placeholder: 'DIR',
+    defaultText: '--data/vispr',
+    help: 'the privacy images: a VISPR tree (annotations/ and {train,val,test}2017/)',
+  },
+  { name: 'split', type: 'int', min: 1, max: 3, default: 1, help: 'the UCF101 or HMDB51 split' },
   WORKSPACE,
   {
     name: 'preset',

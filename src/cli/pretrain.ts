@@ -10,7 +10,7 @@ import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } f
 import { loadCheckpointInto, saveCheckpoint } from '../models/index.js';
 import { type BackboneConfig, pretrainBackbones } from '../runs/backbones.js';
 import { readSets } from '../runs/data.js';
-import { dataPlan, methodConfig, requireData } from '../runs/options.js';
+import { dataPlan, dataSource, methodConfig } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
 import { defineCommand, execute, QUIET } from './flags.js';
 import { CONSOLE, SILENT } from '../runs/progress.js';
@@ -119,8 +119,8 @@ export const command = defineCommand({
     if (values.resume && values.overwrite) throw new UsageError('give --resume or --overwrite, not both');
     if (existsSync(file) && !values.resume && !values.overwrite)
       throw new UsageError(`${file} already exists: --resume trains it further, --overwrite replaces it`);
-    const root = resolve(requireData(values));
-    const sets = await readSets(root, dataPlan(values, c), 8);
+    const src = await dataSource(values);
+    const sets = await readSets(src, dataPlan(values, c), 8);
     const nets = createNetworks(c, sets.trainVideos.classes.length);
     mkdirSync(dir, { recursive: true });
     if (values.resume && existsSync(file)) loadCheckpointInto(nets[key], file);

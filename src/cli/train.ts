@@ -10,7 +10,7 @@ import { createNetworks } from '../method/pretrain.js';
 import { loadCheckpointInto } from '../models/index.js';
 import { readSets } from '../runs/data.js';
 import { followRun } from '../runs/follow.js';
-import { dataPlan, methodConfig, requireData } from '../runs/options.js';
+import { dataPlan, dataSource, methodConfig } from '../runs/options.js';
 import { Registry } from '../runs/registry.js';
 import { defineCommand, execute, QUIET } from './flags.js';
 import { METHOD_FLAGS } from './method-flags.js';
@@ -57,11 +57,11 @@ export const command = defineCommand({
       throw new UsageError(
         `${dir} already exists (run '${name}'): --resume continues it, --overwrite deletes it and starts again`,
       );
-    const root = resolve(requireData(values));
+    const src = await dataSource(values);
     const note = (s: string): void => {
       if (!values.quiet) console.error(s);
     };
-    const sets = await readSets(root, dataPlan(values, c), 8);
+    const sets = await readSets(src, dataPlan(values, c), 8);
     const n = createNetworks(c, sets.trainVideos.classes.length);
     for (const [k, net] of Object.entries(n)) {
       const f = join(ws, 'pretrained', `${k}.safetensors`);

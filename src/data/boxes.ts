@@ -3,9 +3,10 @@
 // same format (`veil eval --boxes FILE`), e.g. from a person detector:
 //   {"videos": {"UCF-101/Class/v_Class_g01_c01.avi": [[[x0, y0, x1, y1], ...], ...]},
 //    "images": {"vispr/test2017/2017_12345678.jpg": [[x0, y0, x1, y1], ...]}}
-// Paths relative to the dataset root (or absolute); boxes in pixels of the file as stored, x1 and
-// y1 exclusive; a video holds one list per frame, from frame 0 (an empty list: nobody there).
-import { isAbsolute, resolve } from 'node:path';
+// Paths relative to the boxes file's folder (or absolute), so one file serves action and privacy
+// trees wherever they are; boxes in pixels of the file as stored, x1 and y1 exclusive; a video
+// holds one list per frame, from frame 0 (an empty list: nobody there).
+import { dirname, isAbsolute, resolve } from 'node:path';
 
 import { readJson } from './datasets/files.js';
 import { DataError } from './errors.js';
@@ -15,7 +16,7 @@ export type Box = [number, number, number, number];
 
 export interface PersonBoxes {
   file: string;
-  /** The dataset root relative paths start from. */
+  /** The folder relative paths start from: the file's. */
   root: string;
   /** Per video (absolute path): per frame, the boxes of the people in it. */
   videos: Map<string, Box[][]>;
@@ -31,8 +32,8 @@ const isBox = (b: unknown): b is Box =>
   b[2] > b[0] &&
   b[3] > b[1];
 
-/** Reads a boxes file whose relative paths are relative to the dataset's `root`. */
-export async function readPersonBoxes(file: string, root: string): Promise<PersonBoxes> {
+export async function readPersonBoxes(file: string): Promise<PersonBoxes> {
+  const root = dirname(resolve(file));
   const j = (await readJson(file)) as { videos?: unknown; images?: unknown } | null;
   const map = (k: 'videos' | 'images'): Record<string, unknown> => {
     const m = j?.[k];

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { readPersonBoxes } from '../data/boxes.js';
-import { readUcf101, readVispr } from '../data/datasets/index.js';
+import { readHmdb51, readUcf101, readVispr } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
 import { SYNTHPAR_VERSION, type Variant, writeSynthPAR } from '../data/synthpar/index.js';
 import { holdOut, type ImageSet, readImageSet, readVideoSet, type VideoSet } from '../method/sets.js';
@@ -51,25 +51,42 @@ export async function ensureSynthPAR(
   await writeSynthPAR({ out: root, layout: 'ucf101', ...d, onProgress });
 }
 
-/** The person boxes SynthPAR writes beside its tree. */
-export const synthparBoxes = (root: string): string => join(root, 'boxes.json');
+/**
+ * Where the sets come from: an action tree (UCF101 or HMDB51, one of its three splits) and a
+ * VISPR tree; with `boxes`, a person boxes file (src/data/boxes.ts) for the obfuscation baselines.
+ */
+export interface DataSource {
+  action: string;
+  format: 'ucf101' | 'hmdb51';
+  split: 1 | 2 | 3;
+  privacy: string;
+  boxes: string | null;
+}
+
+/** SynthPAR's tree: UCF101 at its root, VISPR in vispr/, the person boxes in boxes.json. */
+export const synthparSource = (root: string): DataSource => ({
+  action: root,
+  format: 'ucf101',
+  split: 1,
+  privacy: join(root, 'vispr'),
+  boxes: join(root, 'boxes.json'),
+});
 
 /**
- * The dataset as the real readers see it: UCF101 split 1 and VISPR. With `boxes` (a person boxes
- * file, src/data/boxes.ts) every video frame and image carries its people's boxes, for the
- * obfuscation baselines; without, none does and nothing asks for them.
+ * The dataset as the real readers see it. Every video frame and image carries its people's
+ * boxes when `src.boxes` names a file; without one none does, and nothing else asks for them.
  */
 export async function readSets(
-  root: string,
+  src: DataSource,
   d: DataConfig,
   valEvery: number,
-  o: { boxes?: string | null; tick?: () => void } = {},
+  tick?: () => void,
 ): Promise<Sets> {
-  const boxes = o.boxes ? await readPersonBoxes(o.boxes, root) : null;
-  const tick = o.tick;
+  const boxes = src.boxes ? await readPersonBoxes(src.boxes) : null;
   const size = { width: d.width, height: d.height };
+  const read = src.format === 'hmdb51' ? readHmdb51 : readUcf101;
   const videos = async (subset: 'train' | 'test') =>
-    readVideoSet(await readUcf101(root, { subset, split: 1 }), {
+    readVideoSet(await read(src.action, { subset, split: src.split }), {
       ...size,
       maxFrames: d.frames,
       boxes,
@@ -77,7 +94,7 @@ export async function readSets(
     });
   const attributes = d.variant === 'known' ? 'vispr1' : 'vispr2';
   const images = async (split: 'train' | 'val' | 'test') =>
-    readImageSet(await readVispr(join(root, 'vispr'), { split, attributes }), {
+    readImageSet(await readVispr(src.privacy, { split, attributes }), {
       ...size,
       boxes,
       onProgress: tick,

@@ -15,7 +15,7 @@ import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } f
 import { loadAnonymizer, loadCheckpointInto, saveCheckpoint } from '../models/index.js';
 import { writeFileAtomic } from '../torch/index.js';
 import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
-import { type DataConfig, ensureSynthPAR, readSets, type Sets, synthparBoxes } from './data.js';
+import { type DataConfig, ensureSynthPAR, readSets, type Sets, synthparSource } from './data.js';
 import { followRun } from './follow.js';
 import {
   chanceOf,
@@ -175,10 +175,7 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     await ensureSynthPAR(root, c.data, () => gen.tick());
     gen.finish();
     const read = out.bar('read (UCF101 + VISPR readers)', c.data.clips + c.data.images);
-    const sets = await readSets(root, c.data, c.valEvery, {
-      boxes: synthparBoxes(root),
-      tick: () => read.tick(),
-    });
+    const sets = await readSets(synthparSource(root), c.data, c.valEvery, () => read.tick());
     read.finish();
     lap('data', t);
     log(

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
 import type { Backbones } from './backbones.js';
-import { type DataConfig, ensureSynthPAR, readSets, synthparBoxes } from './data.js';
+import { type DataConfig, ensureSynthPAR, readSets, synthparSource } from './data.js';
 import { type Candidate, chanceOf, judgeCandidate, type MethodResult } from './judge.js';
 import { type RunOutput, SILENT } from './progress.js';
 
@@ -39,7 +39,7 @@ export async function judgeNovel(
   const gen = out.bar('SynthPAR novel write', data.clips + data.images);
   await ensureSynthPAR(root, data, () => gen.tick());
   gen.finish();
-  const sets = await readSets(root, data, c.valEvery, { boxes: synthparBoxes(root) });
+  const sets = await readSets(synthparSource(root), data, c.valEvery);
   const protocol = { ...c.protocol, actionInit: bb?.action ?? null, attackerInit: bb?.privacy ?? null };
   const bar = out.bar(
     'novel protocol',

@@ -3,17 +3,22 @@
 // object and a dataset reading plan. Each flag sets the config field of the same name
 // (kebab-case; --budget sets B); a flag left out keeps the preset's value.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
+import { detectLayouts } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
 import { type MethodConfig, PAPER, validateConfig } from '../method/config.js';
 import { readBackbones } from './backbones.js';
-import type { DataConfig } from './data.js';
+import type { DataConfig, DataSource } from './data.js';
 import { demoConfig } from './presets.js';
 
 /** The parsed method flags, keyed by flag name. */
 export interface MethodValues {
   data?: string | undefined;
+  'action-data'?: string | undefined;
+  'action-format'?: 'ucf101' | 'hmdb51' | undefined;
+  'privacy-data'?: string | undefined;
+  split?: number | undefined;
   preset: 'demo' | 'paper';
   size?: number | undefined;
   frames?: number | undefined;
@@ -151,10 +156,30 @@ export function dataPlan(v: Pick<MethodValues, 'variant' | 'video-frames'>, c: M
   };
 }
 
-export function requireData(v: Pick<MethodValues, 'data'>): string {
-  if (!v.data)
+/**
+ * The dataset the flags name: --data DIR (UCF101 at DIR, VISPR in DIR/vispr), or --action-data
+ * (UCF101 or HMDB51, told apart by their split files unless --action-format says) and
+ * --privacy-data (VISPR); --split picks the action split. No person boxes: `veil eval` adds them.
+ */
+export async function dataSource(v: MethodValues): Promise<DataSource> {
+  const action = v['action-data'] ?? v.data;
+  const privacy = v['privacy-data'] ?? (v.data === undefined ? undefined : join(v.data, 'vispr'));
+  if (action === undefined || privacy === undefined)
     throw new UsageError(
-      '--data DIR is required: a folder with UCF-101/ + ucfTrainTestlist/ and vispr/ (veil data synth writes one)',
+      '--data DIR is required (UCF-101/ + ucfTrainTestlist/ and vispr/; veil data synth writes one), ' +
+        'or --action-data DIR and --privacy-data DIR',
     );
-  return v.data;
+  if (v.split !== undefined && v.split !== 1 && v.split !== 2 && v.split !== 3)
+    throw new UsageError(`--split must be 1, 2 or 3, got ${v.split}`);
+  // An HMDB51 tree is one whose split files are found and which has no UCF101 lists; anything
+  // else is read as UCF101, whose reader names what is missing.
+  const found = v['action-format'] ? [] : (await detectLayouts(action)).filter((l) => l.root === action);
+  const hmdb = found.some((l) => l.kind === 'hmdb51') && !found.some((l) => l.kind === 'ucf101');
+  return {
+    action: resolve(action),
+    format: v['action-format'] ?? (hmdb ? 'hmdb51' : 'ucf101'),
+    split: (v.split ?? 1) as 1 | 2 | 3,
+    privacy: resolve(privacy),
+    boxes: null,
+  };
 }

@@ -5,7 +5,7 @@
 // users download them (--action-init, --privacy-init) start f_T, f_B and the judges.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { VISPR1 } from '../../src/data/datasets/index.js';
 import { createNetworks } from '../../src/method/pretrain.js';
 import { createModel } from '../../src/models/index.js';
-import { methodConfig } from '../../src/runs/options.js';
+import { dataSource, methodConfig } from '../../src/runs/options.js';
 import { saveTorch } from '../../src/torch/index.js';
 import { maxAbsDiff, ROOT, tempDir } from '../helpers.js';
 
@@ -136,22 +136,27 @@ test(
     assert.equal(blind.status, 2);
     assert.match(
       blind.stderr,
-      /'obfuscation: blackening' skipped: .*boxes\.json does not exist; give --boxes FILE/,
+      /'obfuscation: blackening' skipped: .*there are none \(no --boxes, no .*data\/boxes\.json\); give --boxes FILE/,
     );
     const boxes = join(dir, 'detections.json');
-    const partial = { videos: Object.fromEntries(videos.map((v) => [`UCF-101/${v}`, [[[4, 2, 30, 28]]]])) };
+    const partial = {
+      videos: Object.fromEntries(videos.map((v) => [`data/UCF-101/${v}`, [[[4, 2, 30, 28]]]])),
+    };
     writeFileSync(boxes, JSON.stringify(partial));
     const missing = veil('eval', ...common, '--baseline', 'obfuscation: blackening', '--boxes', boxes);
     assert.equal(missing.status, 1);
-    assert.match(missing.stderr, /detections\.json: no boxes for image 'vispr\/train2017\/2017_\d{8}\.jpg'/);
+    assert.match(
+      missing.stderr,
+      /detections\.json: no boxes for image 'data\/vispr\/train2017\/2017_\d{8}\.jpg'/,
+    );
     const person = [[10.5, 4, 38.25, 30]];
     writeFileSync(
       boxes,
       JSON.stringify({
         videos: Object.fromEntries(
-          videos.map((v) => [`UCF-101/${v}`, Array.from({ length: 12 }, () => person)]),
+          videos.map((v) => [`data/UCF-101/${v}`, Array.from({ length: 12 }, () => person)]),
         ),
-        images: Object.fromEntries(images.map((p) => [p, person])),
+        images: Object.fromEntries(images.map((p) => [`data/${p}`, person])),
       }),
     );
     judged(veil('eval', ...common, '--baseline', 'obfuscation: blackening', '--boxes', boxes, '--json'));
@@ -240,3 +245,30 @@ test(
     assert.equal(tv.status, 0, tv.stderr);
   },
 );
+
+test('--action-data takes an HMDB51 tree (found by its split files), --privacy-data a VISPR tree, --split a split', async () => {
+  // The same videos in HMDB51's layout: <action>/<video>.avi and <action>_test_split<k>.txt.
+  const hmdb = join(dir, 'hmdb');
+  const splits = join(hmdb, 'testTrainMulti_7030_splits');
+  mkdirSync(splits, { recursive: true });
+  for (const c of Object.keys(CLASSES)) {
+    mkdirSync(join(hmdb, 'hmdb51_org', c), { recursive: true });
+    const lines = videos
+      .filter((v) => v.startsWith(`${c}/`))
+      .map((v, i) => {
+        copyFileSync(join(data, 'UCF-101', v), join(hmdb, 'hmdb51_org', v));
+        return `${v.slice(c.length + 1)} ${i < 5 ? 1 : 2} \n`;
+      });
+    for (const k of [1, 2, 3]) writeFileSync(join(splits, `${c}_test_split${k}.txt`), lines.join(''));
+  }
+  const v = { preset: 'demo' as const, 'video-frames': 8, variant: 'known' as const };
+  const src = await dataSource({ ...v, 'action-data': hmdb, 'privacy-data': join(data, 'vispr'), split: 2 });
+  assert.deepEqual([src.format, src.split, src.boxes], ['hmdb51', 2, null]);
+  assert.equal((await dataSource({ ...v, data })).format, 'ucf101');
+  const flags = ['--action-data', hmdb, '--privacy-data', join(data, 'vispr'), '--split', '2'];
+  const r = veil('pretrain', 'action', '--workspace', join(dir, 'ws-hmdb'), ...flags, ...TOY);
+  assert.equal(r.status, 0, r.stderr);
+  const none = veil('pretrain', 'action', '--workspace', join(dir, 'ws-none'), '--action-data', hmdb, ...TOY);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /--data DIR is required .*or --action-data DIR and --privacy-data DIR/);
+});

@@ -42,7 +42,7 @@ test('data synth writes a tree the readers accept, described by synthpar.json', 
     [30, 6, 32, 8, 3, 'known'],
   );
   assert.equal((await readUcf101(root, { subset: 'train', split: 3 })).samples.length, 20);
-  const boxes = await readPersonBoxes(join(root, 'boxes.json'), root);
+  const boxes = await readPersonBoxes(join(root, 'boxes.json'));
   assert.equal(boxes.videos.size, 30);
   assert.equal(boxes.images.size, 6);
   const train = await readUcf101(root, { subset: 'train' });
