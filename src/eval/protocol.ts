@@ -46,6 +46,8 @@ export interface ProtocolConfig {
   /** Test clips per video (5 in the paper). */
   testClips: number;
   autocast: boolean;
+  /** Where the fresh judges train and are scored; not part of what they are (left out of cache keys). */
+  device: T.Device;
 }
 
 export type Tick = (what: string) => void;
@@ -75,8 +77,9 @@ export function judgeAction(
   T.manualSeed(seed);
   const fT = createModel(c.actionModel, { ...c.actionOptions, classes: train.classes.length });
   if (c.actionInit) loadBackbone(fT, c.actionInit);
+  fT.to(c.device);
   const ce = (idx: number[], rng: Rng): T.Tensor => {
-    const { x, y } = trainClipBatch(train, idx, c.clip, c.clipAugment, rng);
+    const { x, y } = trainClipBatch(train, idx, c.clip, c.clipAugment, rng, c.device);
     return T.crossEntropy(fT.forward(x), y);
   };
   const o = {
@@ -146,6 +149,7 @@ export function judgeAttacker(
     classes: train.attributes.length,
   });
   if (c.attackerInit) loadBackbone(attacker, c.attackerInit);
+  attacker.to(c.device);
   const labels = test.items.map((im) => im.labels);
   const perEpoch: PrivacyJudgement['perEpoch'] = [];
   let best: AttributeMetrics | null = null;
@@ -153,13 +157,13 @@ export function judgeAttacker(
   let bestScores: number[][] = [];
   const bce = (idx: number[], rng: Rng): T.Tensor =>
     T.binaryCrossEntropyWithLogits(
-      attacker.forward(imageBatch(train, idx, c.imageSize, c.imageAugment, rng)),
-      attributeTargets(train, idx),
+      attacker.forward(imageBatch(train, idx, c.imageSize, c.imageAugment, rng, c.device)),
+      attributeTargets(train, idx, c.device),
     );
   // Scored on the test images after every epoch; the best epoch is kept (the worst case for privacy).
   const scoreEpoch = (epoch: number, loss: number): void => {
     attacker.eval();
-    const scores = imageLogits((x) => infer((v) => attacker.forward(v), x, false), test, c.imageSize);
+    const scores = imageLogits((x) => infer((v) => attacker.forward(v), x, false), test, c.imageSize, c.device);
     const m = attributeMetrics(scores, labels);
     perEpoch.push({ cmap: m.cmap, f1: m.f1, loss });
     if (!best || m.cmap > best.cmap) {

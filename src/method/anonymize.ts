@@ -14,8 +14,11 @@ export function learned(name: string, fA: Network, o: { autocast?: boolean } = {
     apply: (x) =>
       T.noGrad(() => {
         fA.eval();
-        const run = (): Tensor => fA.forward(x).float();
-        return o.autocast ? T.autocast(run) : run();
+        // Frames are decoded on the CPU; f_A may live on a GPU, and the bytes are read back from
+        // wherever the output is (Tensor.data copies to the CPU).
+        const device = fA.device;
+        const run = (): Tensor => fA.forward(x.to(device)).float();
+        return o.autocast ? T.autocast(run, { device: T.deviceType(device), dtype: 'bfloat16' }) : run();
       }),
   };
 }

@@ -1,12 +1,13 @@
 // Batches as tensors, from the in-memory sets: training clips (random start, one augmentation per
 // clip), the 5 evenly spaced centre-cropped test clips of a video, privacy images (two NT-Xent views
 // each, or one view for the attacker). The frame choice and the augmentation are data/'s own;
-// randomness comes from a seeded stream per batch, so any batch can be rebuilt on resume.
+// randomness comes from a seeded stream per batch, so any batch can be rebuilt on resume. Every
+// batch is decoded on the CPU and lands on `device`, the device of the network it is built for.
 import { augmentFrames, type AugmentConfig, centreCrop, sampleAugment } from '../data/augment.js';
 import { testClips, trainClip } from '../data/clips.js';
 import type { Rng } from '../data/rng.js';
 import * as T from '../torch/index.js';
-import type { Tensor } from '../torch/index.js';
+import type { Device, Tensor } from '../torch/index.js';
 import type { ImageSet, VideoSet } from './sets.js';
 
 export interface ClipShape {
@@ -24,6 +25,7 @@ export function trainClipBatch(
   s: ClipShape,
   aug: AugmentConfig,
   rng: Rng,
+  device: Device,
 ): { x: Tensor; y: Tensor } {
   const per = 3 * s.frames * s.size * s.size;
   const buf = new Float32Array(idx.length * per);
@@ -35,17 +37,23 @@ export function trainClipBatch(
     augmentFrames(pick, set.width, set.height, p, s.size, s.size, buf.subarray(k * per, (k + 1) * per));
   });
   return {
-    x: T.tensor(buf, [idx.length, 3, s.frames, s.size, s.size]),
+    x: T.tensor(buf, [idx.length, 3, s.frames, s.size, s.size], { device }),
     y: T.tensor(
       idx.map((i) => (set.items[i] as { label: number }).label),
       [idx.length],
-      { dtype: 'int64' },
+      { dtype: 'int64', device },
     ),
   };
 }
 
 /** The `k` test clips of each video (centre crop 0.8), video-major: (B*k, 3, T, S, S). */
-export function testClipBatch(set: VideoSet, idx: readonly number[], s: ClipShape, k = 5): Tensor {
+export function testClipBatch(
+  set: VideoSet,
+  idx: readonly number[],
+  s: ClipShape,
+  k: number,
+  device: Device,
+): Tensor {
   const per = 3 * s.frames * s.size * s.size;
   const buf = new Float32Array(idx.length * k * per);
   const crop = centreCrop(set.width, set.height, 0.8);
@@ -59,7 +67,7 @@ export function testClipBatch(set: VideoSet, idx: readonly number[], s: ClipShap
       n++;
     }
   }
-  return T.tensor(buf, [idx.length * k, 3, s.frames, s.size, s.size]);
+  return T.tensor(buf, [idx.length * k, 3, s.frames, s.size, s.size], { device });
 }
 
 /** One view per image (N, 3, S, S): augmented when `aug` is given, else the centre crop 0.8. */
@@ -69,6 +77,7 @@ export function imageBatch(
   size: number,
   aug: AugmentConfig | null,
   rng: Rng | null,
+  device: Device,
 ): Tensor {
   const per = 3 * size * size;
   const buf = new Float32Array(idx.length * per);
@@ -81,15 +90,15 @@ export function imageBatch(
         : centreCrop(set.width, set.height, 0.8);
     augmentFrames([im.data], set.width, set.height, p, size, size, buf.subarray(k * per, (k + 1) * per));
   });
-  return T.tensor(buf, [idx.length, 3, size, size]);
+  return T.tensor(buf, [idx.length, 3, size, size], { device });
 }
 
 /** Attribute labels (N, A) as float 0/1, for BCE. */
-export function attributeTargets(set: ImageSet, idx: readonly number[]): Tensor {
+export function attributeTargets(set: ImageSet, idx: readonly number[], device: Device): Tensor {
   const a = set.attributes.length;
   const buf = new Float32Array(idx.length * a);
   idx.forEach((i, k) => buf.set((set.items[i] as { labels: Uint8Array }).labels, k * a));
-  return T.tensor(buf, [idx.length, a]);
+  return T.tensor(buf, [idx.length, a], { device });
 }
 
 /** The epoch's order of n items, cut into batches of `size` (the last, partial one dropped when `dropLast`). */

@@ -2,6 +2,8 @@
 // paper's (Adam, lr 4e-5 for f_A and 1e-4 for f_T and f_B, 8 clips + 8 images per batch,
 // temperature 0.1, all loss weights 1, the differentiable hinge) at the paper's network names.
 import { CLIP_AUGMENT, VIEW_AUGMENT, type AugmentConfig } from '../data/augment.js';
+import * as T from '../torch/index.js';
+import type { Device } from '../torch/index.js';
 import type { ClipShape } from './batches.js';
 import type { PenaltyGrad } from './losses.js';
 
@@ -62,6 +64,11 @@ export interface MethodConfig {
   checkpointEvery: number;
   seed: number;
   autocast: boolean;
+  /**
+   * Where the networks, their optimizer state and the batches live ('cpu', 'cuda', 'cuda:N'). Not
+   * part of what a run is: a checkpoint from one device resumes on another.
+   */
+  device: Device;
 }
 
 export const PAPER: MethodConfig = {
@@ -101,6 +108,7 @@ export const PAPER: MethodConfig = {
   checkpointEvery: 0,
   seed: 0,
   autocast: false,
+  device: 'cpu',
 };
 
 /** Throws naming the field (the CLI's flag of the same name in kebab-case) on a bad value. */
@@ -130,6 +138,7 @@ export function validateConfig(c: MethodConfig): MethodConfig {
   num('imageSize', c.imageSize, 8, 4096, true);
   num('checkpointEvery', c.checkpointEvery, 0, 1e9, true);
   num('seed', c.seed, 0, 2 ** 31, true);
+  if (T.parseDevice(c.device) === null) bad('device', "'cpu', 'cuda' or 'cuda:N'", c.device);
   if (c.penaltyGrad !== 'hinge' && c.penaltyGrad !== 'none')
     bad('penaltyGrad', "'hinge' or 'none'", c.penaltyGrad);
   const p = c.pretrain;

@@ -105,11 +105,17 @@ const zeroSums = (): Sums => ({ LA: 0, LT: 0, LB: 0, Lpenalty: 0, rms: 0, LT2: 0
 export function instanceMatch(
   embed: (x: T.Tensor) => T.Tensor,
   set: ImageSet,
-  o: { imageSize: number; viewAugment: MethodConfig['viewAugment']; autocast: boolean; seed: number },
+  o: {
+    imageSize: number;
+    viewAugment: MethodConfig['viewAugment'];
+    autocast: boolean;
+    seed: number;
+    device: T.Device;
+  },
 ): number {
   const rng = new Rng('instance-match-views', o.seed); // the same views every call: comparable scores
   const views = (idx: number[]): number[][] =>
-    T.tidy(() => infer(embed, imageBatch(set, idx, o.imageSize, o.viewAugment, rng), o.autocast));
+    T.tidy(() => infer(embed, imageBatch(set, idx, o.imageSize, o.viewAugment, rng, o.device), o.autocast));
   const z1: number[][] = [];
   const z2: number[][] = [];
   for (let b = 0; b < set.items.length; b += 64) {
@@ -138,13 +144,13 @@ function validate(n: Networks, d: MinimaxData, c: MethodConfig): EpochLog['val']
   const top1 = videoTop1(
     (x) => infer((v) => n.fT.forward(anonymizeClip(n.fA, v)), x, c.autocast),
     d.valVideos,
-    { clip: c.clip, testClips: 5 },
+    { clip: c.clip, testClips: 5, device: c.device },
   );
   // Distortion on the first validation videos' centre clips.
   const rms = T.tidy(() =>
     T.noGrad(() => {
       const idx = d.valVideos.items.slice(0, 8).map((_, i) => i);
-      const x = testClipBatch(d.valVideos, idx, c.clip, 1);
+      const x = testClipBatch(d.valVideos, idx, c.clip, 1, c.device);
       return rmsDistortion(x, anonymizeClip(n.fA, x)).item();
     }),
   );
@@ -198,8 +204,9 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
   let s: MinimaxState = { epoch: 0, batch: 0, sums: zeroSums(), history: [], lambda: c.lambda };
   if (run.resume && existsSync(last)) {
     // Continuing under other settings would mix two runs in one (the budget, the rates, the
-    // networks); only how long to train and how often to checkpoint may change.
-    const same = (x: MethodConfig): string => JSON.stringify({ ...x, epochs: 0, checkpointEvery: 0 });
+    // networks); only how long to train, how often to checkpoint and on which device may change.
+    const same = (x: MethodConfig): string =>
+      JSON.stringify({ ...x, epochs: 0, checkpointEvery: 0, device: undefined });
     const saved = JSON.parse(T.readSafetensorsHeader(last).metadata.config ?? 'null') as MethodConfig | null;
     if (!saved || same(saved) !== same(c))
       throw new UsageError(
@@ -235,7 +242,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
         const LA = step(
           optA,
           () => {
-            const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng);
+            const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng, c.device);
             const xa = anonymizeClip(fA, x);
             const LT = T.crossEntropy(fT.forward(xa), y);
             const LB = privacyLoss(fB, fA, d.trainImages, images, c, rng);
@@ -274,7 +281,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
         step(
           [optT, optB],
           () => {
-            const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng);
+            const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng, c.device);
             const xa = T.noGrad(() => anonymizeClip(fA, x));
             const LT = T.crossEntropy(fT.forward(xa), y);
             const LB = privacyLoss(fB, fA, d.trainImages, images, c, rng);

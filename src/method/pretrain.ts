@@ -18,13 +18,17 @@ export interface Networks {
   fB: Network;
 }
 
-/** Fresh f_A, f_T (classes of the action set) and f_B (SSL projection head), seeded, each from its backbone when set. */
+/**
+ * Fresh f_A, f_T (classes of the action set) and f_B (SSL projection head), seeded, each from its
+ * backbone when set, on c.device: initialised on the CPU and moved, so every device starts from the
+ * same weights.
+ */
 export function createNetworks(c: MethodConfig, classes: number): Networks {
   T.manualSeed(c.seed);
   const make = (n: NetChoice, options: Record<string, unknown>): Network => {
     const net = createModel(n.name, { ...n.options, ...options });
     if (n.backbone) loadBackbone(net, n.backbone, { head: n.backboneHead ?? false });
-    return net;
+    return net.to(c.device);
   };
   return { fA: make(c.fA, {}), fT: make(c.fT, { classes }), fB: make(c.fB, { head: 'projection' }) };
 }
@@ -62,7 +66,7 @@ export function pretrainAnonymizer(
   const p = c.pretrain;
   const pool = identityPool(images, videos, p.actionFrameFraction);
   const l1 = (idx: number[], rng: Rng): T.Tensor => {
-    const x = imageBatch(pool, idx, c.imageSize, c.viewAugment, rng);
+    const x = imageBatch(pool, idx, c.imageSize, c.viewAugment, rng, c.device);
     return T.l1Loss(fA.forward(x).float(), x);
   };
   const tk = (): void => tick('pre-train f_A (identity, L1)');
@@ -92,8 +96,8 @@ export function privacyLoss(
   rng: Rng,
 ): T.Tensor {
   return T.tidy(() => {
-    const v1 = imageBatch(set, idx, c.imageSize, c.viewAugment, rng);
-    const v2 = imageBatch(set, idx, c.imageSize, c.viewAugment, rng);
+    const v1 = imageBatch(set, idx, c.imageSize, c.viewAugment, rng, c.device);
+    const v2 = imageBatch(set, idx, c.imageSize, c.viewAugment, rng, c.device);
     const a = (x: T.Tensor): T.Tensor => (fA ? fA.forward(x) : x);
     return ntXent(fB.forward(a(v1)), fB.forward(a(v2)), c.temperature);
   });
@@ -134,7 +138,7 @@ export function pretrainAction(
 ): number[] {
   const p = c.pretrain;
   const ce = (idx: number[], rng: Rng): T.Tensor => {
-    const { x, y } = trainClipBatch(videos, idx, c.clip, c.clipAugment, rng);
+    const { x, y } = trainClipBatch(videos, idx, c.clip, c.clipAugment, rng, c.device);
     const input = fA ? T.noGrad(() => anonymizeClip(fA, x)) : x;
     return T.crossEntropy(fT.forward(input), y);
   };

@@ -15,7 +15,11 @@ export function step(opts: Optimizer | Optimizer[], loss: () => Tensor, autocast
   const list = Array.isArray(opts) ? opts : [opts];
   return T.tidy(() => {
     for (const o of list) o.zeroGrad();
-    let l = autocast ? T.autocast(loss) : loss();
+    // Autocast on the device the parameters are on (CPU autocast leaves CUDA kernels alone), in
+    // bf16 on both: float16 would need a gradient scaler.
+    const device = list[0]?.groups[0]?.params[0]?.device ?? 'cpu';
+    const cast = { device: T.deviceType(device), dtype: 'bfloat16' } as const;
+    let l = autocast ? T.autocast(loss, cast) : loss();
     l.backward();
     if (autocast && !gradientsFinite(list)) {
       for (const o of list) o.zeroGrad();

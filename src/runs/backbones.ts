@@ -171,9 +171,11 @@ export function pretrainBackbones(
   );
 
   T.manualSeed(b.seed);
-  const action = createModel(p.actionModel, { ...p.actionOptions, classes: clips.classes.length });
+  const action = createModel(p.actionModel, { ...p.actionOptions, classes: clips.classes.length }).to(
+    p.device,
+  );
   const ce = (idx: number[], rng: Rng): T.Tensor => {
-    const { x, y } = trainClipBatch(clips, idx, p.clip, p.clipAugment, rng);
+    const { x, y } = trainClipBatch(clips, idx, p.clip, p.clipAugment, rng, p.device);
     return T.crossEntropy(action.forward(x), y);
   };
   const fitOptions = { lr: b.lr, seed: b.seed, autocast: p.autocast, cosine: true };
@@ -197,19 +199,19 @@ export function pretrainBackbones(
   const privacy = createModel(p.attackerModel, {
     ...p.attackerOptions,
     ...(ssl ? { head: 'projection' } : { head: 'classifier', classes: images.attributes.length }),
-  });
+  }).to(p.device);
   const what = ssl ? 'privacy backbone (NT-Xent, no labels)' : 'attacker backbone (the attributes)';
   const loss = ssl
     ? (idx: number[], rng: Rng): T.Tensor =>
         ntXent(
-          privacy.forward(imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng)),
-          privacy.forward(imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng)),
+          privacy.forward(imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng, p.device)),
+          privacy.forward(imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng, p.device)),
           SSL_TEMPERATURE,
         )
     : (idx: number[], rng: Rng): T.Tensor =>
         T.binaryCrossEntropyWithLogits(
-          privacy.forward(imageBatch(images, idx, p.imageSize, p.imageAugment, rng)),
-          attributeTargets(images, idx),
+          privacy.forward(imageBatch(images, idx, p.imageSize, p.imageAugment, rng, p.device)),
+          attributeTargets(images, idx, p.device),
         );
   fit(
     privacy,
@@ -227,7 +229,7 @@ export function pretrainBackbones(
   const cmap = ssl
     ? null
     : attributeMetrics(
-        imageLogits((x) => infer((v) => privacy.forward(v), x, p.autocast), valImages, p.imageSize),
+        imageLogits((x) => infer((v) => privacy.forward(v), x, p.autocast), valImages, p.imageSize, p.device),
         valImages.items.map((im) => im.labels),
       ).cmap;
   const match = ssl
@@ -236,6 +238,7 @@ export function pretrainBackbones(
         viewAugment: b.viewAugment ?? p.imageAugment,
         autocast: p.autocast,
         seed: b.seed,
+        device: p.device,
       })
     : null;
   bar.finish();

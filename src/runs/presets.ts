@@ -191,6 +191,7 @@ export function demoConfig(workspace: string, o: DemoOptions = {}): ExperimentCo
       imageAugment: attackerAugment,
       testClips: 5,
       autocast,
+      device: 'cpu',
     },
     seeds: seeds ?? (quick ? 1 : 2),
     minimaxSeeds: quick ? 1 : 3,

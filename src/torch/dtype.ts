@@ -4,6 +4,11 @@ export type DType =
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
+/** `s` as a Device ('cpu', 'cuda', 'cuda:N' with N a non-negative integer), or null. */
+export function parseDevice(s: string): Device | null {
+  return s === 'cpu' || /^cuda(:(0|[1-9][0-9]*))?$/.test(s) ? (s as Device) : null;
+}
+
 export type TypedArray =
   Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 

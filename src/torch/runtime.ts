@@ -1,7 +1,7 @@
 // Process-wide engine settings: threads, seeds, autocast, devices.
 import { availableParallelism } from 'node:os';
 
-import type { DType } from './dtype.js';
+import type { Device, DType } from './dtype.js';
 import { native } from './native.js';
 import type { Tensor } from './tensor.js';
 
@@ -61,6 +61,9 @@ export function autocast<T>(fn: () => T, opts: { device?: 'cpu' | 'cuda'; dtype?
 }
 
 export const cudaAvailable = (): boolean => native.cudaAvailable();
+
+/** The device type autocast keys on ('cpu' or 'cuda') for a device name such as 'cuda:1'. */
+export const deviceType = (d: Device): 'cpu' | 'cuda' => (d.startsWith('cuda') ? 'cuda' : 'cpu');
 export const cudaDeviceCount = (): number => native.cudaDeviceCount();
 export const engineInfo = (): { torchVersion: string; config: string; parallel: string } => native.config();
 

@@ -27,8 +27,8 @@ export class Tensor implements Disposable, TensorRef {
   get dtype(): DType {
     return native.dtype(this) as DType;
   }
-  get device(): string {
-    return native.device(this);
+  get device(): Device {
+    return native.device(this) as Device;
   }
   get ndim(): number {
     return native.shape(this).length;

@@ -133,6 +133,15 @@ export abstract class Module {
   }
 
   /**
+   * Where the module lives: its first parameter's (or buffer's) device, 'cpu' for one with neither.
+   * What a batch that meets the module must be moved to.
+   */
+  get device(): Device {
+    const first = Object.values(this.stateDict())[0];
+    return (first?.device ?? 'cpu') as Device;
+  }
+
+  /**
    * Moves every parameter and buffer to a device, or casts the floating-point ones to a dtype,
    * in place: the same Parameter objects stay registered with optimizers, as in PyTorch.
    */

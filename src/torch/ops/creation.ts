@@ -70,8 +70,24 @@ export function tensor(
   const hostDType = dtype === 'float16' || dtype === 'bfloat16' ? 'float32' : dtype;
   let t = native.fromBytes(host, s, hostDType) as Tensor;
   if (hostDType !== dtype) t = to(t, dtype);
-  if (opts.device && opts.device !== 'cpu') t = to(t, opts.device);
+  if (opts.device && opts.device !== 'cpu') t = toDevice(t, opts.device);
   return t;
+}
+
+/**
+ * Host data onto a device: through pinned (page-locked) memory and a non-blocking copy when the
+ * target is a GPU, so the copy overlaps with the work already queued there (libtorch's host
+ * allocator keeps the pinned buffer alive until the copy is done); a plain move otherwise.
+ */
+function toDevice(t: Tensor, device: Device): Tensor {
+  if (!device.startsWith('cuda') || t.device !== 'cpu') return to(t, device);
+  const pinned = op('aten::pin_memory', t, null);
+  try {
+    return op('aten::to.device', pinned, device, t.dtype, true);
+  } finally {
+    pinned.dispose();
+    t.dispose();
+  }
 }
 
 export function scalar(v: number, dtype: DType = 'float32'): Tensor {
