@@ -4,8 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { anonymize, anonymizeConfig } from '../deploy/anonymize.js';
 import { CODECS, STREAM_FORMATS } from '../deploy/containers.js';
 import type { WorkingSize } from '../deploy/frames.js';
+import { deviceOption } from '../runs/options.js';
 import { maxThreads } from '../torch/index.js';
-import { defineCommand, execute, parseSize, QUIET } from './flags.js';
+import { DEVICE, defineCommand, execute, parseSize, QUIET } from './flags.js';
 
 /** The exit code of a run stopped by a signal: 128 + its number, as a shell reports it. */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -72,6 +73,7 @@ export const command = defineCommand({
       defaultText: 'all cores but one, left to ffmpeg',
       help: 'inference threads',
     },
+    DEVICE,
     {
       name: 'codec',
       type: 'string',
@@ -157,6 +159,7 @@ export const command = defineCommand({
       raw,
       format: v.format ?? null,
       threads: v.threads ?? null,
+      device: deviceOption(v.device),
     });
     // Ctrl-C or a kill: finish the batch in hand, remove the partial output, report, exit 128 + signal.
     const stop = new AbortController();

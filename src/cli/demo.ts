@@ -5,8 +5,9 @@ import { join, resolve } from 'node:path';
 
 import { writeReport } from '../eval/report/index.js';
 import { runExperiment } from '../runs/experiment.js';
+import { deviceOption } from '../runs/options.js';
 import { DEMO_SWEEP, demoConfig, REPORT_SEED, STUDIES, type Study } from '../runs/presets.js';
-import { defineCommand, execute, QUIET, WORKSPACE } from './flags.js';
+import { DEVICE, defineCommand, execute, QUIET, WORKSPACE } from './flags.js';
 import { CONSOLE, SILENT } from '../runs/progress.js';
 
 export const command = defineCommand({
@@ -54,17 +55,21 @@ export const command = defineCommand({
       defaultText: `${REPORT_SEED}, the reported draw (SynthPAR was tuned on draw 7)`,
       help: 'the SynthPAR draw to study',
     },
+    DEVICE,
     QUIET,
   ],
   async run({ values }) {
     const ws = resolve(values.workspace);
-    const cfg = demoConfig(ws, {
+    const device = deviceOption(values.device);
+    const base = demoConfig(ws, {
       quick: values.quick,
       seeds: values.seeds,
       sweep: values.sweep,
       study: values.study as Study,
       dataSeed: values['data-seed'],
     });
+    // One device for the whole experiment: the method's networks and the judges alike.
+    const cfg = { ...base, method: { ...base.method, device }, protocol: { ...base.protocol, device } };
     const result = await runExperiment(cfg, values.quiet ? SILENT : CONSOLE);
     const report = await writeReport(join(ws, 'results.json'), join(ws, 'report'));
     console.log(

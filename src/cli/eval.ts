@@ -85,7 +85,8 @@ export const command = defineCommand({
     let anonymizer: { name: string; weights: string | null; B: number | null; lambda: number | null };
     if (values.weights) {
       const weights = resolve(values.weights);
-      const { net: fA, spec } = loadAnonymizer(weights);
+      const { net, spec } = loadAnonymizer(weights);
+      const fA = net.to(c.device);
       a = learned(`f_A from ${values.weights}`, fA, { autocast: c.autocast });
       anonymizer = { name: a.name, weights, ...trainedWith(spec.config) };
     } else {
@@ -125,6 +126,7 @@ export const command = defineCommand({
       clip: c.clip,
       imageSize: c.imageSize,
       autocast: c.autocast,
+      device: c.device,
     };
     if (!protocol.actionInit)
       note(

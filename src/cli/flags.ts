@@ -127,6 +127,14 @@ export const WORKSPACE = {
   help: 'where SynthPAR, checkpoints, runs.sqlite and the report live; $VEIL_WORKSPACE sets the default',
 } as const satisfies FlagSpec;
 
+export const DEVICE = {
+  name: 'device',
+  type: 'string',
+  placeholder: 'DEV',
+  default: 'cpu',
+  help: "where the networks, optimizer state and batches live: cpu, cuda or cuda:N (CUDA needs an addon built against a CUDA libtorch: README, 'Devices and GPUs')",
+} as const satisfies FlagSpec;
+
 export const QUIET = {
   name: 'quiet',
   short: 'q',

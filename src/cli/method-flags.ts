@@ -4,7 +4,7 @@
 import type { MethodConfig } from '../method/config.js';
 import { presetConfig } from '../runs/options.js';
 import { DEMO_VIDEO_FRAMES } from '../runs/presets.js';
-import { type FlagSpec, WORKSPACE } from './flags.js';
+import { DEVICE, type FlagSpec, WORKSPACE } from './flags.js';
 
 const DEMO = presetConfig('demo');
 const PAPER = presetConfig('paper');
@@ -245,6 +245,7 @@ export const METHOD_FLAGS = [
   {
     name: 'autocast',
     type: 'boolean',
-    help: `bfloat16 autocast on the CPU (${DEMO.autocast ? 'on' : 'off'} in the demo preset, ${PAPER.autocast ? 'on' : 'off'} in the paper's)`,
+    help: `bfloat16 autocast on the CPU or GPU (${DEMO.autocast ? 'on' : 'off'} in the demo preset, ${PAPER.autocast ? 'on' : 'off'} in the paper's)`,
   },
+  DEVICE,
 ] as const satisfies readonly FlagSpec[];

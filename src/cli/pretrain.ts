@@ -96,7 +96,13 @@ export const command = defineCommand({
     if (what === 'backbones') {
       const demo = demoConfig(resolve(values.workspace));
       const data = { ...dataPlan(values, c), seed: -1 };
-      const protocol = { ...demo.protocol, clip: c.clip, imageSize: c.imageSize, autocast: c.autocast };
+      const protocol = {
+        ...demo.protocol,
+        clip: c.clip,
+        imageSize: c.imageSize,
+        autocast: c.autocast,
+        device: c.device,
+      };
       const epochs = values['backbone-epochs'];
       const set = values.for === 'method' ? 'method' : 'judges';
       const base = SETS[set];

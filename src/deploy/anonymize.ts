@@ -11,7 +11,7 @@ import { DataError, UsageError } from '../data/errors.js';
 import { readImage, writeImage } from '../data/image.js';
 import { Progress, type ProgressSink } from '../data/progress.js';
 import { modelSpec } from '../models/index.js';
-import { defaultThreads, getNumThreads, maxThreads, setNumThreads } from '../torch/index.js';
+import { defaultThreads, type Device, getNumThreads, maxThreads, setNumThreads } from '../torch/index.js';
 import { CODECS, containerFor, STREAM_FORMATS, type Codec } from './containers.js';
 import { anonymizeFrames, type WorkingSize } from './frames.js';
 import { planWork, type Plan, type WorkItem } from './plan.js';
@@ -46,6 +46,8 @@ export interface AnonymizeConfig {
   format: string | null;
   /** Inference threads; null: all cores but one, which the decoding and encoding ffmpeg share. */
   threads?: number | null;
+  /** Where the libtorch runtime runs f_A (frames are decoded and encoded on the CPU either way). */
+  device?: Device;
   /** Keep the output of an input that ends early or is damaged (the summary says so). */
   allowPartial?: boolean;
   /** Stops the run between batches (Ctrl-C): the file in progress is removed, not left partial. */
@@ -76,6 +78,7 @@ export function anonymizeConfig(
     raw: null,
     format: null,
     threads: null,
+    device: 'cpu',
     allowPartial: false,
     ...over,
   };
@@ -313,6 +316,10 @@ export function validateConfig(cfg: AnonymizeConfig): void {
     throw new UsageError(`--preview must be a positive number of seconds`);
   if (cfg.raw && cfg.input !== '-')
     throw new UsageError('--raw describes frames on stdin: use it with input -');
+  if ((cfg.device ?? 'cpu') !== 'cpu' && cfg.runtime !== 'libtorch')
+    throw new UsageError(
+      `--device ${cfg.device}: only --runtime libtorch runs on a GPU here; onnx runs on the CPU`,
+    );
   if (
     cfg.threads != null &&
     !(Number.isInteger(cfg.threads) && cfg.threads > 0 && cfg.threads <= maxThreads())
@@ -346,7 +353,7 @@ async function run(
   sink: ProgressSink | null,
   t0: number,
 ): Promise<RunSummary> {
-  const loaded = await openAnonymizer(cfg.model, cfg.runtime, cfg.precision, threads);
+  const loaded = await openAnonymizer(cfg.model, cfg.runtime, cfg.precision, threads, cfg.device ?? 'cpu');
   const fallback = safeSpecSize(loaded.model);
   const size: WorkingSize = cfg.size ?? loaded.input ?? fallback ?? 'native';
   const ctx: Context = {

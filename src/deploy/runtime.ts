@@ -9,7 +9,15 @@ import * as ort from 'onnxruntime-node';
 
 import { DataError } from '../data/errors.js';
 import { loadAnonymizer, parseInputSize, type CheckpointSpec, type Network } from '../models/index.js';
-import { autocast, defaultThreads, noGrad, tensor, type Tensor } from '../torch/index.js';
+import {
+  autocast,
+  defaultThreads,
+  type Device,
+  deviceType,
+  noGrad,
+  tensor,
+  type Tensor,
+} from '../torch/index.js';
 
 import { exportOnnx } from './onnx/export.js';
 import { readOnnxMetadata } from './onnx/metadata.js';
@@ -36,20 +44,33 @@ export class TorchRuntime implements AnonymizerRuntime {
   constructor(
     private readonly net: Network,
     private readonly precision: Precision = 'float32',
+    private readonly device: Device = 'cpu',
   ) {
     this.stride = strideOf(net);
-    net.eval();
+    net.to(device).eval();
   }
 
   forward(x: Tensor): Promise<Tensor> {
     return Promise.resolve(this.run(x));
   }
 
+  /**
+   * Frames arrive and leave on the CPU (decoding, side-by-side and encoding work there); only the
+   * network's pass runs on the device.
+   */
   private run(x: Tensor): Tensor {
     return noGrad(() => {
-      if (this.precision === 'float32') return this.net.forward(x);
-      const y = autocast(() => this.net.forward(x), { dtype: 'bfloat16' });
-      const f = y.float();
+      const onDevice = this.device === 'cpu' ? x : x.to(this.device);
+      const y =
+        this.precision === 'float32'
+          ? this.net.forward(onDevice)
+          : autocast(() => this.net.forward(onDevice), {
+              device: deviceType(this.device),
+              dtype: 'bfloat16',
+            });
+      if (onDevice !== x) onDevice.dispose();
+      if (this.precision === 'float32' && this.device === 'cpu') return y;
+      const f = y.to('cpu').float();
       y.dispose();
       return f;
     });
@@ -104,6 +125,7 @@ export async function openAnonymizer(
   runtime: RuntimeName,
   precision: Precision = 'float32',
   threads = defaultThreads(),
+  device: Device = 'cpu',
 ): Promise<LoadedAnonymizer> {
   if (extname(file).toLowerCase() === '.onnx') {
     if (runtime !== 'onnx') throw new DataError(file, 'an .onnx model runs with --runtime onnx');
@@ -123,7 +145,7 @@ export async function openAnonymizer(
   }
   const { spec, net } = loadAnonymizer(file);
   if (runtime === 'libtorch')
-    return { runtime: new TorchRuntime(net, precision), model: spec.model, input: spec.input };
+    return { runtime: new TorchRuntime(net, precision, device), model: spec.model, input: spec.input };
   try {
     const { bytes, stride } = exportOnnx(net);
     return {

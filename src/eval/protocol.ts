@@ -163,7 +163,12 @@ export function judgeAttacker(
   // Scored on the test images after every epoch; the best epoch is kept (the worst case for privacy).
   const scoreEpoch = (epoch: number, loss: number): void => {
     attacker.eval();
-    const scores = imageLogits((x) => infer((v) => attacker.forward(v), x, false), test, c.imageSize, c.device);
+    const scores = imageLogits(
+      (x) => infer((v) => attacker.forward(v), x, false),
+      test,
+      c.imageSize,
+      c.device,
+    );
     const m = attributeMetrics(scores, labels);
     perEpoch.push({ cmap: m.cmap, f1: m.f1, loss });
     if (!best || m.cmap > best.cmap) {

@@ -27,8 +27,8 @@ export function downsample(k: number): Anonymizer {
   };
 }
 
-/** (N, 1, H, W) with 1 inside any of each frame's boxes. */
-export function personMask(boxes: (Box[] | null)[], h: number, w: number): Tensor {
+/** (N, 1, H, W) with 1 inside any of each frame's boxes, on `device` (the frames'). */
+export function personMask(boxes: (Box[] | null)[], h: number, w: number, device: T.Device): Tensor {
   const m = new Float32Array(boxes.length * h * w);
   boxes.forEach((bs, i) => {
     if (!bs)
@@ -42,7 +42,7 @@ export function personMask(boxes: (Box[] | null)[], h: number, w: number): Tenso
         );
     }
   });
-  return T.tensor(m, [boxes.length, 1, h, w]);
+  return T.tensor(m, [boxes.length, 1, h, w], { device });
 }
 
 /** Separable Gaussian blur with standard deviation `sigma` pixels (kernel 2*ceil(3 sigma)+1, edges replicated). */
@@ -55,6 +55,7 @@ export function gaussianBlur(x: Tensor, sigma: number): Tensor {
     const g = T.tensor(
       k.map((v) => v / sum),
       [1, 1, 1, 2 * r + 1],
+      { device: x.device },
     );
     const gx = g.expand(c, 1, 1, 2 * r + 1);
     const gy = g.reshape(1, 1, 2 * r + 1, 1).expand(c, 1, 2 * r + 1, 1);
@@ -73,7 +74,7 @@ export function obfuscate(kind: 'blackening' | 'strong blur' | 'weak blur'): Ano
     apply: (x, boxes) =>
       T.tidy(() => {
         const [, , h, w] = x.shape as [number, number, number, number];
-        const m = personMask(boxes, h, w);
+        const m = personMask(boxes, h, w, x.device);
         const filled = kind === 'blackening' ? T.zerosLike(x) : gaussianBlur(x, Math.max(0.5, sigma * h));
         return x.mul(T.rsub(m, 1)).add(filled.mul(m));
       }),

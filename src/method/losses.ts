@@ -17,10 +17,10 @@ export function ntXent(z1: Tensor, z2: Tensor, temperature = 0.1): Tensor {
     const z = T.normalize(T.cat([z1, z2], 0).float(), 1);
     const sim = z.matmul(z.transpose(0, 1)).div(temperature);
     // An anchor is never its own negative: -inf on the diagonal (a large negative keeps grads finite).
-    const self = T.eye(2 * n, { dtype: 'bool', device: z.device as T.Device });
+    const self = T.eye(2 * n, { dtype: 'bool', device: z.device });
     const logits = T.where(self, -1e9, sim);
     const idx = Array.from({ length: 2 * n }, (_, i) => (i + n) % (2 * n));
-    return T.crossEntropy(logits, T.tensor(idx, [2 * n], { dtype: 'int64', device: z.device as T.Device }));
+    return T.crossEntropy(logits, T.tensor(idx, [2 * n], { dtype: 'int64', device: z.device }));
   });
 }
 

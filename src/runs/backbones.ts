@@ -204,8 +204,12 @@ export function pretrainBackbones(
   const loss = ssl
     ? (idx: number[], rng: Rng): T.Tensor =>
         ntXent(
-          privacy.forward(imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng, p.device)),
-          privacy.forward(imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng, p.device)),
+          privacy.forward(
+            imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng, p.device),
+          ),
+          privacy.forward(
+            imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng, p.device),
+          ),
           SSL_TEMPERATURE,
         )
     : (idx: number[], rng: Rng): T.Tensor =>

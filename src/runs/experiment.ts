@@ -269,7 +269,7 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
       ...trained.map(({ run, k, result }) => {
         const { net: fA } = loadAnonymizer(result.fAPath);
         return {
-          a: learned(run.name, fA, { autocast: m.autocast }),
+          a: learned(run.name, fA.to(m.device), { autocast: m.autocast }),
           kind: run.kind,
           B: run.B,
           k,

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { detectLayouts } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
 import { type MethodConfig, PAPER, validateConfig } from '../method/config.js';
+import { cudaAvailable, cudaDeviceCount, type Device, parseDevice } from '../torch/index.js';
 import { readBackbones } from './backbones.js';
 import type { DataConfig, DataSource } from './data.js';
 import { demoConfig } from './presets.js';
@@ -48,6 +49,28 @@ export interface MethodValues {
   seed?: number | undefined;
   'checkpoint-every'?: number | undefined;
   autocast?: boolean | undefined;
+  device?: string | undefined;
+}
+
+/**
+ * The --device flag as a Device this process can use: 'cpu' (the default), 'cuda' or 'cuda:N'.
+ * A CUDA device on a libtorch without CUDA (Debian's is CPU-only) is a usage error, not a crash
+ * at the first tensor.
+ */
+export function deviceOption(v: string | undefined): Device {
+  const d = parseDevice(v ?? 'cpu');
+  if (d === null) throw new UsageError(`--device must be cpu, cuda or cuda:N, got '${String(v)}'`);
+  if (d === 'cpu') return d;
+  if (!cudaAvailable())
+    throw new UsageError(
+      `--device ${d}: this build of libtorch has no CUDA (Debian's libtorch is CPU-only); build the addon ` +
+        "against a CUDA libtorch to use a GPU (README, 'Devices and GPUs'), or use --device cpu",
+    );
+  const n = cudaDeviceCount();
+  const index = d === 'cuda' ? 0 : Number(d.slice('cuda:'.length));
+  if (index >= n)
+    throw new UsageError(`--device ${d}: this machine has ${n} CUDA device(s), cuda:0 to cuda:${n - 1}`);
+  return d;
 }
 
 /** The config a preset starts from. */
@@ -132,6 +155,7 @@ export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'metho
     checkpointEvery: v['checkpoint-every'] ?? base.checkpointEvery,
     // The flag can only switch autocast on: the demo preset has it on already.
     autocast: v.autocast || base.autocast,
+    device: deviceOption(v.device),
   };
   try {
     return validateConfig(c);

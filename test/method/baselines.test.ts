@@ -7,12 +7,12 @@ import * as T from '../../src/torch/index.js';
 import { S, videoSet } from './fixtures.js';
 
 test('person mask covers exactly the boxes (x1, y1 exclusive)', () => {
-  const m = personMask([[[1, 2, 3, 4]], []], 5, 5).data();
+  const m = personMask([[[1, 2, 3, 4]], []], 5, 5, 'cpu').data();
   const ones = Array.from(m as Float32Array).reduce((a, b) => a + b, 0);
   assert.equal(ones, 4);
   assert.equal(m[2 * 5 + 1], 1);
   assert.equal(m[4 * 5 + 3], 0);
-  assert.throws(() => personMask([null], 4, 4), /no person boxes/);
+  assert.throws(() => personMask([null], 4, 4, 'cpu'), /no person boxes/);
 });
 
 test('blackening zeroes the person region only; blur keeps a flat image; downsampling keeps the size', () => {
