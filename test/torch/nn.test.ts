@@ -252,3 +252,25 @@ test('Module.to casts parameters in place, so optimizers keep working; zeroGrad 
     bn.dispose();
   });
 });
+
+test("devices: parseDevice's grammar, a module's device, and moves that keep the Parameter objects", () => {
+  for (const d of ['cpu', 'cuda', 'cuda:0', 'cuda:12']) assert.equal(T.parseDevice(d), d);
+  for (const d of ['tpu', 'CPU', 'cuda:', 'cuda:01', 'cuda:-1', 'cuda:x', 'cuda0'])
+    assert.equal(T.parseDevice(d), null);
+  const m = new nn.Conv2d(3, 4, 3);
+  assert.equal(m.device, 'cpu');
+  const before = m.parameters();
+  const values = before.map((p) => p.toArray());
+  assert.equal(m.to('cpu'), m);
+  assert.deepEqual(m.parameters(), before, 'the optimizer keeps the same Parameter objects');
+  assert.deepEqual(
+    m.parameters().map((p) => p.toArray()),
+    values,
+  );
+  // A batch built for the module lands where it lives.
+  const x = T.tensor(new Float32Array(2 * 3 * 5 * 5), [2, 3, 5, 5], { device: m.device });
+  assert.equal(x.device, 'cpu');
+  assert.deepEqual(m.forward(x).shape, [2, 4, 3, 3]);
+  assert.equal(T.deviceType('cuda:1'), 'cuda');
+  assert.equal(T.deviceType('cpu'), 'cpu');
+});
