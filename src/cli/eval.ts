@@ -19,6 +19,8 @@ import { METHOD_FLAGS } from './method-flags.js';
 import { progress } from './quiet.js';
 
 const BASELINES = baselines().map((b) => b.name);
+/** The judges' training settings that no flag changes. */
+const JUDGES = demoConfig('').protocol;
 
 /** What a learned f_A was trained with, from its checkpoint's config (null when not recorded). */
 function trainedWith(config: unknown): { B: number | null; lambda: number | null } {
@@ -60,6 +62,14 @@ export const command = defineCommand({
       placeholder: 'FILE',
       defaultText: "--data's boxes.json when there (SynthPAR's)",
       help: 'person boxes for the obfuscation baselines (format: README, "Person boxes"); nothing else reads them',
+    },
+    {
+      name: 'judge-epochs',
+      type: 'int',
+      min: 1,
+      placeholder: 'N',
+      defaultText: `action judge ${JUDGES.actionEpochs}, attacker ${JUDGES.attackerEpochs}`,
+      help: "epochs of the fresh action judge and of the attacker (the attacker's best one is kept)",
     },
     {
       name: 'seeds',
@@ -115,8 +125,14 @@ export const command = defineCommand({
       throw new UsageError((e as Error).message);
     }
     // The judges are fresh models of f_T's and f_B's architectures (--f-t, --f-b), as in the paper.
+    // --clips-per-batch and --images-per-batch, when given, size the judges' batches: at the
+    // paper's network sizes a small machine (or the smoke test) needs smaller ones.
     const protocol = {
-      ...demoConfig('').protocol,
+      ...JUDGES,
+      actionEpochs: values['judge-epochs'] ?? JUDGES.actionEpochs,
+      attackerEpochs: values['judge-epochs'] ?? JUDGES.attackerEpochs,
+      clipsPerBatch: values['clips-per-batch'] ?? JUDGES.clipsPerBatch,
+      imagesPerBatch: values['images-per-batch'] ?? JUDGES.imagesPerBatch,
       actionModel: c.fT.name,
       actionOptions: c.fT.options,
       attackerModel: c.fB.name,

@@ -3,11 +3,13 @@
 // the field keeps the --preset's value, which the help shows for both presets.
 import type { MethodConfig } from '../method/config.js';
 import { presetConfig } from '../runs/options.js';
-import { DEMO_VIDEO_FRAMES } from '../runs/presets.js';
+import { DEMO_VIDEO_FRAMES, demoConfig } from '../runs/presets.js';
 import { DEVICE, type FlagSpec, WORKSPACE } from './flags.js';
 
 const DEMO = presetConfig('demo');
 const PAPER = presetConfig('paper');
+/** veil eval's judges: their batch sizes when --clips-per-batch and --images-per-batch are left out. */
+const JUDGES = demoConfig('').protocol;
 /** "demo preset 0.05, paper 0.3". */
 const preset = (f: (c: MethodConfig) => unknown): string => {
   const [d, p] = [String(f(DEMO)), String(f(PAPER))];
@@ -211,14 +213,14 @@ export const METHOD_FLAGS = [
     type: 'int',
     min: 1,
     defaultText: preset((c) => c.clipsPerBatch),
-    help: 'clips per minimax batch',
+    help: `clips per minimax batch (veil eval: per action-judge batch, default ${JUDGES.clipsPerBatch})`,
   },
   {
     name: 'images-per-batch',
     type: 'int',
     min: 2,
     defaultText: preset((c) => c.imagesPerBatch),
-    help: 'privacy images per minimax batch',
+    help: `privacy images per minimax batch (veil eval: per attacker batch, default ${JUDGES.imagesPerBatch})`,
   },
   {
     name: 'penalty-grad',

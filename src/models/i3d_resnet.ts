@@ -102,9 +102,13 @@ export class I3DResNet50 extends Network {
     kaimingConvs(this);
   }
 
-  /** Globally pooled features of layer4, (N, 2048). Needs T >= 8 (time shrinks 8x). */
+  /** Globally pooled features of layer4, (N, 2048). Needs T >= 7 (time shrinks 8x). */
   embed(x: Tensor): Tensor {
     checkInput(x, 5, 'i3d-r50');
+    // conv1 and the two max-pools each halve time (floor): 6 frames or fewer pool to nothing, and
+    // libtorch's own error ("Output size is too small") names neither the network nor the frames.
+    const t = x.shape[2] as number;
+    if (t < 7) throw new Error(`i3d-r50: needs clips of at least 7 frames (time shrinks 8x), got ${t}`);
     return pipe(
       x,
       this.conv1,
