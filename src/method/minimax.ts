@@ -141,15 +141,21 @@ export function privacyMatch(n: Networks, val: ImageSet, c: MethodConfig): numbe
 function validate(n: Networks, d: MinimaxData, c: MethodConfig): EpochLog['val'] {
   n.fA.eval();
   n.fT.eval();
+  // No more clips per pass than a training batch holds (with gradients there, none here): 8
+  // videos of 5 test clips, the default, are 640 frames through f_A at once at the paper's 16
+  // frames, several GiB of UNet++ activations at 224x224 (at 112x112 on 4 validation videos it
+  // was most of a 6.8 GiB peak).
+  const testClips = 5;
   const top1 = videoTop1(
     (x) => infer((v) => n.fT.forward(anonymizeClip(n.fA, v)), x, c.autocast),
     d.valVideos,
-    { clip: c.clip, testClips: 5, device: c.device },
+    { clip: c.clip, testClips, device: c.device },
+    Math.max(1, Math.floor(c.clipsPerBatch / testClips)),
   );
-  // Distortion on the first validation videos' centre clips.
+  // Distortion on the first validation videos' centre clips (a training batch's worth).
   const rms = T.tidy(() =>
     T.noGrad(() => {
-      const idx = d.valVideos.items.slice(0, 8).map((_, i) => i);
+      const idx = d.valVideos.items.slice(0, c.clipsPerBatch).map((_, i) => i);
       const x = testClipBatch(d.valVideos, idx, c.clip, 1, c.device);
       return rmsDistortion(x, anonymizeClip(n.fA, x)).item();
     }),
