@@ -78,3 +78,14 @@ test('dropout: only i3d-r50 has it, before fc; train-mode passes differ there an
   m.dispose();
   noDrop.dispose();
 });
+
+test('i3d-r50 needs 7 frames (its pools shrink time 8x) and says so, not libtorch', () => {
+  const m = new I3DResNet50({ classes: 10 }).eval();
+  tidy(() => {
+    assert.deepEqual(noGrad(() => m.forward(testInput([1, 3, 7, 32, 32], 'clip'))).shape, [1, 10]);
+    assert.throws(
+      () => noGrad(() => m.forward(testInput([1, 3, 6, 32, 32], 'clip'))),
+      /i3d-r50: needs clips of at least 7 frames .*got 6/,
+    );
+  });
+});
