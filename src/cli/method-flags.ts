@@ -44,7 +44,23 @@ export const METHOD_FLAGS = [
     type: 'string',
     placeholder: 'DIR',
     defaultText: '--data/vispr',
-    help: 'the privacy images: a VISPR tree (annotations/ and {train,val,test}2017/)',
+    help:
+      'the privacy data: a VISPR tree (annotations/ and {train,val,test}2017/), a PA-HMDB51 tree (PrivacyAttributes/; ' +
+      "HMDB51's videos and split files from --action-data), or a VP-UCF101 / VP-HMDB51 CSV labelling --action-data's videos",
+  },
+  {
+    name: 'privacy-format',
+    type: 'string',
+    choices: ['vispr', 'pahmdb51', 'vp'],
+    defaultText: 'found from what --privacy-data holds (a .csv is vp)',
+    help: "--privacy-data's layout",
+  },
+  {
+    name: 'attributes',
+    type: 'string',
+    placeholder: 'SET',
+    defaultText: 'vispr1 (--variant novel: vispr2)',
+    help: "VISPR's attributes: vispr1, vispr2 (SPAct's novel set) or ids like a4_gender,a6_hair_color",
   },
   { name: 'split', type: 'int', min: 1, max: 3, default: 1, help: 'the UCF101 or HMDB51 split' },
   WORKSPACE,

@@ -7,6 +7,7 @@ import { relative, resolve } from 'node:path';
 import sharp from 'sharp';
 
 import type { Box, PersonBoxes } from '../data/boxes.js';
+import { spacedIndices } from '../data/clips.js';
 import { forEachLimit } from '../data/concurrency.js';
 import type { ImageDataset, VideoDataset } from '../data/datasets/index.js';
 import { readImage } from '../data/image.js';
@@ -61,11 +62,7 @@ export interface ReadOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Evenly spaced frame indices: all n when n <= k. */
-export function spacedIndices(n: number, k: number): number[] {
-  if (n <= k) return Array.from({ length: n }, (_, i) => i);
-  return Array.from({ length: k }, (_, i) => Math.floor(((i + 0.5) * n) / k));
-}
+export { spacedIndices };
 
 export async function readVideoSet(ds: VideoDataset, o: ReadOptions): Promise<VideoSet> {
   const items: VideoItem[] = new Array(ds.samples.length);
