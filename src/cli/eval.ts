@@ -41,7 +41,7 @@ export const command = defineCommand({
   summary: 'judge an anonymizer with fresh action and attacker models (--seeds N)',
   usage:
     '(--data DIR | --action-data DIR --privacy-data DIR|CSV) (--weights fA.safetensors | --baseline NAME)\n' +
-    '  [--novel-action-data DIR] [--novel-privacy-data DIR|CSV] [--novel-attributes SET] [--seeds N] [options]',
+    '[--novel-action-data DIR] [--novel-privacy-data DIR|CSV] [--novel-attributes SET] [--seeds N] [options]',
   description:
     'Trains a fresh action model on the anonymized clips (video-level top-1) and a fresh multi-label\n' +
     "attacker on the anonymized images (cMAP and F1 at its best epoch), per seed: of --f-t's and --f-b's\n" +

@@ -222,11 +222,6 @@ export interface SourceFlags {
 }
 
 export async function sourceOf(f: SourceFlags, split: 1 | 2 | 3, prefix: string): Promise<DataSource> {
-  for (const [flag, path] of [
-    ['action-data', f.action],
-    ['privacy-data', f.privacy],
-  ] as const)
-    if (!existsSync(path)) throw new UsageError(`--${prefix}${flag}: ${path} not found`);
   // An HMDB51 tree is one whose split files are found and which has no UCF101 lists; anything
   // else is read as UCF101, whose reader names what is missing.
   const found = f.actionFormat ? [] : (await detectLayouts(f.action)).filter((l) => l.root === f.action);
