@@ -5,26 +5,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { readPersonBoxes } from '../data/boxes.js';
-import {
-  hmdbDirs,
-  type ImageDataset,
-  PA_ATTRIBUTES,
-  paHmdbSubsets,
-  paPresence,
-  readHmdb51,
-  readPaHmdb51,
-  readUcf101,
-  readVispr,
-  readVpLabels,
-  videoFrameImages,
-  VP_ATTRIBUTES,
-  vpKey,
-  withVpLabels,
-} from '../data/datasets/index.js';
+import { readHmdb51, readUcf101, readVispr } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
 import { SYNTHPAR_VERSION, type Variant, writeSynthPAR } from '../data/synthpar/index.js';
-import { readFrameImageSet } from '../method/frame_sets.js';
-import { holdOut, type ImageSet, readImageSet, readVideoSet, type VideoSet } from '../method/sets.js';
+import { holdOut, readImageSet, readVideoSet, type VideoSet } from '../method/sets.js';
+import { type PrivacyFormat, type PrivacySets, readVideoPrivacy } from './privacy_data.js';
+
+export type { PrivacyFormat };
 
 export interface DataConfig {
   variant: Variant;
@@ -36,18 +23,10 @@ export interface DataConfig {
   seed: number;
 }
 
-export interface Sets {
+export interface Sets extends PrivacySets {
   trainVideos: VideoSet;
   valVideos: VideoSet;
   testVideos: VideoSet;
-  trainImages: ImageSet;
-  valImages: ImageSet;
-  testImages: ImageSet;
-  /**
-   * VP-UCF101 / VP-HMDB51: every action video's privacy labels (by VideoItem id), for the
-   * video-level attacker; the image sets are then frames of those videos.
-   */
-  videoAttributes?: { attributes: string[]; of: (videoId: string) => Uint8Array };
 }
 
 /** Writes SynthPAR unless the same one is already there (its synthpar.json matches). */
@@ -89,11 +68,6 @@ export interface DataSource {
   boxes: string | null;
 }
 
-export type PrivacyFormat = 'vispr' | 'pahmdb51' | 'vp';
-
-/** Frames cut from each privacy video of PA-HMDB51 and VP-* (evenly spaced) as privacy images. */
-export const FRAMES_PER_PRIVACY_VIDEO = 4;
-
 /** SynthPAR's tree: UCF101 at its root, VISPR in vispr/, the person boxes in boxes.json. */
 export const synthparSource = (root: string): DataSource => ({
   action: root,
@@ -123,58 +97,16 @@ export async function readSets(
     readVideoSet(ds, { ...size, maxFrames: d.frames, boxes, onProgress: tick });
   const { train, val } = holdOut(await videos(actionTrain), valEvery);
   const testVideos = await videos(actionTest);
-  const frames = async (ds: ImageDataset) => readFrameImageSet(ds, { ...size, onProgress: tick });
-  let privacy: Pick<Sets, 'trainImages' | 'valImages' | 'testImages' | 'videoAttributes'>;
-  if (src.privacyFormat === 'pahmdb51') {
-    // PA-HMDB51 labels HMDB51's videos: they and HMDB51's split files come from the action tree
-    // when it is HMDB51, else from the PA-HMDB51 tree itself.
-    const hmdb = await hmdbDirs(src.format === 'hmdb51' ? src.action : src.privacy, {});
-    const pa = await readPaHmdb51(src.privacy, { videos: hmdb.videos });
-    const parts = await paHmdbSubsets(pa, hmdb.splits, src.split, valEvery);
-    const images = async (part: keyof typeof parts) =>
-      frames(
-        await videoFrameImages(
-          'pa-hmdb51',
-          src.privacy,
-          [...PA_ATTRIBUTES],
-          parts[part].map((s) => ({ path: s.path, id: s.id, labelsAt: (f) => paPresence(s, f) })),
-          FRAMES_PER_PRIVACY_VIDEO,
-        ),
-      );
-    privacy = {
-      trainImages: await images('train'),
-      valImages: await images('val'),
-      testImages: await images('test'),
-    };
-  } else if (src.privacyFormat === 'vp') {
-    // Every action video has its labels (withVpLabels names any the CSV lacks); the method's
-    // images are frames of the same videos, split as they are.
-    const vp = await readVpLabels(src.privacy);
-    const labelled = [withVpLabels(actionTrain, vp), withVpLabels(actionTest, vp)];
-    const of = (id: string): Uint8Array => {
-      const y = vp.byVideo.get(vpKey(id));
-      if (!y) throw new Error(`${vp.file}: no privacy labels for video '${id}'`);
-      return y;
-    };
-    const images = async (set: VideoSet) => {
-      const ids = new Set(set.items.map((v) => v.id));
-      const list = labelled.flatMap((ds) => ds.samples).filter((s) => ids.has(s.id));
-      const name = src.format === 'hmdb51' ? 'vp-hmdb51' : 'vp-ucf101';
-      const ds = await videoFrameImages(
-        name,
-        src.privacy,
-        [...VP_ATTRIBUTES],
-        list.map((s) => ({ path: s.path, id: s.id, labelsAt: () => s.labels })),
-        FRAMES_PER_PRIVACY_VIDEO,
-      );
-      return frames(ds);
-    };
-    privacy = {
-      trainImages: await images(train),
-      valImages: await images(val),
-      testImages: await images(testVideos),
-      videoAttributes: { attributes: [...VP_ATTRIBUTES], of },
-    };
+  let privacy: PrivacySets;
+  if (src.privacyFormat !== 'vispr') {
+    privacy = await readVideoPrivacy(
+      src,
+      size,
+      { train: actionTrain, test: actionTest },
+      { train, val, test: testVideos },
+      valEvery,
+      tick,
+    );
   } else {
     const attributes = src.attributes ?? (d.variant === 'known' ? 'vispr1' : 'vispr2');
     const images = async (split: 'train' | 'val' | 'test') =>
