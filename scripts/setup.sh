@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# chromium: the browser the tests of `veil serve`'s pages drive (playwright-core, headless).
 need=()
-for pkg in libtorch-dev ffmpeg cmake g++ make; do
+for pkg in libtorch-dev ffmpeg cmake g++ make chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
