@@ -30,5 +30,6 @@ if ! stamp native/build/Release/veil_torch.node native/src native/CMakeLists.txt
   npx cmake-js compile --directory native --out native/build >&2
 fi
 
-echo "veil setup: compiling TypeScript" >&2
+echo "veil setup: compiling TypeScript (veil, and the front end of veil serve)" >&2
 npx tsc -p tsconfig.json >&2
+npx tsc -p web/tsconfig.json >&2
