@@ -20,7 +20,8 @@ function series(rows: readonly MetricRow[], scope: 'step' | 'epoch', names: [str
         .filter((r) => r.scope === scope && r.name === name && Number.isFinite(r.value))
         .map((r) => ({ x: scope === 'step' ? r.step : (r.epoch ?? 0) + 1, y: r.value })),
       line: true,
-      marker: 'none' as const,
+      // Epochs are few (one, early on): each is marked; steps are many, a line alone.
+      marker: scope === 'step' ? ('none' as const) : ('circle' as const),
     }))
     .filter((s) => s.points.length > 0);
 }
@@ -62,8 +63,8 @@ export function runChart(name: ChartName, rows: readonly MetricRow[]): string {
     });
   }
   const s = series(rows, 'epoch', [
-    ['valTop1', "f_T's top-1 on anonymized validation videos"],
-    ['valPrivacyMatch', "f_B's instance match on anonymized images"],
+    ['valTop1', "f_T's top-1 (val. videos)"],
+    ['valPrivacyMatch', "f_B's instance match"],
   ]);
   return svg({
     ...size,

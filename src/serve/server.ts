@@ -90,10 +90,11 @@ export async function startServer(o: ServeOptions): Promise<VeilServer> {
   // Slow or stuck clients do not hold the server: headers within 10 s, a whole request within 2 min.
   server.headersTimeout = 10_000;
   server.requestTimeout = 120_000;
-  server.on('clientError', (_e, socket) => {
-    // Malformed HTTP (Node's parser refused it): a 400 when the socket can still take one.
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP (Node's parser refused it): a 4xx when the socket can still take one.
+    const status =
+      e.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
 
@@ -134,6 +135,11 @@ export async function startServer(o: ServeOptions): Promise<VeilServer> {
     if (method !== 'GET' && method !== 'HEAD')
       throw new HttpError(405, `${method.slice(0, 20)}: only GET, HEAD and POST`);
 
+    if (rawPath === '/favicon.ico') {
+      res.statusCode = 204; // none: browsers ask for one on every page
+      res.end();
+      return;
+    }
     if (PAGES.has(rawPath)) {
       const { path, stats } = resolveInside(r.static, ['index.html']);
       sendFile(res, path, stats.size, { head });
