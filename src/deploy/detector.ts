@@ -69,6 +69,40 @@ function registerFileLoader(tf: typeof Tf): void {
   tf.io.registerLoadRouter(router as Parameters<typeof tf.io.registerLoadRouter>[0]);
 }
 
+/** Faces (persons) scoring at least this count: low, as an audit would rather over-report a face. */
+export const DEFAULT_SCORES = { faceScore: 0.3, personScore: 0.3 };
+
+/**
+ * What human runs, wherever it runs (here on Node, and in `veil serve`'s page, which is sent this):
+ * the face detector and the object detector, nothing else; the paths are the caller's.
+ */
+export function detectorConfig(): Partial<Config> {
+  const off = { enabled: false };
+  return {
+    debug: false,
+    async: true,
+    warmup: 'none',
+    cacheSensitivity: 0, // every frame is judged afresh, never from the previous one's result
+    face: {
+      enabled: true,
+      detector: { enabled: true, rotation: false, maxDetected: 50, minConfidence: 0.2, return: false },
+      mesh: off,
+      iris: off,
+      description: off,
+      emotion: off,
+      antispoof: off,
+      liveness: off,
+      attention: off,
+    } as Config['face'],
+    object: { enabled: true, minConfidence: 0.2, maxDetected: 50 } as Config['object'],
+    body: off as Config['body'],
+    hand: off as Config['hand'],
+    gesture: off,
+    segmentation: off as Config['segmentation'],
+    filter: { enabled: false } as Config['filter'],
+  };
+}
+
 let shared: Promise<{ human: Human; tf: typeof Tf }> | null = null;
 
 /** One detector per process: loading the models takes a moment, and tfjs's engine is global. */
@@ -81,32 +115,11 @@ function load(): Promise<{ human: Human; tf: typeof Tf }> {
       Human: new (c: Partial<Config>) => Human;
     };
     const wasm = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-    const off = { enabled: false };
     const human = new HumanClass({
+      ...detectorConfig(),
       backend: 'wasm',
       wasmPath: `${pathToFileURL(wasm).href}/`,
       modelBasePath: `${pathToFileURL(join(pkg, '..', 'models')).href}/`,
-      debug: false,
-      async: true,
-      warmup: 'none',
-      cacheSensitivity: 0, // every frame is judged afresh, never from the previous one's result
-      face: {
-        enabled: true,
-        detector: { enabled: true, rotation: false, maxDetected: 50, minConfidence: 0.2, return: false },
-        mesh: off,
-        iris: off,
-        description: off,
-        emotion: off,
-        antispoof: off,
-        liveness: off,
-        attention: off,
-      } as Config['face'],
-      object: { enabled: true, minConfidence: 0.2, maxDetected: 50 } as Config['object'],
-      body: off as Config['body'],
-      hand: off as Config['hand'],
-      gesture: off,
-      segmentation: off as Config['segmentation'],
-      filter: { enabled: false } as Config['filter'],
     });
     await human.load();
     return { human, tf };
@@ -123,7 +136,7 @@ export class Detector {
 
   static async create(o: DetectorOptions = {}): Promise<Detector> {
     const { human, tf } = await load();
-    return new Detector(human, tf, { faceScore: o.faceScore ?? 0.3, personScore: o.personScore ?? 0.3 });
+    return new Detector(human, tf, { ...DEFAULT_SCORES, ...o });
   }
 
   async detect(f: Frame): Promise<Detections> {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { DEFAULT_SCORES, detectorConfig } from '../deploy/detector.js';
 import { readMetricsCsv } from '../runs/metrics_file.js';
 import { Registry, type RunRow } from '../runs/registry.js';
 import { compareRows } from '../runs/compare.js';
@@ -59,6 +60,10 @@ interface Roots {
   web: string;
   static: string;
   ort: string;
+  /** The audit's detector in the page: @vladmandic/human's browser build, its models, tfjs's WebAssembly. */
+  human: string;
+  humanModels: string;
+  tfjsWasm: string;
 }
 
 function roots(workspace: string): Roots {
@@ -68,12 +73,17 @@ function roots(workspace: string): Roots {
     throw new Error(
       `${web}/main.js: the front end is not built; run 'npx tsc -p web/tsconfig.json' (scripts/setup.sh does)`,
     );
-  const ort = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+  const require = createRequire(import.meta.url);
+  const ort = dirname(require.resolve('onnxruntime-web'));
+  const human = dirname(require.resolve('@vladmandic/human'));
   return {
     workspace: realpathSync(workspace),
     web: realpathSync(web),
     static: realpathSync(join(root, 'web', 'static')),
     ort: realpathSync(ort),
+    human: realpathSync(human),
+    humanModels: realpathSync(join(human, '..', 'models')),
+    tfjsWasm: realpathSync(dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))),
   };
 }
 
@@ -156,10 +166,19 @@ export async function startServer(o: ServeOptions): Promise<VeilServer> {
         return under(r.web, 'app file');
       case 'static':
         return under(r.static, 'static file');
-      case 'vendor':
-        if (rest[0] !== 'ort') throw notFound(`/vendor/${rest[0] ?? ''}`);
+      case 'vendor': {
+        const vendor: Record<string, string> = {
+          ort: r.ort,
+          human: r.human,
+          'human-models': r.humanModels,
+          'tfjs-wasm': r.tfjsWasm,
+        };
+        const root = vendor[rest[0] ?? ''];
+        if (!root || !Object.hasOwn(vendor, rest[0] ?? ''))
+          throw notFound(`/vendor/${(rest[0] ?? '').slice(0, 40)}`);
         rest.shift();
-        return under(r.ort, 'onnxruntime-web file');
+        return under(root, 'package file');
+      }
       case 'files':
         return under(r.workspace, 'workspace file', 'file');
       case 'api':
@@ -304,6 +323,9 @@ export async function startServer(o: ServeOptions): Promise<VeilServer> {
         head,
       );
     }
+    if (path === 'audit')
+      // The page's detector runs as `veil anonymize --audit`'s does: the same models, settings and scores.
+      return sendJson(res, { config: detectorConfig(), ...DEFAULT_SCORES }, head);
     if (path === 'models')
       return sendJson(
         res,

@@ -5,12 +5,9 @@
 // JSON summary for a video made of that photo.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
-
-import sharp from 'sharp';
 
 import { readImage } from '../../src/data/image.js';
 import type { Frame } from '../../src/data/video/index.js';
@@ -22,6 +19,7 @@ import { createModel, saveCheckpoint } from '../../src/models/index.js';
 import { manualSeed } from '../../src/torch/index.js';
 import { ffmpeg } from '../data/helpers.js';
 import { ROOT, tempDir } from '../helpers.js';
+import { facePhoto } from './face.js';
 
 const dir = tempDir('veil-audit-');
 const photo = join(dir, 'face.png');
@@ -29,14 +27,7 @@ let face: Frame;
 let detector: Detector;
 
 before(async () => {
-  // The second thumbnail of @vladmandic/human's assets/samples.jpg: one woman, face to camera.
-  const samples = join(
-    dirname(createRequire(import.meta.url).resolve('@vladmandic/human')),
-    '..',
-    'assets',
-    'samples.jpg',
-  );
-  await sharp(samples).extract({ left: 165, top: 0, width: 150, height: 160 }).png().toFile(photo);
+  await facePhoto(photo);
   face = await readImage(photo);
   detector = await Detector.create();
 });

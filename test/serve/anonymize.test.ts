@@ -20,6 +20,7 @@ import { Registry } from '../../src/runs/registry.js';
 import type { VeilServer } from '../../src/serve/server.js';
 import { manualSeed, tensor } from '../../src/torch/index.js';
 import { ffmpeg, meanAbsDiff, pattern } from '../data/helpers.js';
+import { facePhoto } from '../deploy/face.js';
 import { ROOT, tempDir } from '../helpers.js';
 import { launch, screenshotDir, serve } from './helpers.js';
 
@@ -31,6 +32,7 @@ const ws = join(root, 'ws');
 const video = join(root, 'clip.webm');
 const fA = join(ws, 'runs', 'fa', 'fA.safetensors');
 let runId: number;
+let flatId: number;
 let server: VeilServer;
 let browser: Browser;
 
@@ -47,9 +49,16 @@ before(async () => {
   );
   saveCheckpoint(fA, net, { input: { height: H, width: W } });
   net.dispose();
+  // And one of fresh weights, whose flat picture hides every face (for the audit).
+  mkdirSync(join(ws, 'runs', 'flat'), { recursive: true });
+  const flat = createModel('unet-small');
+  saveCheckpoint(join(ws, 'runs', 'flat', 'fA.safetensors'), flat, { input: { height: 64, width: 64 } });
+  flat.dispose();
   const reg = new Registry(join(ws, 'runs.sqlite'));
   runId = reg.startRun('minimax', 'fa', { B: 0.1 }, join(ws, 'runs', 'fa'));
   reg.finishRun(runId, 'done');
+  flatId = reg.startRun('minimax', 'flat', { B: 0.1 }, join(ws, 'runs', 'flat'));
+  reg.finishRun(flatId, 'done');
   reg.close();
   // 12 frames at 10 fps, each unlike the others, as VP8 in WebM (what any chromium decodes).
   const rgb = join(root, 'clip.rgb');
@@ -262,3 +271,68 @@ test('a local .onnx file and the camera work too', { timeout: 60_000 }, async ()
   await page.waitForSelector('#download');
   assert.deepEqual(errors, []);
 });
+
+test(
+  "the page's audit finds the face in the original frames and none in the anonymized",
+  { timeout: 120_000 },
+  async () => {
+    const photo = join(root, 'face.png');
+    await facePhoto(photo);
+    const faceVideo = join(root, 'face.webm');
+    await ffmpeg(
+      '-loop',
+      '1',
+      '-i',
+      photo,
+      '-t',
+      '1',
+      '-r',
+      '5',
+      '-c:v',
+      'libvpx',
+      '-crf',
+      '4',
+      '-b:v',
+      '2M',
+      faceVideo,
+    );
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}anonymize`);
+    await page.selectOption('#model', `run:${flatId}`);
+    await page.waitForFunction(() =>
+      /running at 64x64/.test(document.getElementById('model-status')?.textContent ?? ''),
+    );
+    await page.setInputFiles('#video-file', faceVideo);
+    await page.click('#run');
+    await page.waitForSelector('#audit:not([disabled])', { timeout: 60_000 });
+    const t0 = Date.now();
+    await page.click('#audit');
+    await page.waitForSelector('#audit-verdict, #audit-out .error', { timeout: 90_000 });
+    console.log(
+      `the page's audit: ${(await page.textContent('#audit-verdict')) ?? ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+    assert.equal(
+      await page.textContent('#audit-verdict'),
+      'no face found in the 5 sampled anonymized frame(s) (the original: faces in 5 of 5)',
+    );
+    const rows = await page.$$eval('#audit-table tbody tr', (trs) =>
+      trs.map((tr) => [...(tr as HTMLTableRowElement).cells].map((c) => c.textContent ?? '')),
+    );
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      ['0', '1', '2', '3', '4'],
+    );
+    for (const r of rows) {
+      assert.match(
+        r[1] as string,
+        /^1 \(0\.9\d\)$/,
+        'one face, found with confidence, in every original frame',
+      );
+      assert.equal(r[2], '0');
+    }
+    await page.screenshot({ path: join(screenshotDir(), 'audit.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  },
+);

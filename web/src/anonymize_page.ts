@@ -7,6 +7,7 @@
 import type * as Ort from 'onnxruntime-web';
 
 import { getBytes, getJson, type ModelEntry, type ModelInfo, postBytes } from './api.js';
+import { detect, type Found, sampleFrames } from './audit.js';
 import { h, showError } from './dom.js';
 
 /** onnxruntime-web's WebGPU build (it runs the WebAssembly backend too), served from node_modules. */
@@ -224,6 +225,10 @@ export async function anonymizePage(app: HTMLElement): Promise<void> {
     style: 'width:640px',
   });
   const download = h('p', { id: 'download-line' });
+  const auditButton = h('button', { id: 'audit', disabled: true }, 'Audit: look for faces and people');
+  const auditOut = h('div', { id: 'audit-out' });
+  let fps = 0;
+  let videoUrl = '';
   const error = h('div');
 
   app.replaceChildren(
@@ -253,6 +258,18 @@ export async function anonymizePage(app: HTMLElement): Promise<void> {
     ),
     slider,
     download,
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Audit'),
+      h(
+        'p',
+        { class: 'note' },
+        "An independent detector (@vladmandic/human: BlazeFace, and CenterNet's person class; the settings of veil anonymize --audit) looks at 8 frames sampled through the video, in the original at its resolution and in the anonymized frames scaled to it.",
+      ),
+      auditButton,
+      auditOut,
+    ),
     video,
   );
   const octx = original.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
@@ -358,12 +375,15 @@ export async function anonymizePage(app: HTMLElement): Promise<void> {
     error.replaceChildren();
     runButton.disabled = true;
     download.replaceChildren();
+    auditButton.disabled = true;
+    auditOut.replaceChildren();
     (async () => {
-      const url = URL.createObjectURL(file);
+      if (videoUrl) URL.revokeObjectURL(videoUrl);
+      videoUrl = URL.createObjectURL(file);
       video.srcObject = null;
-      video.src = url;
+      video.src = videoUrl;
       await once(video, 'loadedmetadata');
-      const fps = Number(fpsInput.value) || (await measureFps(video));
+      fps = Number(fpsInput.value) || ((await measureFps(video)) ?? 0);
       if (!fps) throw new Error('could not measure the frame rate: type it in (fps)');
       fpsInput.value = String(fps);
       const n = Math.max(1, Math.round(video.duration * fps));
@@ -387,11 +407,12 @@ export async function anonymizePage(app: HTMLElement): Promise<void> {
       progress.textContent =
         `done: ${n} frames of ${file.name} at ${hh}x${w} (${video.videoHeight}x${video.videoWidth} source, ${fps} fps) ` +
         `in ${seconds.toFixed(1)} s, f_A ${(inference / n).toFixed(1)} ms a frame on ${m.backend}; encoding the WebM…`;
+      // The frames can be audited while the WebM is encoded.
+      auditButton.disabled = false;
       const blob = await encodeWebm(
         frames.map((f) => f.output),
         fps,
       );
-      URL.revokeObjectURL(url);
       const name = `${file.name.replace(/\.[^.]*$/, '')}-anonymized.webm`;
       download.replaceChildren(
         h('a', { id: 'download', href: URL.createObjectURL(blob), download: name }, `Download ${name}`),
@@ -403,6 +424,74 @@ export async function anonymizePage(app: HTMLElement): Promise<void> {
       .finally(() => ready());
   });
 
+  auditButton.addEventListener('click', () => {
+    auditButton.disabled = true;
+    auditOut.replaceChildren(h('p', {}, 'loading the detector…'));
+    (async () => {
+      const idx = sampleFrames(frames.length, 8);
+      // The original at its own resolution (at most 640 pixels a side), f_A's frames scaled to it.
+      const scale = Math.min(1, 640 / Math.max(video.videoWidth, video.videoHeight));
+      const [w, hh] = [Math.round(video.videoWidth * scale), Math.round(video.videoHeight * scale)];
+      const orig = h('canvas', { width: w, height: hh });
+      const anon = h('canvas', { width: w, height: hh });
+      const small = h('canvas');
+      const rows: { frame: number; a: Found; b: Found }[] = [];
+      for (const k of idx) {
+        const f = frames[k] as Frame;
+        await seek(video, Math.min((k + 0.5) / fps, video.duration - 1e-3));
+        (orig.getContext('2d') as CanvasRenderingContext2D).drawImage(video, 0, 0, w, hh);
+        [small.width, small.height] = [f.output.width, f.output.height];
+        (small.getContext('2d') as CanvasRenderingContext2D).putImageData(f.output, 0, 0);
+        (anon.getContext('2d') as CanvasRenderingContext2D).drawImage(small, 0, 0, w, hh);
+        rows.push({ frame: k, a: await detect(orig), b: await detect(anon) });
+        auditOut.replaceChildren(h('p', {}, `audited ${rows.length}/${idx.length} frames…`));
+      }
+      const withFaces = (key: 'a' | 'b'): number => rows.filter((r) => r[key].faces.length > 0).length;
+      const n = rows.length;
+      const verdict =
+        withFaces('b') === 0
+          ? `no face found in the ${n} sampled anonymized frame(s) (the original: faces in ${withFaces('a')} of ${n})`
+          : `a face is still found in ${withFaces('b')} of ${n} sampled anonymized frame(s) (the original: ${withFaces('a')} of ${n})`;
+      const cell = (x: number[]): string =>
+        x.length ? `${x.length} (${x.map((v) => v.toFixed(2)).join(', ')})` : '0';
+      auditOut.replaceChildren(
+        h('p', { id: 'audit-verdict' }, verdict),
+        h(
+          'table',
+          { id: 'audit-table' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['frame', 'faces: original', 'faces: anonymized', 'people: original', 'people: anonymized'].map(
+                (c) => h('th', {}, c),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            rows.map((r) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, r.frame),
+                h('td', {}, cell(r.a.faces)),
+                h('td', {}, cell(r.b.faces)),
+                h('td', {}, cell(r.a.persons)),
+                h('td', {}, cell(r.b.persons)),
+              ),
+            ),
+          ),
+        ),
+      );
+    })()
+      .catch((e: unknown) => showError(auditOut, e))
+      .finally(() => (auditButton.disabled = false));
+  });
+
   cameraButton.addEventListener('click', () => {
     const m = model;
     if (!m) {
@@ -411,6 +500,8 @@ export async function anonymizePage(app: HTMLElement): Promise<void> {
     }
     error.replaceChildren();
     download.replaceChildren();
+    auditButton.disabled = true; // the audit reads a video file's frames again
+    auditOut.replaceChildren();
     (async () => {
       camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
       video.src = '';
