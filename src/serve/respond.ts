@@ -88,6 +88,8 @@ export function sendError(res: ServerResponse, e: unknown): void {
     return;
   }
   if (status === 405) res.setHeader('Allow', 'GET, HEAD, POST');
+  // The rest of a refused body is never read: the connection cannot carry another request.
+  if (status === 413) res.setHeader('Connection', 'close');
   send(res, status, 'application/json; charset=utf-8', JSON.stringify({ error: message, status }));
 }
 
