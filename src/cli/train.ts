@@ -70,7 +70,7 @@ export const command = defineCommand({
     }
     if (values.overwrite) rmSync(dir, { recursive: true, force: true });
     const reg = Registry.forWorkspace(ws);
-    const id = reg.startRun('minimax', name, c);
+    const id = reg.startRun('minimax', name, c, dir);
     const bar = progress(values.quiet, `train ${name}`, c.epochs * minimaxBatches(sets, c));
     const follow = followRun(dir, reg, id, c, { fA: n.fA, videos: sets.valVideos });
     try {

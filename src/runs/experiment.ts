@@ -240,8 +240,8 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
         const n = createNetworks(method, sets.trainVideos.classes.length);
         for (const [key, net] of Object.entries(n)) loadCheckpointInto(net, join(pre, `${key}.safetensors`));
         const label = c.minimaxSeeds > 1 ? `${run.name} (minimax seed ${k})` : run.name;
-        const id = registry.startRun('minimax', label, method);
         const dir = join(c.workspace, 'runs', k === 0 ? run.dir : `${run.dir}-seed${k}`);
+        const id = registry.startRun('minimax', label, method, dir);
         const follow = followRun(dir, registry, id, method, { fA: n.fA, videos: sets.valVideos });
         let result;
         try {

@@ -40,7 +40,7 @@ const PALETTE = [
 
 export function privacyUtilitySvg(
   methods: readonly PlotMethod[],
-  chance: { top1: number; cmap: number },
+  chance: { top1: number; cmap: number } | null,
   rows: readonly TableRow[] = [],
 ): string {
   const pct = (i: { low: number; high: number } | undefined): [number, number] | undefined =>
@@ -123,9 +123,10 @@ export function privacyUtilitySvg(
     xLabel: 'privacy leakage: attacker cMAP (%)  ← better',
     yLabel: 'action top-1 (%)  ↑ better',
     series,
-    hLines: [{ y: chance.top1 * 100, label: 'action chance' }],
-    vLines: [{ x: chance.cmap * 100, label: 'cMAP chance (priors)' }],
-    xRange: [Math.min(chance.cmap * 100, 100) - 5, 102],
+    // Chance is known where the dataset is (an experiment's results); runs judged alone do without.
+    hLines: chance ? [{ y: chance.top1 * 100, label: 'action chance' }] : [],
+    vLines: chance ? [{ x: chance.cmap * 100, label: 'cMAP chance (priors)' }] : [],
+    xRange: chance ? [Math.min(chance.cmap * 100, 100) - 5, 102] : undefined,
     yRange: [0, 102],
   });
 }
