@@ -1,12 +1,18 @@
 // Views, joins and selections. Views share storage with their input, as in PyTorch.
-import { op, ops } from '../dispatch.js';
+import { callOp, op, ops } from '../dispatch.js';
+import type { MemoryFormat } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 
 export const view = (a: Tensor, shape: number[]): Tensor => op('aten::view', a, shape);
 export const reshape = (a: Tensor, shape: number[]): Tensor => op('aten::reshape', a, shape);
 export const permute = (a: Tensor, dims: number[]): Tensor => op('aten::permute', a, dims);
 export const transpose = (a: Tensor, d0: number, d1: number): Tensor => op('aten::transpose.int', a, d0, d1);
-export const contiguous = (a: Tensor): Tensor => op('aten::contiguous', a);
+/** `a` laid out in `format` (a copy only when it is not already). */
+export const contiguous = (a: Tensor, format: MemoryFormat = 'contiguous_format'): Tensor =>
+  op('aten::contiguous', a, format);
+/** Whether `a` is dense in `format` (a channels-last tensor is not 'contiguous_format'). */
+export const isContiguous = (a: Tensor, format: MemoryFormat = 'contiguous_format'): boolean =>
+  callOp('aten::is_contiguous.memory_format', a, format) as boolean;
 export const flatten = (a: Tensor, start = 0, end = -1): Tensor =>
   op('aten::flatten.using_ints', a, start, end);
 export const unsqueeze = (a: Tensor, dim: number): Tensor => op('aten::unsqueeze', a, dim);
