@@ -14,6 +14,7 @@ import {
   defaultThreads,
   type Device,
   deviceType,
+  nn,
   noGrad,
   tensor,
   type Tensor,
@@ -37,9 +38,15 @@ export function strideOf(net: Network): number {
   return typeof s === 'number' && s > 0 ? s : 1;
 }
 
+/**
+ * f_A on libtorch, set up for inference: eval mode, no autograd, its batch norms folded into the
+ * convolutions before them (checked against the unfolded output, src/torch/nn/fold.ts), in the
+ * memory format the registry measured fastest for it.
+ */
 export class TorchRuntime implements AnonymizerRuntime {
   readonly name = 'libtorch';
   readonly stride: number;
+  private folded = false;
 
   constructor(
     private readonly net: Network,
@@ -51,6 +58,13 @@ export class TorchRuntime implements AnonymizerRuntime {
   }
 
   forward(x: Tensor): Promise<Tensor> {
+    // The first batch is the probe the folded network is checked on: the size it will see.
+    if (!this.folded) {
+      this.folded = true;
+      const probe = this.device === 'cpu' ? x : x.to(this.device);
+      nn.foldBatchNorms(this.net, probe);
+      if (probe !== x) probe.dispose();
+    }
     return Promise.resolve(this.run(x));
   }
 
