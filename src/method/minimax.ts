@@ -14,11 +14,12 @@ import { UsageError } from '../data/errors.js';
 import { Rng } from '../data/rng.js';
 import { anonymizeClip, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
+import { Adversaries } from './adversaries.js';
 import { batchOrder, imageBatch, testClipBatch, trainClipBatch } from './batches.js';
-import type { MethodConfig } from './config.js';
+import { type MethodConfig, withDefaults } from './config.js';
 import { infer, videoTop1 } from './inference.js';
 import { anonymizerLoss, penaltyLoss, rmsDistortion } from './losses.js';
-import { type Networks, privacyLoss, type Tick } from './pretrain.js';
+import type { Networks, Tick } from './pretrain.js';
 import type { ImageSet, VideoSet } from './sets.js';
 import { step } from './step.js';
 import { loadTrainState, saveTrainState } from './train_state.js';
@@ -94,6 +95,15 @@ export function selectEpoch(history: readonly EpochLog[]): number {
   return history.reduce((a, e, i) => (score(e) >= score(history[a] as EpochLog) ? i : a), 0);
 }
 
+/** JSON with every object's keys sorted: configs compare by content, not by the order fields were added. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
+}
+
 const zeroSums = (): Sums => ({ LA: 0, LT: 0, LB: 0, Lpenalty: 0, rms: 0, LT2: 0, LB2: 0, n1: 0, n2: 0 });
 
 /**
@@ -138,7 +148,7 @@ export function privacyMatch(n: Networks, val: ImageSet, c: MethodConfig): numbe
   return instanceMatch((v) => n.fB.forward(n.fA.forward(v)), val, c);
 }
 
-function validate(n: Networks, d: MinimaxData, c: MethodConfig): EpochLog['val'] {
+function validate(n: Networks, adv: Adversaries, d: MinimaxData, c: MethodConfig): EpochLog['val'] {
   n.fA.eval();
   n.fT.eval();
   // No more clips per pass than a training batch holds (with gradients there, none here): 8
@@ -160,7 +170,9 @@ function validate(n: Networks, d: MinimaxData, c: MethodConfig): EpochLog['val']
       return rmsDistortion(x, anonymizeClip(n.fA, x)).item();
     }),
   );
-  return { top1, privacyMatch: privacyMatch(n, d.valImages, c), rms };
+  // With an ensemble, the best attacker among its members.
+  const match = Math.max(...adv.members.map((fB) => privacyMatch({ ...n, fB }, d.valImages, c)));
+  return { top1, privacyMatch: match, rms };
 }
 
 export interface MinimaxRun {
@@ -204,15 +216,17 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
   const optA = T.Adam(fA.parameters(), { lr: c.lrA });
   const optT = T.Adam(fT.parameters(), { lr: c.lrT });
   const optB = T.Adam(fB.parameters(), { lr: c.lrB });
-  const nets = { fA, fT, fB };
-  const optims = { optA, optT, optB };
+  // Before a resume loads its state: the ensemble's and the restarts' start is the pre-trained f_B.
+  const adv = new Adversaries(fB, optB, c);
+  const nets = { fA, fT, fB, ...adv.nets() };
+  const optims = { optA, optT, optB, ...adv.optimizers() };
   const last = join(run.dir, 'last.safetensors');
   let s: MinimaxState = { epoch: 0, batch: 0, sums: zeroSums(), history: [], lambda: c.lambda };
   if (run.resume && existsSync(last)) {
     // Continuing under other settings would mix two runs in one (the budget, the rates, the
     // networks); only how long to train, how often to checkpoint and on which device may change.
     const same = (x: MethodConfig): string =>
-      JSON.stringify({ ...x, epochs: 0, checkpointEvery: 0, device: undefined });
+      canonical({ ...withDefaults(x), epochs: 0, checkpointEvery: 0, device: undefined });
     const saved = JSON.parse(T.readSafetensorsHeader(last).metadata.config ?? 'null') as MethodConfig | null;
     if (!saved || same(saved) !== same(c))
       throw new UsageError(
@@ -239,19 +253,31 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
       const clips = clipOrder[s.batch] as number[];
       const images = imageOrder[s.batch] as number[];
       const sums = s.sums;
+      const g = s.epoch * nBatches + s.batch;
+      // Adversaries due for a restart are reset (and warmed up on the current f_A) before the batch.
+      const restarted = Object.fromEntries(
+        adv.maybeRestart(g, fA, d.trainImages).flatMap((r) => [
+          [`restart${r.member}`, 1],
+          [`restartWarmup${r.member}`, r.warmupLoss],
+        ]),
+      );
       if (s.batch % 2 === 0) {
         // Step 1: update f_A on L_A; f_T and f_B judge in eval mode and take no step.
         fA.train();
         fT.eval().freeze();
-        fB.eval().freeze();
+        adv.train(false);
         const parts = { LT: 0, LB: 0, Lpenalty: 0, rms: 0 };
+        let members: Record<string, number> = {};
         const LA = step(
           optA,
           () => {
             const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng, c.device);
             const xa = anonymizeClip(fA, x);
             const LT = T.crossEntropy(fT.forward(xa), y);
-            const LB = privacyLoss(fB, fA, d.trainImages, images, c, rng);
+            // f_A faces the strongest adversary on each anchor (the paper: its one f_B).
+            const LB = adv.anonymizerLoss(fA, d.trainImages, images, rng, (each) => {
+              members = Object.fromEntries(each.map((l, m) => [`LB${m}`, l]));
+            });
             const Lpenalty = penaltyLoss(x, xa, c.B, c.penaltyGrad);
             parts.LT = LT.item();
             parts.LB = LB.item();
@@ -262,7 +288,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
           c.autocast,
         );
         fT.freeze(false);
-        fB.freeze(false);
+        adv.unfreeze();
         sums.LA += LA;
         sums.LT += parts.LT;
         sums.LB += parts.LB;
@@ -275,24 +301,24 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
           epoch: s.epoch,
           step: s.epoch * nBatches + s.batch,
           phase: 1,
-          losses: { LA, ...parts, lambda },
+          losses: { LA, ...parts, lambda, ...members, ...restarted },
         });
         tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
       } else {
         // Step 2: f_A frozen; f_T minimises L_T and f_B minimises L_B on anonymized data.
         fA.eval().freeze();
         fT.train();
-        fB.train();
+        adv.train(true);
         const parts = { LT: 0, LB: 0 };
         step(
-          [optT, optB],
+          [optT, ...adv.optims],
           () => {
             const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng, c.device);
             const xa = T.noGrad(() => anonymizeClip(fA, x));
             const LT = T.crossEntropy(fT.forward(xa), y);
-            const LB = privacyLoss(fB, fA, d.trainImages, images, c, rng);
+            const LB = adv.trainLoss(fA, d.trainImages, images, rng);
             parts.LT = LT.item();
-            parts.LB = LB.item();
+            parts.LB = LB.item() / adv.members.length; // the members' mean
             return LT.add(LB);
           },
           c.autocast,
@@ -305,7 +331,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
           epoch: s.epoch,
           step: s.epoch * nBatches + s.batch,
           phase: 2,
-          losses: { LT2: parts.LT, LB2: parts.LB },
+          losses: { LT2: parts.LT, LB2: parts.LB, ...restarted },
         });
         tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
       }
@@ -323,7 +349,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
       LT2: m.LT2 / Math.max(1, m.n2),
       LB2: m.LB2 / Math.max(1, m.n2),
       lambda: s.lambda,
-      val: validate(n, d, c),
+      val: validate(n, adv, d, c),
     };
     s.history.push(log);
     run.onEpoch?.(log, (s.epoch + 1) * nBatches);
@@ -335,6 +361,7 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
     );
   }
 
+  adv.dispose();
   const fAPath = join(run.dir, 'fA.safetensors');
   if (s.history.length === 0) {
     // No minimax epochs: f_A stays as it came in (the pre-trained identity).
