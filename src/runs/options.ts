@@ -47,6 +47,10 @@ export interface MethodValues {
   'clips-per-batch'?: number | undefined;
   'images-per-batch'?: number | undefined;
   'penalty-grad'?: 'hinge' | 'none' | undefined;
+  adversaries?: number | undefined;
+  'adversary-reinit-every'?: number | undefined;
+  'adversary-reinit-from'?: 'pretrained' | 'scratch' | undefined;
+  'adversary-warmup'?: number | undefined;
   temperature?: number | undefined;
   seed?: number | undefined;
   'checkpoint-every'?: number | undefined;
@@ -152,6 +156,12 @@ export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'metho
     clipsPerBatch: v['clips-per-batch'] ?? base.clipsPerBatch,
     imagesPerBatch: v['images-per-batch'] ?? base.imagesPerBatch,
     penaltyGrad: v['penalty-grad'] ?? base.penaltyGrad,
+    adversaries: {
+      count: v.adversaries ?? base.adversaries.count,
+      reinitEvery: v['adversary-reinit-every'] ?? base.adversaries.reinitEvery,
+      reinitFrom: v['adversary-reinit-from'] ?? base.adversaries.reinitFrom,
+      warmup: v['adversary-warmup'] ?? base.adversaries.warmup,
+    },
     temperature: v.temperature ?? base.temperature,
     seed: v.seed ?? base.seed,
     checkpointEvery: v['checkpoint-every'] ?? base.checkpointEvery,
