@@ -7,8 +7,14 @@ import { extname } from 'node:path';
 
 import * as ort from 'onnxruntime-node';
 
-import { DataError } from '../data/errors.js';
-import { loadAnonymizer, parseInputSize, type CheckpointSpec, type Network } from '../models/index.js';
+import { DataError, UsageError } from '../data/errors.js';
+import {
+  isTemporal,
+  loadAnonymizer,
+  parseInputSize,
+  type CheckpointSpec,
+  type Network,
+} from '../models/index.js';
 import {
   autocast,
   defaultThreads,
@@ -158,6 +164,15 @@ export async function openAnonymizer(
     };
   }
   const { spec, net } = loadAnonymizer(file);
+  if (isTemporal(net)) {
+    net.dispose();
+    // Frames reach the runtime in batches cut anywhere in a video: the frames `gap` before a
+    // batch's first ones are gone, and a still-image path would hide the motion silently.
+    throw new UsageError(
+      `${file}: f_A '${spec.model}' is motion-aware (it compares each frame with the one ${String(spec.options.gap)} ` +
+        'before); veil anonymize runs f_A on loose batches of frames and does not support it yet. Judge it with veil eval.',
+    );
+  }
   if (runtime === 'libtorch')
     return { runtime: new TorchRuntime(net, precision, device), model: spec.model, input: spec.input };
   try {

@@ -1,6 +1,6 @@
 // A frozen anonymizer applied to a whole dataset: the evaluation protocol judges anonymized copies
 // of the videos and images, stored again as 8-bit frames, as a deployed f_A would write them.
-import type { Network } from '../models/index.js';
+import { isTemporal, type Network } from '../models/index.js';
 import * as T from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Anonymizer } from './baselines.js';
@@ -8,18 +8,38 @@ import type { Box, ImageSet, VideoSet } from './sets.js';
 
 /** f_A as an anonymizer: frozen, eval mode, no gradient. */
 export function learned(name: string, fA: Network, o: { autocast?: boolean } = {}): Anonymizer {
+  const run = (f: (x: Tensor) => Tensor, x: Tensor): Tensor =>
+    T.noGrad(() => {
+      fA.eval();
+      // Frames are decoded on the CPU; f_A may live on a GPU, and the bytes are read back from
+      // wherever the output is (Tensor.data copies to the CPU).
+      const device = fA.device;
+      const go = (): Tensor => f(x.to(device)).float();
+      return o.autocast ? T.autocast(go, { device: T.deviceType(device), dtype: 'bfloat16' }) : go();
+    });
   return {
     name,
     needsBoxes: false,
-    apply: (x) =>
-      T.noGrad(() => {
-        fA.eval();
-        // Frames are decoded on the CPU; f_A may live on a GPU, and the bytes are read back from
-        // wherever the output is (Tensor.data copies to the CPU).
-        const device = fA.device;
-        const run = (): Tensor => fA.forward(x.to(device)).float();
-        return o.autocast ? T.autocast(run, { device: T.deviceType(device), dtype: 'bfloat16' }) : run();
-      }),
+    apply: (x) => run((v) => fA.forward(v), x),
+    // A motion-aware f_A gets a video's frames in order, as one (1, 3, F, H, W) clip.
+    ...(isTemporal(fA)
+      ? {
+          video: {
+            context: fA.gap,
+            apply: (x: Tensor) =>
+              run(
+                (v) =>
+                  T.tidy(() =>
+                    fA
+                      .forwardVideo(v.permute(1, 0, 2, 3).unsqueeze(0))
+                      .squeeze(0)
+                      .permute(1, 0, 2, 3),
+                  ),
+                x,
+              ),
+          },
+        }
+      : {}),
   };
 }
 
@@ -58,7 +78,37 @@ export function anonymizeFrames(
   return out;
 }
 
+/**
+ * One video's frames through an anonymizer that sees neighbouring frames: in order, in chunks
+ * (bounded memory), each chunk after the first led by the `context` frames before it, whose
+ * outputs are dropped: every frame sees the same past as in one pass.
+ */
+export function anonymizeVideoFrames(
+  v: NonNullable<Anonymizer['video']>,
+  frames: readonly Uint8Array[],
+  w: number,
+  h: number,
+  chunk = 256,
+): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < frames.length; i += chunk) {
+    const from = Math.max(0, i - v.context);
+    const part = frames.slice(from, i + chunk);
+    out.push(...T.tidy(() => tensorToFrames(v.apply(framesToTensor(part, w, h)))).slice(i - from));
+  }
+  return out;
+}
+
 export function anonymizeVideoSet(a: Anonymizer, set: VideoSet): VideoSet {
+  const video = a.video;
+  if (video)
+    return {
+      ...set,
+      items: set.items.map((v) => ({
+        ...v,
+        frames: anonymizeVideoFrames(video, v.frames, set.width, set.height),
+      })),
+    };
   // All frames of all videos in one stream, then cut back per video.
   const frames = set.items.flatMap((v) => v.frames);
   const boxes = set.items.flatMap((v) => v.boxes ?? v.frames.map(() => null));

@@ -2,6 +2,7 @@
 // paper's (Adam, lr 4e-5 for f_A and 1e-4 for f_T and f_B, 8 clips + 8 images per batch,
 // temperature 0.1, all loss weights 1, the differentiable hinge) at the paper's network names.
 import { CLIP_AUGMENT, VIEW_AUGMENT, type AugmentConfig } from '../data/augment.js';
+import { modelNames, modelSpec, resolveOptions } from '../models/index.js';
 import * as T from '../torch/index.js';
 import type { Device } from '../torch/index.js';
 import type { ClipShape } from './batches.js';
@@ -157,6 +158,17 @@ export function validateConfig(c: MethodConfig): MethodConfig {
   if (T.parseDevice(c.device) === null) bad('device', "'cpu', 'cuda' or 'cuda:N'", c.device);
   if (c.penaltyGrad !== 'hinge' && c.penaltyGrad !== 'none')
     bad('penaltyGrad', "'hinge' or 'none'", c.penaltyGrad);
+  // A motion-aware f_A compares frames `gap` video frames apart: in training those are a clip's
+  // neighbouring frames, so gap must be the clip stride, or deployment would show it other motion.
+  if (modelNames().includes(c.fA.name) && 'gap' in modelSpec(c.fA.name).options) {
+    const gap = resolveOptions(c.fA.name, c.fA.options).gap;
+    if (gap !== c.clip.stride)
+      bad(
+        'fA.options.gap',
+        `the clip stride (${c.clip.stride}): f_A '${c.fA.name}' compares frames that far apart; e.g. --f-a '${c.fA.name}:{"gap":${c.clip.stride}}'`,
+        gap,
+      );
+  }
   const a = c.adversaries as AdversaryConfig | undefined;
   if (typeof a !== 'object' || a === null) bad('adversaries', 'an object', a);
   else {

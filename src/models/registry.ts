@@ -4,6 +4,7 @@
 import type { MemoryFormat } from '../torch/index.js';
 import { I3DResNet50 } from './i3d_resnet.js';
 import type { ModelKind, Network } from './network.js';
+import { MotionUNet } from './motion_unet.js';
 import { privacyResNet, type PrivacyHead } from './privacy.js';
 import { UNet } from './unet.js';
 import { UnetPlusPlus } from './unetpp.js';
@@ -140,6 +141,27 @@ const SPECS: ModelSpec[] = [
       }),
   },
   unetSpec('unet-small', 'CPU f_A (the demo default): the SPAct UNet at base width 16', 16),
+  {
+    name: 'unet-motion',
+    kind: 'anonymizer',
+    description:
+      'motion-aware f_A (beyond the paper): the SPAct UNet fed each frame and its difference to the frame gap before',
+    options: {
+      width: width(16),
+      convBias: { type: 'bool', default: false, doc: 'biases in the 3x3 convolutions' },
+      gap: {
+        type: 'int',
+        default: 1,
+        min: 1,
+        doc: 'video frames between a frame and the one it is compared with (the training clip stride)',
+      },
+    },
+    paperInput: [3, 112, 112],
+    demoInput: DEMO_IMAGE,
+    memoryFormat: 'channels_last',
+    build: (o) =>
+      new MotionUNet({ width: o.width as number, convBias: o.convBias as boolean, gap: o.gap as number }),
+  },
   {
     name: 'r3d-18',
     kind: 'action',

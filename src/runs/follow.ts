@@ -4,7 +4,7 @@
 // a TensorBoard image. The training loop is synchronous, so the grid's PNG is encoded in place.
 import { deflateSync, crc32 } from 'node:zlib';
 
-import { framesToTensor, learned, tensorToFrames } from '../method/anonymize.js';
+import { anonymizeVideoFrames, framesToTensor, learned, tensorToFrames } from '../method/anonymize.js';
 import type { MethodConfig } from '../method/config.js';
 import type { EpochLog, MinimaxRun } from '../method/minimax.js';
 import type { VideoSet } from '../method/sets.js';
@@ -81,12 +81,23 @@ export function frameGrid(
   autocast: boolean,
   n = 4,
 ): { png: Buffer; width: number; height: number } {
-  const raw = videos.items.slice(0, n).map((v) => v.frames[Math.floor(v.frames.length / 2)] as Uint8Array);
-  const x = framesToTensor(raw, videos.width, videos.height);
-  const y = learned('f_A', fA, { autocast }).apply(x, []);
-  const anon = tensorToFrames(y.clamp(0, 1));
-  x.dispose();
-  y.dispose();
+  const mid = (f: readonly Uint8Array[]): Uint8Array => f[Math.floor(f.length / 2)] as Uint8Array;
+  const raw = videos.items.slice(0, n).map((v) => mid(v.frames));
+  const a = learned('f_A', fA, { autocast });
+  let anon: Uint8Array[];
+  if (a.video) {
+    // A motion-aware f_A: the middle frame as it comes out of its video (with its motion).
+    const v = a.video;
+    anon = videos.items
+      .slice(0, n)
+      .map((x) => mid(anonymizeVideoFrames(v, x.frames, videos.width, videos.height)));
+  } else {
+    const x = framesToTensor(raw, videos.width, videos.height);
+    const y = a.apply(x, []);
+    anon = tensorToFrames(y.clamp(0, 1));
+    x.dispose();
+    y.dispose();
+  }
   const g = tile([raw, anon], videos.width, videos.height);
   return { png: encodePng(g.rgb, g.width, g.height), width: g.width, height: g.height };
 }
