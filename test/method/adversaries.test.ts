@@ -204,3 +204,25 @@ test('adversaries config: checked at the boundary', () => {
   bad({ reinitFrom: 'imagenet' }, /adversaries\.reinitFrom/);
   assert.equal(validateConfig(ensemble({ reinitEvery: 10, warmup: 3 })).adversaries.count, 3);
 });
+
+test('a run saved before the adversaries existed resumes: its config reads as the paper (one f_B)', () => {
+  const d = tinyData();
+  const c = tinyConfig({ epochs: 1 });
+  const dir = tempDir();
+  trainMinimax(createNetworks(c, 10), d, c, { dir, resume: false });
+  // Rewrite its state as an older veil wrote it: no `adversaries` in the config.
+  const last = join(dir, 'last.safetensors');
+  const { tensors, metadata } = T.loadSafetensors(last);
+  const old = JSON.parse(metadata.config ?? '{}') as Record<string, unknown>;
+  delete old.adversaries;
+  T.saveSafetensors(last, tensors, { ...metadata, config: JSON.stringify(old) });
+  const more = { ...c, epochs: 2 };
+  const r = trainMinimax(createNetworks(more, 10), d, more, { dir, resume: true });
+  assert.equal(r.history.length, 2);
+  // Another adversary setting is another run: refused.
+  const other = { ...more, epochs: 3, adversaries: { ...more.adversaries, count: 2 } };
+  assert.throws(
+    () => trainMinimax(createNetworks(other, 10), d, other, { dir, resume: true }),
+    /saved by a run with another config/,
+  );
+});
