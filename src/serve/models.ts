@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
-import { DataError } from '../data/errors.js';
+import { DataError, UsageError } from '../data/errors.js';
 import { checkpointOnnx } from '../deploy/onnx/checkpoint_export.js';
 import { readOnnxMetadata } from '../deploy/onnx/metadata.js';
 import { readCheckpointSpec } from '../models/index.js';
@@ -100,7 +100,8 @@ export class ModelCache {
     try {
       bytes = file.endsWith('.onnx') ? readFileSync(file) : checkpointOnnx(file).bytes;
     } catch (e) {
-      throw new HttpError(500, (e as Error).message);
+      // A model the exporter refuses by design (a motion-aware f_A) is the request's problem, not the server's.
+      throw new HttpError(e instanceof UsageError ? 422 : 500, (e as Error).message);
     }
     this.cache.delete(file);
     this.cache.set(file, { stamp, bytes });
