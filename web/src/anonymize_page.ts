@@ -124,10 +124,24 @@ async function measureFps(video: HTMLVideoElement): Promise<number | null> {
   return median ? Math.round((1 / median) * 1000) / 1000 : null;
 }
 
+/**
+ * Moves to time t and waits until that frame is on show: 'seeked' can fire before the new frame
+ * is painted (on a busy machine the canvas then copies the frame shown before), so the page also
+ * waits for the next presented frame. Seeking to the frame already shown presents none, hence
+ * the time limit.
+ */
 async function seek(video: HTMLVideoElement, t: number): Promise<void> {
+  const presented =
+    'requestVideoFrameCallback' in video
+      ? new Promise<void>((resolve) => {
+          video.requestVideoFrameCallback(() => resolve());
+          setTimeout(resolve, 2000);
+        })
+      : Promise.resolve();
   const done = once(video, 'seeked');
   video.currentTime = t;
   await done;
+  await presented;
 }
 
 /** Frames as a WebM (MediaRecorder on a canvas), each held for 1/fps s, so the file keeps the video's rate. */
