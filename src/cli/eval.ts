@@ -15,6 +15,7 @@ import { dataPlan, dataSource, initFile, methodConfig } from '../runs/options.js
 import { demoConfig } from '../runs/presets.js';
 import { Registry } from '../runs/registry.js';
 import { defineCommand, execute, JSON_OUT, QUIET } from './flags.js';
+import { openReader } from './loader.js';
 import { METHOD_FLAGS } from './method-flags.js';
 import { progress } from './quiet.js';
 
@@ -116,7 +117,8 @@ export const command = defineCommand({
             'give --boxes FILE (format: README, "Person boxes")',
         );
     } else if (values.boxes !== undefined) note(`note: --boxes ignored: '${a.name}' reads no person boxes`);
-    const sets = await readSets({ ...src, boxes }, dataPlan(values, c), 8);
+    const reader = openReader(values);
+    const sets = await readSets({ ...src, boxes }, dataPlan(values, c), 8, reader);
     // The judges start from --backbones (veil pretrain backbones --for judges) when given, else from scratch.
     let judges: Backbones | null = null;
     try {
@@ -148,10 +150,10 @@ export const command = defineCommand({
       note(
         'note: the action judges train from scratch (no --backbones or --action-init); at demo sizes they need the backbones to learn SynthPAR',
       );
-    const trainV = anonymizeVideoSet(a, sets.trainVideos);
-    const testV = anonymizeVideoSet(a, sets.testVideos);
-    const trainI = anonymizeImageSet(a, sets.trainImages);
-    const testI = anonymizeImageSet(a, sets.testImages);
+    const trainV = await anonymizeVideoSet(a, sets.trainVideos);
+    const testV = await anonymizeVideoSet(a, sets.testVideos);
+    const trainI = await anonymizeImageSet(a, sets.trainImages);
+    const testI = await anonymizeImageSet(a, sets.testImages);
     const reg = Registry.forWorkspace(resolve(values.workspace));
     const id = reg.startRun('eval', a.name, { method: c, protocol, seeds, anonymizer });
     const bar = progress(
@@ -165,8 +167,8 @@ export const command = defineCommand({
     try {
       for (let s = 0; s < seeds; s++) {
         const tick = (w: string): void => bar.tick(`seed ${s + 1}/${seeds}: ${w}`);
-        const act = judgeAction(trainV, testV, protocol, 1000 + s, tick);
-        const prv = judgeAttacker(trainI, testI, protocol, 2000 + s, tick);
+        const act = await judgeAction(trainV, testV, protocol, 1000 + s, tick);
+        const prv = await judgeAttacker(trainI, testI, protocol, 2000 + s, tick);
         top1.push(act.top1);
         cmap.push(prv.best.cmap);
         f1.push(prv.best.f1);
@@ -184,6 +186,7 @@ export const command = defineCommand({
       throw e;
     } finally {
       reg.close();
+      await reader.close();
     }
     if (values.json) {
       const stat = (v: number[]) => ({ ...meanStd(v), values: v });

@@ -39,3 +39,9 @@ export function testClips(n: number, frames: number, stride: number, k: number):
     clipFrom(k === 1 ? Math.floor(room / 2) : Math.round((i * room) / (k - 1)), n, frames, s),
   );
 }
+
+/** Evenly spaced frame indices of a video of n frames: all n when n <= k (how whole videos are read). */
+export function spacedIndices(n: number, k: number): number[] {
+  if (n <= k) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: k }, (_, i) => Math.floor(((i + 0.5) * n) / k));
+}

@@ -1,6 +1,7 @@
 // The experiment's data: SynthPAR written in the official layouts (UCF101, VISPR), and read back
-// through the real readers into the in-memory sets the method trains on. Below the rest of the
-// pipeline: the experiment, the backbones, the novel protocol and the CLI's commands all read it.
+// through the real readers into the sets the method trains on (the loader streams them). Below the
+// rest of the pipeline: the experiment, the backbones, the novel protocol and the CLI's commands
+// all read it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -8,7 +9,14 @@ import { readPersonBoxes } from '../data/boxes.js';
 import { readHmdb51, readUcf101, readVispr } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
 import { SYNTHPAR_VERSION, type Variant, writeSynthPAR } from '../data/synthpar/index.js';
-import { holdOut, type ImageSet, readImageSet, readVideoSet, type VideoSet } from '../method/sets.js';
+import {
+  type FrameReader,
+  holdOut,
+  type ImageSet,
+  readImageSet,
+  readVideoSet,
+  type VideoSet,
+} from '../data/loader/index.js';
 
 export interface DataConfig {
   variant: Variant;
@@ -73,13 +81,15 @@ export const synthparSource = (root: string): DataSource => ({
 });
 
 /**
- * The dataset as the real readers see it. Every video frame and image carries its people's
- * boxes when `src.boxes` names a file; without one none does, and nothing else asks for them.
+ * The dataset as the real readers see it, streamed through `reader`. Every video frame and image
+ * carries its people's boxes when `src.boxes` names a file; without one none does, and nothing else
+ * asks for them.
  */
 export async function readSets(
   src: DataSource,
   d: DataConfig,
   valEvery: number,
+  reader: FrameReader,
   tick?: () => void,
 ): Promise<Sets> {
   const boxes = src.boxes ? await readPersonBoxes(src.boxes) : null;
@@ -88,6 +98,7 @@ export async function readSets(
   const videos = async (subset: 'train' | 'test') =>
     readVideoSet(await read(src.action, { subset, split: src.split }), {
       ...size,
+      reader,
       maxFrames: d.frames,
       boxes,
       onProgress: tick,
@@ -96,6 +107,7 @@ export async function readSets(
   const images = async (split: 'train' | 'val' | 'test') =>
     readImageSet(await readVispr(src.privacy, { split, attributes }), {
       ...size,
+      reader,
       boxes,
       onProgress: tick,
     });

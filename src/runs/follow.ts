@@ -7,7 +7,6 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { framesToTensor, learned, tensorToFrames } from '../method/anonymize.js';
 import type { MethodConfig } from '../method/config.js';
 import type { EpochLog, MinimaxRun } from '../method/minimax.js';
-import type { VideoSet } from '../method/sets.js';
 import type { Network } from '../models/index.js';
 import { Registry } from './registry.js';
 import { RunLog } from './run_log.js';
@@ -74,21 +73,26 @@ function tile(
   return { rgb, width, height: rows.length * h };
 }
 
-/** The middle frames of the first validation videos, raw (top) and through f_A (bottom). */
+/** Frames raw (top) and through f_A (bottom): the middle frames of the first validation videos. */
 export function frameGrid(
   fA: Network,
-  videos: VideoSet,
+  raw: FrameRow,
   autocast: boolean,
-  n = 4,
 ): { png: Buffer; width: number; height: number } {
-  const raw = videos.items.slice(0, n).map((v) => v.frames[Math.floor(v.frames.length / 2)] as Uint8Array);
-  const x = framesToTensor(raw, videos.width, videos.height);
+  const x = framesToTensor(raw.frames, raw.width, raw.height);
   const y = learned('f_A', fA, { autocast }).apply(x, []);
   const anon = tensorToFrames(y.clamp(0, 1));
   x.dispose();
   y.dispose();
-  const g = tile([raw, anon], videos.width, videos.height);
+  const g = tile([raw.frames, anon], raw.width, raw.height);
   return { png: encodePng(g.rgb, g.width, g.height), width: g.width, height: g.height };
+}
+
+/** Equal-size RGB frames (read once, before training: the grid is drawn every epoch). */
+export interface FrameRow {
+  frames: Uint8Array[];
+  width: number;
+  height: number;
 }
 
 export interface Follow {
@@ -103,16 +107,17 @@ export function followRun(
   registry: Registry,
   id: number,
   c: MethodConfig,
-  grid: { fA: Network; videos: VideoSet },
+  grid: { fA: Network; raw: FrameRow },
 ): Follow {
   const log = new RunLog(dir);
   return {
     onStep: (s) => log.step(s.step, s.losses, s.epoch),
-    onEpoch: (e, step) => {
+    onEpoch: (e, step, loader) => {
       const m = epochMetrics(e, c);
       registry.logEpoch(id, e.epoch, m);
-      log.epoch(e.epoch, step, m);
-      const g = frameGrid(grid.fA, grid.videos, c.autocast);
+      // The share of the epoch's step time spent waiting for batches (the loader's only cost to training).
+      log.epoch(e.epoch, step, { ...m, loader_wait: loader.wait / Math.max(1e-9, loader.seconds) });
+      const g = frameGrid(grid.fA, grid.raw, c.autocast);
       log.image('frames/raw-top-anonymized-bottom', g.png, g.height, g.width, step);
       log.flush();
     },

@@ -25,7 +25,7 @@ function settle(outcomes: (Outcome | TaskResult | Error)[]): TaskResult[] | Erro
   for (const o of outcomes) {
     if (o instanceof Error) return o;
     if ('ok' in o && !o.ok) return o.file ? new DataError(o.file, o.message) : new Error(o.message);
-    out.push({ data: o.data, ...(o.info ? { info: o.info } : {}) });
+    out.push({ frames: o.frames });
   }
   return out;
 }

@@ -1,0 +1,228 @@
+// Datasets as the loader streams them. An item names where its frames are (frames of a video file,
+// an image file, frames written to a raw file, or bytes in memory), never holds decoded frames of
+// its own: reading a set lists and probes its files, and the frames are decoded when a batch needs
+// them (src/data/loader/reader.ts, with a bounded cache). Every frame of a set has the set's size.
+// Person boxes (src/data/boxes.ts) are attached only when given: the obfuscation baselines read
+// them, nothing else does; they are small and stay in memory.
+import { relative, resolve } from 'node:path';
+
+import sharp from 'sharp';
+
+import type { Box, PersonBoxes } from '../boxes.js';
+import { spacedIndices } from '../clips.js';
+import { forEachLimit } from '../concurrency.js';
+import type { ImageDataset, VideoDataset } from '../datasets/types.js';
+import { DataError } from '../errors.js';
+import { quickInfo } from '../video/avi.js';
+import type { VideoInfo } from '../video/probe.js';
+import type { FrameReader } from './reader.js';
+
+export type { Box };
+
+/** Where an item's frames are; each frame is width*height*3 RGB bytes once read. */
+export type FrameSource =
+  /** Frames `frames[i]` of a video file, scaled to the size on decode. */
+  | { kind: 'video'; path: string; frames: number[]; info: VideoInfo; width: number; height: number }
+  /** An image file, scaled to the size on decode: one frame. */
+  | { kind: 'image'; path: string; width: number; height: number }
+  /** `count` frames end to end in a raw file from byte `offset` (frames veil wrote: anonymized sets). */
+  | { kind: 'raw'; path: string; offset: number; count: number; width: number; height: number }
+  /** `count` frames end to end in memory (on a SharedArrayBuffer, so workers read it in place). */
+  | { kind: 'bytes'; data: Uint8Array; count: number; width: number; height: number };
+
+export const frameCount = (s: FrameSource): number =>
+  s.kind === 'video' ? s.frames.length : s.kind === 'image' ? 1 : s.count;
+
+export const frameSize = (s: { width: number; height: number }): number => s.width * s.height * 3;
+
+/** Bytes the source's frames take once decoded. */
+export const sourceBytes = (s: FrameSource): number => frameCount(s) * frameSize(s);
+
+/** Frame i of a bytes source, as a view. */
+export function frameOf(s: Extract<FrameSource, { kind: 'bytes' }>, i: number): Uint8Array {
+  const n = frameSize(s);
+  return s.data.subarray(i * n, (i + 1) * n);
+}
+
+/** Frames copied end to end into shared memory, as a source (rendered or anonymized frames). */
+export function bytesSource(frames: readonly Uint8Array[], width: number, height: number): FrameSource {
+  const n = width * height * 3;
+  const data = new Uint8Array(new SharedArrayBuffer(frames.length * n));
+  frames.forEach((f, i) => {
+    if (f.length !== n) throw new Error(`bytesSource: frame ${i} is not ${width}x${height} RGB`);
+    data.set(f, i * n);
+  });
+  return { kind: 'bytes', data, count: frames.length, width, height };
+}
+
+export interface VideoItem {
+  id: string;
+  label: number;
+  source: FrameSource;
+  /** Every person's box per frame, in pixels of the set's frames; null when the dataset has none. */
+  boxes: Box[][] | null;
+}
+
+export interface VideoSet {
+  name: string;
+  /** How its frames are read (the command's one reader: workers, cache). */
+  reader: FrameReader;
+  classes: string[];
+  width: number;
+  height: number;
+  items: VideoItem[];
+}
+
+export interface ImageItem {
+  id: string;
+  /** 0/1 per attribute. */
+  labels: Uint8Array;
+  /** The image is frame `frame` of `source` (0 for an image file; a video frame in f_A's identity pool). */
+  source: FrameSource;
+  frame: number;
+  boxes: Box[] | null;
+}
+
+export interface ImageSet {
+  name: string;
+  reader: FrameReader;
+  attributes: string[];
+  width: number;
+  height: number;
+  items: ImageItem[];
+}
+
+/** A video set of frames in memory (rendered, not read from files). */
+export function memoryVideoSet(
+  s: Omit<VideoSet, 'items'>,
+  items: { id: string; label: number; frames: readonly Uint8Array[]; boxes: Box[][] | null }[],
+): VideoSet {
+  return {
+    ...s,
+    items: items.map((v) => ({
+      id: v.id,
+      label: v.label,
+      boxes: v.boxes,
+      source: bytesSource(v.frames, s.width, s.height),
+    })),
+  };
+}
+
+/** An image set of images in memory. */
+export function memoryImageSet(
+  s: Omit<ImageSet, 'items'>,
+  items: { id: string; labels: Uint8Array; data: Uint8Array; boxes: Box[] | null }[],
+): ImageSet {
+  return {
+    ...s,
+    items: items.map((im) => ({
+      id: im.id,
+      labels: im.labels,
+      boxes: im.boxes,
+      source: bytesSource([im.data], s.width, s.height),
+      frame: 0,
+    })),
+  };
+}
+
+const scaleBox = (b: Box, sx: number, sy: number): Box => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
+
+export interface ReadOptions {
+  reader: FrameReader;
+  width: number;
+  height: number;
+  /** Frames kept per video, evenly spaced over its length (all when it has no more). */
+  maxFrames: number;
+  /** Every file's person boxes; without them items carry boxes: null. */
+  boxes?: PersonBoxes | null;
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The videos' items: each file's header read (frame count, size), nothing decoded. */
+export async function readVideoSet(ds: VideoDataset, o: ReadOptions): Promise<VideoSet> {
+  const items: VideoItem[] = new Array(ds.samples.length);
+  let done = 0;
+  await forEachLimit(ds.samples, o.concurrency ?? 8, async (s, i) => {
+    const info = await quickInfo(s.path);
+    const frames = spacedIndices(info.frames, o.maxFrames);
+    items[i] = {
+      id: s.id,
+      label: s.label,
+      source: { kind: 'video', path: s.path, frames, info, width: o.width, height: o.height },
+      boxes: boxesOf(s.path, info, frames),
+    };
+    o.onProgress?.(++done, ds.samples.length);
+  });
+  return { name: ds.name, reader: o.reader, classes: ds.classes, width: o.width, height: o.height, items };
+
+  function boxesOf(path: string, info: VideoInfo, idx: number[]): Box[][] | null {
+    if (!o.boxes) return null;
+    const raw = o.boxes.videos.get(resolve(path));
+    if (!raw) throw new DataError(o.boxes.file, `no boxes for video '${relative(o.boxes.root, path)}'`);
+    const sx = o.width / info.displayWidth;
+    const sy = o.height / info.displayHeight;
+    return idx.map((k) => (raw[k] ?? []).map((b) => scaleBox(b, sx, sy)));
+  }
+}
+
+/** The images' items: nothing read, except each file's size where boxes must be scaled to the set's. */
+export async function readImageSet(ds: ImageDataset, o: Omit<ReadOptions, 'maxFrames'>): Promise<ImageSet> {
+  const items: ImageItem[] = new Array(ds.samples.length);
+  let done = 0;
+  await forEachLimit(ds.samples, o.concurrency ?? 4, async (s, i) => {
+    let boxes: Box[] | null = null;
+    if (o.boxes) {
+      const raw = o.boxes.images.get(resolve(s.path));
+      if (!raw) throw new DataError(o.boxes.file, `no boxes for image '${relative(o.boxes.root, s.path)}'`);
+      const native = await sharp(s.path)
+        .metadata()
+        .catch((e: unknown) => {
+          throw new DataError(s.path, `cannot read image: ${(e as Error).message}`, { cause: e });
+        });
+      const sx = o.width / (native.width ?? o.width);
+      const sy = o.height / (native.height ?? o.height);
+      boxes = raw.map((b) => scaleBox(b, sx, sy));
+    }
+    items[i] = {
+      id: s.id,
+      labels: s.labels,
+      source: { kind: 'image', path: s.path, width: o.width, height: o.height },
+      frame: 0,
+      boxes,
+    };
+    o.onProgress?.(++done, ds.samples.length);
+  });
+  return {
+    name: ds.name,
+    reader: o.reader,
+    attributes: ds.attributes,
+    width: o.width,
+    height: o.height,
+    items,
+  };
+}
+
+/**
+ * Splits off every k-th item as a validation set (a fixed rule, no randomness); videos are counted
+ * within their class, so every class with two or more videos is in both parts whatever the list's order.
+ */
+export function holdOut<S extends VideoSet | ImageSet>(set: S, every: number): { train: S; val: S } {
+  const items = set.items as (VideoItem | ImageItem)[];
+  const keyOf = (it: VideoItem | ImageItem): number => ('label' in it ? it.label : 0);
+  const size = new Map<number, number>();
+  for (const it of items) size.set(keyOf(it), (size.get(keyOf(it)) ?? 0) + 1);
+  const seen = new Map<number, number>();
+  const isVal = items.map((it) => {
+    const key = keyOf(it);
+    const k = seen.get(key) ?? 0;
+    seen.set(key, k + 1);
+    // A class smaller than `every` (but with two or more items) still gives its last one.
+    const n = size.get(key) as number;
+    return k % every === every - 1 || (n < every && n > 1 && k === n - 1);
+  });
+  return {
+    train: { ...set, items: items.filter((_, i) => !isVal[i]) },
+    val: { ...set, items: items.filter((_, i) => isVal[i]) },
+  };
+}
