@@ -76,6 +76,7 @@ export function drawBatch(parts: readonly Part[], rng: Rng | null): Drawn {
   };
   const make: ((device: Device) => Tensor[])[] = [];
   for (const p of parts) {
+    p.set.reader.warm(p.set);
     if (p.kind === 'train-clips' || p.kind === 'test-clips') {
       const { set, shape: s } = p;
       const k = p.kind === 'test-clips' ? p.clips : 1;

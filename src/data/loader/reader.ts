@@ -9,7 +9,15 @@ import { join } from 'node:path';
 
 import { defaultCacheBytes, FrameCache } from './cache.js';
 import { TaskPool } from './pool.js';
-import { bytesSource, type FrameSource, frameCount, frameSize, sourceBytes, type VideoSet } from './sets.js';
+import {
+  bytesSource,
+  type FrameSource,
+  frameCount,
+  frameSize,
+  type ImageSet,
+  sourceBytes,
+  type VideoSet,
+} from './sets.js';
 import type { Task, TaskResult } from './tasks.js';
 
 export interface ReaderOptions {
@@ -58,6 +66,47 @@ export class FrameReader {
   get pool(): TaskPool {
     this.started ??= new TaskPool(this.workers);
     return this.started;
+  }
+
+  private readonly seen = new WeakSet<VideoSet | ImageSet>();
+
+  /**
+   * The first time a set is read: when all of its frames fit in what the cache has left, every
+   * source is read whole now, many to an ffmpeg process and spread over the workers (the demo's
+   * sets are decoded once, up front); else its sources are cached one by one as they are met.
+   */
+  warm(set: VideoSet | ImageSet): void {
+    if (this.seen.has(set)) return;
+    this.seen.add(set);
+    const todo = [
+      ...new Set(
+        (set.items as { source: FrameSource }[])
+          .map((it) => it.source)
+          .filter((s) => s.kind !== 'bytes' && !this.cache.get(s) && !this.loading.has(s)),
+      ),
+    ];
+    if (todo.length === 0 || !this.cache.reserve(todo.reduce((n, s) => n + sourceBytes(s), 0))) return;
+    for (let g = 0; g < todo.length; g += GROUP) {
+      const group = todo.slice(g, g + GROUP);
+      const job = this.pool.runGroup(group.map((source) => ({ source, outputs: [], whole: true })));
+      group.forEach((s, k) => {
+        const p = job.then(
+          (r) => {
+            const f = (r[k] as TaskResult).frames as Uint8Array;
+            this.cache.put(s, f);
+            this.loading.delete(s);
+            return f;
+          },
+          (e: unknown) => {
+            this.cache.drop(s);
+            this.loading.delete(s);
+            throw e;
+          },
+        );
+        p.catch(() => undefined);
+        this.loading.set(s, p);
+      });
+    }
   }
 
   /** Runs the tasks, filling their outputs; rejects with the first failure (naming the file). */
