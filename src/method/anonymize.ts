@@ -135,6 +135,8 @@ async function anonymizeStream(
 
 /** The set through the anonymizer, its frames stored by the set's reader (memory or disk). */
 export async function anonymizeVideoSet(a: Anonymizer, set: VideoSet): Promise<VideoSet> {
+  // The raw set is read again for every anonymizer judged: kept in memory when it fits.
+  set.reader.warm(set);
   const writer = set.reader.writer(set.width, set.height);
   const items: VideoItem[] = new Array(set.items.length);
   const pieces = set.items.map((v) => ({ source: v.source, frames: null, boxes: v.boxes }));
@@ -149,6 +151,7 @@ export async function anonymizeVideoSet(a: Anonymizer, set: VideoSet): Promise<V
 }
 
 export async function anonymizeImageSet(a: Anonymizer, set: ImageSet): Promise<ImageSet> {
+  set.reader.warm(set);
   const writer = set.reader.writer(set.width, set.height);
   const items: ImageItem[] = new Array(set.items.length);
   const pieces = set.items.map((im) => ({ source: im.source, frames: [im.frame], boxes: [im.boxes] }));

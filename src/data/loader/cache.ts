@@ -1,8 +1,8 @@
 // A bounded store of decoded frames in memory, on SharedArrayBuffers that workers read in place.
-// Room is reserved before anything is read and never given back to another source while its own
-// frames are held, so the bound holds at every moment, and nothing is evicted: a set larger than the
-// bound keeps its first sources cached and streams the rest (random batches would turn an
-// evicting cache into churn). Frames veil stores itself (anonymized sets) take room here too.
+// Room is reserved before anything is read and never given to another source while its own frames
+// are held, so the bound holds at every moment; nothing is evicted (random batches would turn an
+// evicting cache into churn): a whole set is admitted or none of it (FrameReader.warm). Frames veil
+// stores itself (anonymized sets) take room here too, until they are forgotten.
 import { type FrameSource, sourceBytes } from './sets.js';
 
 /** The default bound: a quarter of this machine's memory, at most 2 GiB. */

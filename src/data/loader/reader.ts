@@ -1,6 +1,7 @@
 // Where batches get their frames: a pool of worker threads that decode and augment, a bounded cache
-// of decoded frames (a small set, the demo's, is decoded once and then read from memory), and a
-// store for the frames veil makes itself (anonymized sets): in memory while the cache has room,
+// of decoded frames (a set that fits in what is left of the bound, the demo's, is decoded once,
+// when first read, and then read from memory; a larger one streams from its files every time), and
+// a store for the frames veil makes itself (anonymized sets): in memory while the cache has room,
 // else in a raw file on disk that workers read back. One reader serves a whole command, so the
 // bound is one bound for all its sets.
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -112,44 +113,16 @@ export class FrameReader {
   /** Runs the tasks, filling their outputs; rejects with the first failure (naming the file). */
   async run(tasks: readonly Task[]): Promise<void> {
     const now: Task[] = [];
-    const whole: { at: number; source: FrameSource; settle: (f: Uint8Array | Error) => void }[] = [];
     const later: Promise<unknown>[] = [];
     for (const t of tasks) {
       const s = t.source;
       const held = this.cache.get(s);
       const pending = this.loading.get(s);
-      if (held) now.push({ ...t, source: asBytes(s, held), whole: false });
-      else if (pending) later.push(pending.then((f) => this.exec([{ ...t, source: asBytes(s, f), whole: false }])));
-      else if (s.kind !== 'bytes' && this.cache.reserve(sourceBytes(s))) {
-        let settle: (f: Uint8Array | Error) => void = () => {};
-        const p = new Promise<Uint8Array>((ok, fail) => {
-          settle = (f) => (f instanceof Error ? fail(f) : ok(f));
-        });
-        p.catch(() => undefined);
-        this.loading.set(s, p);
-        whole.push({ at: now.length, source: s, settle });
-        now.push({ ...t, whole: true });
-      } else now.push(t);
+      if (held) now.push({ ...t, source: asBytes(s, held) });
+      else if (pending) later.push(pending.then((f) => this.exec([{ ...t, source: asBytes(s, f) }])));
+      else now.push(t);
     }
-    const results = this.exec(now).then(
-      (r) => {
-        for (const w of whole) {
-          const f = (r[w.at] as TaskResult).frames as Uint8Array;
-          this.cache.put(w.source, f);
-          this.loading.delete(w.source);
-          w.settle(f);
-        }
-      },
-      (e: unknown) => {
-        for (const w of whole) {
-          this.cache.drop(w.source);
-          this.loading.delete(w.source);
-          w.settle(e instanceof Error ? e : new Error(String(e)));
-        }
-        throw e;
-      },
-    );
-    await Promise.all([results, ...later]);
+    await Promise.all([this.exec(now), ...later]);
   }
 
   /** All frames of a source, end to end (from the cache, or read, and kept when there is room). */
@@ -163,25 +136,8 @@ export class FrameReader {
       (s) => (s.kind === 'bytes' ? s.data : null) ?? this.cache.get(s) ?? this.loading.get(s) ?? null,
     );
     const read = [...new Set(sources.filter((_, k) => out[k] === null))];
-    const keep = read.map((s) => this.cache.reserve(sourceBytes(s)));
-    const job = this.exec(read.map((source) => ({ source, outputs: [], whole: true })));
-    // Tasks that meet these sources meanwhile wait for this read rather than read them again.
-    read.forEach((s, k) => {
-      const p = job.then((r) => (r[k] as TaskResult).frames as Uint8Array);
-      p.catch(() => undefined);
-      this.loading.set(s, p);
-    });
-    let results: TaskResult[];
-    try {
-      results = await job;
-    } catch (e) {
-      read.forEach((s, k) => keep[k] && this.cache.drop(s));
-      throw e;
-    } finally {
-      for (const s of read) this.loading.delete(s);
-    }
+    const results = await this.exec(read.map((source) => ({ source, outputs: [], whole: true })));
     const got = new Map(read.map((s, k) => [s, (results[k] as TaskResult).frames as Uint8Array]));
-    read.forEach((s, k) => keep[k] && this.cache.put(s, got.get(s) as Uint8Array));
     return Promise.all(out.map((f, k) => f ?? (got.get(sources[k] as FrameSource) as Uint8Array)));
   }
 
