@@ -29,9 +29,9 @@ import { ensureSynthPAR } from '../src/runs/data.js';
 import * as T from '../src/torch/index.js';
 
 const VEIL = new URL('../../bin/veil.js', import.meta.url).pathname;
-/** UCF101 split 1's training videos, and the minimax steps of an epoch over them (8 clips a step). */
+/** UCF101 split 1's training videos, and the minimax steps of an epoch over them at `clips` a step. */
 const UCF101_TRAIN = 9537;
-const UCF101_STEPS = Math.floor((UCF101_TRAIN * 7) / 8 / 8);
+const ucf101Steps = (clips: number): number => Math.floor((UCF101_TRAIN * 7) / 8 / clips);
 
 interface Flags {
   videos: number[];
@@ -243,10 +243,11 @@ async function main(): Promise<void> {
       continue;
     }
     const perStep = l.seconds / f.paperSteps;
-    const epoch = (perStep * UCF101_STEPS) / 3600;
+    const steps = ucf101Steps(f.paperClips);
+    const epoch = (perStep * steps) / 3600;
     console.log(
       `  ${size}x${size}: ${perStep.toFixed(1)} s a minimax step (peak RSS ${(r.peakMiB / 1024).toFixed(1)} GiB): ` +
-        `UCF101 split 1 (${UCF101_TRAIN} videos, ${UCF101_STEPS} steps) ${epoch.toFixed(1)} h an epoch on this CPU` +
+        `UCF101 split 1 (${UCF101_TRAIN} videos, ${steps} steps) ${epoch.toFixed(1)} h an epoch on this CPU` +
         (f.paperClips !== 8 || f.paperImages !== 8 || f.paperFrames !== 16 ? ' (at this reduced batch)' : ''),
     );
   }
