@@ -74,7 +74,7 @@ export class FrameReader {
   /**
    * The first time a set is read: when all of its frames fit in what the cache has left, every
    * source is read whole now, many to an ffmpeg process and spread over the workers (the demo's
-   * sets are decoded once, up front); else its sources are cached one by one as they are met.
+   * sets are decoded once, up front); else nothing of it is kept, and it streams from its files.
    */
   warm(set: VideoSet | ImageSet): void {
     if (this.seen.has(set)) return;
