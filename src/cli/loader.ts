@@ -24,7 +24,10 @@ export const LOADER_FLAGS = [
 ] as const satisfies readonly FlagSpec[];
 
 /** The command's one reader, as the flags ask (close it when done). */
-export function openReader(v: { 'loader-workers'?: number | undefined; 'cache-mb'?: number | undefined }): FrameReader {
+export function openReader(v: {
+  'loader-workers'?: number | undefined;
+  'cache-mb'?: number | undefined;
+}): FrameReader {
   return new FrameReader({
     ...(v['loader-workers'] !== undefined ? { workers: v['loader-workers'] } : {}),
     ...(v['cache-mb'] !== undefined ? { cacheBytes: v['cache-mb'] * 1024 * 1024 } : {}),

@@ -119,8 +119,8 @@ export const command = defineCommand({
       // Its result line goes to stdout; --quiet silences only the bar.
       const out = { log: (s: string) => console.log(s), bar: (values.quiet ? SILENT : CONSOLE).bar };
       const reader = openReader(values);
-      await pretrainBackbones(join(demo.workspace, 'backbones', set), data, protocol, b, out, reader).finally(() =>
-        reader.close(),
+      await pretrainBackbones(join(demo.workspace, 'backbones', set), data, protocol, b, out, reader).finally(
+        () => reader.close(),
       );
       return 0;
     }
@@ -147,11 +147,12 @@ export const command = defineCommand({
           : p.anonymizerEpochs * Math.floor(pool / p.batch);
     const bar = progress(values.quiet, `pretrain ${what}`, total);
     const tick = (w: string): void => bar.tick(w);
-    const losses = await (what === 'anonymizer'
-      ? pretrainAnonymizer(nets.fA, sets.trainImages, sets.trainVideos, c, tick)
-      : what === 'privacy'
-        ? pretrainPrivacy(nets.fB, sets.trainImages, c, tick)
-        : pretrainAction(nets.fT, sets.trainVideos, c, tick)
+    const losses = await (
+      what === 'anonymizer'
+        ? pretrainAnonymizer(nets.fA, sets.trainImages, sets.trainVideos, c, tick)
+        : what === 'privacy'
+          ? pretrainPrivacy(nets.fB, sets.trainImages, c, tick)
+          : pretrainAction(nets.fT, sets.trainVideos, c, tick)
     ).finally(() => reader.close());
     bar.finish();
     saveCheckpoint(file, nets[key], {

@@ -83,7 +83,11 @@ export const command = defineCommand({
     const reg = Registry.forWorkspace(ws);
     const id = reg.startRun('minimax', name, c);
     const bar = progress(values.quiet, `train ${name}`, c.epochs * minimaxBatches(sets, c));
-    const raw = { frames: await middleFrames(sets.valVideos, 4), width: sets.valVideos.width, height: sets.valVideos.height };
+    const raw = {
+      frames: await middleFrames(sets.valVideos, 4),
+      width: sets.valVideos.width,
+      height: sets.valVideos.height,
+    };
     const follow = followRun(dir, reg, id, c, { fA: n.fA, raw });
     try {
       const r = await trainMinimax(n, sets, c, {

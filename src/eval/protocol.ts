@@ -4,13 +4,7 @@
 // anonymized training images; cMAP and F1 on anonymized test images, at its best epoch (the worst
 // case for privacy). Privacy is what this attacker sees, never the co-trained f_B's loss.
 import type { AugmentConfig } from '../data/augment.js';
-import {
-  type ClipShape,
-  type ImageSet,
-  type Part,
-  tensorOf,
-  type VideoSet,
-} from '../data/loader/index.js';
+import { type ClipShape, type ImageSet, type Part, tensorOf, type VideoSet } from '../data/loader/index.js';
 import { imageLogits, infer, videoScores } from '../method/inference.js';
 import { attributeMetrics, type AttributeMetrics, hits, top1 } from '../method/metrics.js';
 import { fit } from '../method/step.js';

@@ -130,7 +130,12 @@ export async function instanceMatch(
   const views = (idx: number[]): Part[] => [
     { kind: 'images', set, idx, size: o.imageSize, augment: o.viewAugment, views: 2 },
   ];
-  const stream = new BatchStream(chunks.length, (j) => views(chunks[j] as number[]), { shared: rng }, o.device);
+  const stream = new BatchStream(
+    chunks.length,
+    (j) => views(chunks[j] as number[]),
+    { shared: rng },
+    o.device,
+  );
   for (let j = 0; j < chunks.length; j++) {
     const b = await stream.nextBatch();
     try {
@@ -328,7 +333,12 @@ export async function trainMinimax(
           sums.n1++;
           const lambda = s.lambda;
           if (c.lambdaRule === 'dual') s.lambda = Math.max(0, s.lambda + c.dualLr * (parts.rms - c.B));
-          log = { epoch: s.epoch, step: s.epoch * nBatches + s.batch, phase: 1, losses: { LA, ...parts, lambda } };
+          log = {
+            epoch: s.epoch,
+            step: s.epoch * nBatches + s.batch,
+            phase: 1,
+            losses: { LA, ...parts, lambda },
+          };
         } else {
           // Step 2: f_A frozen; f_T minimises L_T and f_B minimises L_B on anonymized data.
           fA.eval().freeze();
@@ -379,7 +389,14 @@ export async function trainMinimax(
       )
         saveTrainState(last, { state: { ...s, batch: s.batch + 1 }, nets, optims }, c);
       if (stop && s.batch + 1 < nBatches)
-        return { history: s.history, selectedEpoch: -1, rule: SELECTION_RULE, fAPath: '', stopped: true, loader };
+        return {
+          history: s.history,
+          selectedEpoch: -1,
+          rule: SELECTION_RULE,
+          fAPath: '',
+          stopped: true,
+          loader,
+        };
     }
     const m = s.sums;
     const log: EpochLog = {
@@ -403,7 +420,14 @@ export async function trainMinimax(
       c,
     );
     if (run.maxSteps !== undefined && steps >= run.maxSteps && s.epoch + 1 < c.epochs)
-      return { history: s.history, selectedEpoch: -1, rule: SELECTION_RULE, fAPath: '', stopped: true, loader };
+      return {
+        history: s.history,
+        selectedEpoch: -1,
+        rule: SELECTION_RULE,
+        fAPath: '',
+        stopped: true,
+        loader,
+      };
   }
 
   const fAPath = join(run.dir, 'fA.safetensors');
@@ -414,5 +438,12 @@ export async function trainMinimax(
   }
   const selected = selectEpoch(s.history);
   copyFileSync(join(run.dir, `fA-epoch-${(s.history[selected] as EpochLog).epoch}.safetensors`), fAPath);
-  return { history: s.history, selectedEpoch: selected, rule: SELECTION_RULE, fAPath, stopped: false, loader };
+  return {
+    history: s.history,
+    selectedEpoch: selected,
+    rule: SELECTION_RULE,
+    fAPath,
+    stopped: false,
+    loader,
+  };
 }

@@ -104,7 +104,13 @@ export const privacyViews = (set: ImageSet, idx: readonly number[], c: MethodCon
 });
 
 /** NT-Xent of f_B (after `fA` when given) on the two views of part `part` of a batch (privacyViews). */
-export function privacyLoss(fB: Network, fA: Network | null, b: Tensor[][], part: number, c: MethodConfig): Tensor {
+export function privacyLoss(
+  fB: Network,
+  fA: Network | null,
+  b: Tensor[][],
+  part: number,
+  c: MethodConfig,
+): Tensor {
   return T.tidy(() => {
     const a = (x: Tensor): Tensor => (fA ? fA.forward(x) : x);
     return ntXent(fB.forward(a(tensorOf(b, part, 0))), fB.forward(a(tensorOf(b, part, 1))), c.temperature);

@@ -43,7 +43,11 @@ export async function stepOn(
 }
 
 /** Zeroes the gradients and back-propagates `loss`: its value, and whether every gradient is finite. */
-function backward(list: Optimizer[], loss: () => Tensor, autocast: boolean): { loss: number; finite: boolean } {
+function backward(
+  list: Optimizer[],
+  loss: () => Tensor,
+  autocast: boolean,
+): { loss: number; finite: boolean } {
   return T.tidy(() => {
     for (const o of list) o.zeroGrad();
     // Autocast on the device the parameters are on (CPU autocast leaves CUDA kernels alone), in

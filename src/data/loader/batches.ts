@@ -9,7 +9,8 @@ import { type AugmentConfig, type AugmentParams, centreCrop, sampleAugment } fro
 import { testClips, trainClip } from '../clips.js';
 import type { Rng } from '../rng.js';
 import type { FrameReader } from './reader.js';
-import { frameCount, type ImageSet, type VideoSet } from './sets.js';
+import type { ImageSet, VideoSet } from './sets.js';
+import { frameCount } from './sources.js';
 import type { Output, Task } from './tasks.js';
 
 export interface ClipShape {

@@ -3,7 +3,7 @@
 // are held, so the bound holds at every moment; nothing is evicted (random batches would turn an
 // evicting cache into churn): a whole set is admitted or none of it (FrameReader.warm). Frames veil
 // stores itself (anonymized sets) take room here too, until they are forgotten.
-import { type FrameSource, sourceBytes } from './sets.js';
+import { type FrameSource, sourceBytes } from './sources.js';
 
 /** The default bound: a quarter of this machine's memory, at most 2 GiB. */
 export const defaultCacheBytes = (total: number): number => Math.min(2 * 1024 ** 3, Math.floor(total / 4));

@@ -4,5 +4,6 @@ export * from './batches.js';
 export * from './cache.js';
 export * from './reader.js';
 export * from './sets.js';
+export * from './sources.js';
 export * from './stream.js';
 export { TaskPool } from './pool.js';

@@ -10,15 +10,7 @@ import { join } from 'node:path';
 
 import { defaultCacheBytes, FrameCache } from './cache.js';
 import { TaskPool } from './pool.js';
-import {
-  bytesSource,
-  type FrameSource,
-  frameCount,
-  frameSize,
-  type ImageSet,
-  sourceBytes,
-  type VideoSet,
-} from './sets.js';
+import { bytesSource, type FrameSource, frameCount, frameSize, sourceBytes } from './sources.js';
 import type { Task, TaskResult } from './tasks.js';
 
 export interface ReaderOptions {
@@ -69,19 +61,19 @@ export class FrameReader {
     return this.started;
   }
 
-  private readonly seen = new WeakSet<VideoSet | ImageSet>();
+  private readonly seen = new WeakSet<object>();
 
   /**
    * The first time a set is read: when all of its frames fit in what the cache has left, every
    * source is read whole now, many to an ffmpeg process and spread over the workers (the demo's
    * sets are decoded once, up front); else nothing of it is kept, and it streams from its files.
    */
-  warm(set: VideoSet | ImageSet): void {
+  warm(set: { items: readonly { source: FrameSource }[] }): void {
     if (this.seen.has(set)) return;
     this.seen.add(set);
     const todo = [
       ...new Set(
-        (set.items as { source: FrameSource }[])
+        set.items
           .map((it) => it.source)
           .filter((s) => s.kind !== 'bytes' && !this.cache.get(s) && !this.loading.has(s)),
       ),
@@ -238,16 +230,4 @@ export class FrameWriter {
     if (this.file) closeSync(this.file.fd);
     this.file = null;
   }
-}
-
-/** The middle frame of each of the first `n` videos of a set, copied (a report's frame grid). */
-export async function middleFrames(set: VideoSet, n: number): Promise<Uint8Array[]> {
-  const size = frameSize(set);
-  return Promise.all(
-    set.items.slice(0, n).map(async (v) => {
-      const all = await set.reader.frames(v.source);
-      const k = Math.floor(frameCount(v.source) / 2);
-      return all.slice(k * size, (k + 1) * size);
-    }),
-  );
 }

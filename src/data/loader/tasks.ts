@@ -12,7 +12,7 @@ import { DataError } from '../errors.js';
 import { readImage } from '../image.js';
 import { type DecodeRequest, decodeFramesMany } from '../video/batch.js';
 import type { Frames } from '../video/decode.js';
-import { type FrameSource, frameCount, frameOf, frameSize } from './sets.js';
+import { type FrameSource, frameCount, frameOf, frameSize } from './sources.js';
 
 /** One augmented view of some of a source's frames, written into `into` as (3, T, H, W). */
 export interface Output {
@@ -54,7 +54,8 @@ async function readRaw(s: Extract<FrameSource, { kind: 'raw' }>, idx: number[]):
       idx.map(async (i) => {
         const buf = new Uint8Array(n);
         const { bytesRead } = await f.read(buf, 0, n, s.offset + i * n);
-        if (bytesRead !== n) throw new DataError(s.path, `frame ${i} is cut short (${bytesRead} of ${n} bytes)`);
+        if (bytesRead !== n)
+          throw new DataError(s.path, `frame ${i} is cut short (${bytesRead} of ${n} bytes)`);
         return buf;
       }),
     );
@@ -110,7 +111,9 @@ export class TaskRunner {
       r.forEach((f, j) => {
         const k = videos[j] as number;
         out[k] =
-          f instanceof DataError ? f : new Map(needed(tasks[k] as Task).map((i, n) => [i, (f as Frames).frames[n]!]));
+          f instanceof DataError
+            ? f
+            : new Map(needed(tasks[k] as Task).map((i, n) => [i, (f as Frames).frames[n]!]));
       }),
     );
     await Promise.all([
