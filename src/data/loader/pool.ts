@@ -20,7 +20,7 @@ interface Slot {
 }
 
 /** The group's results, or its first failure as the error to throw. */
-function settle(outcomes: (Outcome | TaskResult | Error)[]): TaskResult[] | Error {
+export function settle(outcomes: (Outcome | TaskResult | Error)[]): TaskResult[] | Error {
   const out: TaskResult[] = [];
   for (const o of outcomes) {
     if (o instanceof Error) return o;

@@ -9,9 +9,9 @@ import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 import { defaultCacheBytes, FrameCache } from './cache.js';
-import { TaskPool } from './pool.js';
+import { settle, TaskPool } from './pool.js';
 import { bytesSource, type FrameSource, frameCount, frameSize, sourceBytes } from './sources.js';
-import type { Task, TaskResult } from './tasks.js';
+import { type Task, type TaskResult, TaskRunner } from './tasks.js';
 
 export interface ReaderOptions {
   /** Worker threads (default: up to 2); 0 decodes and augments on the calling thread. */
@@ -24,6 +24,8 @@ export interface ReaderOptions {
 
 /** Tasks sent to one worker together: their video files share one ffmpeg process. */
 const GROUP = 8;
+/** Output values up to which in-memory tasks run on the calling thread (1 Mi floats, 4 MiB). */
+const INLINE_FLOATS = 2 ** 20;
 
 export const defaultWorkers = (): number => Math.min(2, availableParallelism());
 
@@ -37,6 +39,7 @@ const asBytes = (s: FrameSource, data: Uint8Array): FrameSource => ({
 
 export class FrameReader {
   private started: TaskPool | null = null;
+  private readonly here = new TaskRunner();
   private readonly workers: number;
   readonly cache: FrameCache;
   /** Sources being read whole into the cache: later tasks wait for them rather than read them again. */
@@ -135,11 +138,19 @@ export class FrameReader {
 
   /** Tasks in groups over the pool, results in task order. */
   private async exec(tasks: readonly Task[]): Promise<TaskResult[]> {
-    const groups = Array.from({ length: Math.ceil(tasks.length / GROUP) }, (_, g) =>
-      tasks.slice(g * GROUP, (g + 1) * GROUP),
-    );
     this.counts.started += tasks.length;
     try {
+      // Small work on frames already in memory (the demo's batches) costs less done here than
+      // handed to a worker and back; anything that reads files or fills megabytes goes to the pool.
+      const floats = tasks.reduce((n, t) => n + t.outputs.reduce((m, o) => m + o.into.length, 0), 0);
+      if (floats <= INLINE_FLOATS && tasks.every((t) => t.source.kind === 'bytes' && !t.whole)) {
+        const r = settle(await this.here.runGroup(tasks));
+        if (r instanceof Error) throw r;
+        return r;
+      }
+      const groups = Array.from({ length: Math.ceil(tasks.length / GROUP) }, (_, g) =>
+        tasks.slice(g * GROUP, (g + 1) * GROUP),
+      );
       return (await Promise.all(groups.map((g) => this.pool.runGroup(g)))).flat();
     } finally {
       this.counts.finished += tasks.length;
