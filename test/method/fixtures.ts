@@ -22,7 +22,10 @@ export function videoSet(n: number, start = 0, frames = 4): VideoSet {
     const c = synthClip({ seed: 3, width: S, height: S, frames }, start + k);
     return { id: `v${start + k}`, label: c.label, frames: c.frames, boxes: c.boxes };
   });
-  return memoryVideoSet({ name: 'synthpar', reader: READER, classes: classNames(), width: S, height: S }, items);
+  return memoryVideoSet(
+    { name: 'synthpar', reader: READER, classes: classNames(), width: S, height: S },
+    items,
+  );
 }
 
 export function imageSet(n: number, start = 0): ImageSet {

@@ -108,5 +108,8 @@ test('resuming a run under another config is refused, naming its checkpoint', as
   );
   // The same settings may train longer: one more epoch on top of the first.
   const more = { ...c, epochs: 2 };
-  assert.equal((await trainMinimax(createNetworks(more, 10), tinyData(), more, { dir, resume: true })).history.length, 2);
+  assert.equal(
+    (await trainMinimax(createNetworks(more, 10), tinyData(), more, { dir, resume: true })).history.length,
+    2,
+  );
 });
