@@ -1,5 +1,7 @@
 """PyTorch side of `npm run bench:engine`: the same training step as bench/engine.ts, timed the
-same way. Prints one JSON line: {"ms": [per-step milliseconds], "threads": n}."""
+same way, in PyTorch's default memory format or (fifth argument `channels_last`) with the networks
+and the clips in channels-last, as a PyTorch user tuning for oneDNN would write it.
+Prints one JSON line: {"ms": [per-step milliseconds], "threads": n}."""
 import json
 import sys
 import time
@@ -9,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 threads, steps, warmup, bf16 = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+channels_last = len(sys.argv) > 5 and sys.argv[5] == "channels_last"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -53,6 +56,12 @@ f_a, f_t = TinyUNet(), Tiny3D()
 opt = torch.optim.Adam(list(f_a.parameters()) + list(f_t.parameters()), lr=1e-3)
 x = torch.rand(2, 3, 16, 64, 64)
 y = torch.randint(0, 10, (2,))
+if channels_last:
+    # The clips in NDHWC: the frames f_A sees are then NHWC views of the same memory, and f_A's
+    # NHWC output reshaped back to clips is NDHWC again, without a copy.
+    f_a = f_a.to(memory_format=torch.channels_last)
+    f_t = f_t.to(memory_format=torch.channels_last_3d)
+    x = x.contiguous(memory_format=torch.channels_last_3d)
 
 
 def step():

@@ -1,5 +1,7 @@
 // `npm run bench:models`: forward and forward+backward time per sample of every network of the
-// zoo at its paper input size (batch 1) and at the CPU demo size (batch 4), in veil and, when
+// zoo at its paper input size (batch 1; and batch 8 forward only, the way evaluation and
+// inference run: batch 1 is a slow path of this libtorch's 3D convolutions) and at the CPU demo
+// size (batch 4), in veil and, when
 // /usr/bin/python3 has torch, in PyTorch in the same run: a Python worker times each case right
 // after veil does, with the same threads, so both see the same load on a shared machine.
 // At the demo size the best of 3 after a warm-up; at the paper's size a single pass by default
@@ -7,12 +9,14 @@
 // warmed both processes up.
 //   --only a,b     networks to run (default: all)      --sizes paper,demo (default: both)
 //   --iters N      at both sizes: the best of N after one warm-up      --no-torch
+//   --formats      also veil's forward+backward in the memory format the registry did not choose
+//                  (the measurement behind each network's `memoryFormat`)
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 
-import { createModel, listModels, type Network } from '../src/models/index.js';
+import { createModel, listModels, modelSpec, type Network } from '../src/models/index.js';
 import { getNumThreads, noGrad, rand, tidy } from '../src/torch/index.js';
 
 interface Case {
@@ -21,9 +25,11 @@ interface Case {
   shape: number[];
   iters: number;
   warmup: number;
+  /** Forward (inference) only: a paper-size batch of 8 is too big to train on 2 cores' memory. */
+  fwdOnly: boolean;
 }
 
-type Timing = { fwd: number; fwdbwd: number };
+type Timing = { fwd: number; fwdbwd: number | null };
 
 const PYTHON = '/usr/bin/python3';
 
@@ -55,8 +61,28 @@ function benchVeil(m: Network, c: Case): Timing {
     tidy(() => m.forward(x).sum().backward());
     for (const p of m.parameters()) p.grad = null;
   };
-  const t = { fwd: timed(forward, c.warmup, c.iters), fwdbwd: timed(step, c.warmup, c.iters) };
+  const t = {
+    fwd: timed(forward, c.warmup, c.iters),
+    fwdbwd: c.fwdOnly ? null : timed(step, c.warmup, c.iters),
+  };
   x.dispose();
+  return t;
+}
+
+/** The training step's time in the memory format the registry did not choose for `name`. */
+function otherFormat(name: string, c: Case): number {
+  const m = createModel(name);
+  const chosen = modelSpec(name).memoryFormat;
+  m.to({
+    memoryFormat:
+      chosen !== 'contiguous_format'
+        ? 'contiguous_format'
+        : c.shape.length === 5
+          ? 'channels_last_3d'
+          : 'channels_last',
+  });
+  const t = benchVeil(m, c).fwdbwd as number;
+  m.dispose();
   return t;
 }
 
@@ -97,17 +123,26 @@ async function main(): Promise<void> {
   const torch = await startTorch();
   const how = iters ? `best of ${iters} after 1 warm-up` : 'demo: best of 3 after 1 warm-up; paper: 1 pass';
   console.log(`veil bench:models: ${getNumThreads()} threads, ms per sample, ${how}`);
+  const formats = process.argv.includes('--formats');
   const rows = [
     ['network', 'input', 'veil fwd', 'torch fwd', 'ratio', 'veil fwd+bwd', 'torch fwd+bwd', 'ratio'],
   ];
-  const fmt = (ms: number | undefined, n: number): string => (ms === undefined ? '-' : (ms / n).toFixed(1));
-  const ratio = (a: number, b: number | undefined): string => (b ? `${(a / b).toFixed(2)}x` : '-');
+  if (formats) rows[0]?.push('layout', 'fwd+bwd other layout');
+  const fmt = (ms: number | null | undefined, n: number): string =>
+    ms === undefined || ms === null ? '-' : (ms / n).toFixed(1);
+  const ratio = (a: number | null, b: number | null | undefined): string =>
+    a !== null && b ? `${(a / b).toFixed(2)}x` : '-';
   for (const s of specs) {
     const m = createModel(s.name);
-    // The demo size first: it warms up both processes for the single paper-size pass.
-    for (const size of ['demo', 'paper'] as const) {
+    // The demo size first: it warms up both processes for the single paper-size passes.
+    const cases: [Case['size'], number, boolean][] = [
+      ['demo', 4, false],
+      ['paper', 1, false],
+      ['paper', 8, true],
+    ];
+    for (const [size, batch, fwdOnly] of cases) {
       if (!sizes.includes(size)) continue;
-      const shape = size === 'paper' ? [1, ...s.paperInput] : [4, ...s.demoInput];
+      const shape = [batch, ...(size === 'paper' ? s.paperInput : s.demoInput)];
       const paperDefault = size === 'paper' && !iters;
       const c: Case = {
         name: s.name,
@@ -115,12 +150,14 @@ async function main(): Promise<void> {
         shape,
         iters: iters ?? (paperDefault ? 1 : 3),
         warmup: paperDefault ? 0 : 1,
+        fwdOnly,
       };
       const v = benchVeil(m, c);
       const t = typeof torch === 'string' ? undefined : await torch.ask(c);
-      const n = shape[0] as number;
+      const n = batch;
       const row = [s.name, `${size} ${shape.join('x')}`, fmt(v.fwd, n), fmt(t?.fwd, n), ratio(v.fwd, t?.fwd)];
       row.push(fmt(v.fwdbwd, n), fmt(t?.fwdbwd, n), ratio(v.fwdbwd, t?.fwdbwd));
+      if (formats) row.push(s.memoryFormat, fwdOnly ? '-' : fmt(otherFormat(s.name, c), n));
       rows.push(row);
       process.stderr.write(`  ${row.join('  ')}\n`);
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch's side of `npm run bench:models`: the reference networks of the fixture script, timed
 the way bench/models.ts times veil's. A worker: argv[1] is the thread count; each stdin line is
-a case as JSON ({name, shape, iters, warmup}), answered by one stdout line {fwd, fwdbwd} in ms."""
+a case as JSON ({name, shape, iters, warmup, fwdOnly}), answered by one stdout line {fwd, fwdbwd}
+in ms (fwdbwd null for a forward-only case)."""
 import json
 import os
 import sys
@@ -90,8 +91,8 @@ def main():
             m(x).sum().backward()
             m.zero_grad(set_to_none=True)
 
-        print(json.dumps({'fwd': timed(forward, c['warmup'], c['iters']),
-                          'fwdbwd': timed(train_step, c['warmup'], c['iters'])}), flush=True)
+        fwdbwd = None if c.get('fwdOnly') else timed(train_step, c['warmup'], c['iters'])
+        print(json.dumps({'fwd': timed(forward, c['warmup'], c['iters']), 'fwdbwd': fwdbwd}), flush=True)
 
 
 if __name__ == '__main__':

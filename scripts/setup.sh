@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# chromium: the browser the tests of `veil serve`'s pages drive (playwright-core, headless).
 need=()
-for pkg in libtorch-dev ffmpeg cmake g++ make; do
+for pkg in libtorch-dev ffmpeg cmake g++ make chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
@@ -29,5 +30,6 @@ if ! stamp native/build/Release/veil_torch.node native/src native/CMakeLists.txt
   npx cmake-js compile --directory native --out native/build >&2
 fi
 
-echo "veil setup: compiling TypeScript" >&2
+echo "veil setup: compiling TypeScript (veil, and the front end of veil serve)" >&2
 npx tsc -p tsconfig.json >&2
+npx tsc -p web/tsconfig.json >&2

@@ -1,7 +1,10 @@
 // `veil anonymize IN -o OUT --model CKPT`: parse the flags, run, print the JSON summary.
 import { writeFileSync } from 'node:fs';
 
+import { UsageError } from '../data/errors.js';
 import { anonymize, anonymizeConfig } from '../deploy/anonymize.js';
+import { auditFile, type FileAudit } from '../deploy/audit.js';
+import { Detector } from '../deploy/detector.js';
 import { CODECS, STREAM_FORMATS } from '../deploy/containers.js';
 import type { WorkingSize } from '../deploy/frames.js';
 import { deviceOption } from '../runs/options.js';
@@ -136,6 +139,19 @@ export const command = defineCommand({
       help: 'container on stdout',
     },
     { name: 'summary', type: 'string', placeholder: 'FILE', help: 'also write the JSON summary there' },
+    {
+      name: 'audit',
+      type: 'boolean',
+      help: 'look for faces and people (an independent detector, @vladmandic/human) in sampled frames of each input and its output; the summary says where a face is still found',
+    },
+    {
+      name: 'audit-frames',
+      type: 'int',
+      min: 1,
+      max: 1000,
+      default: 8,
+      help: 'frames sampled evenly through each video for --audit',
+    },
     { ...QUIET, help: 'no progress line on stderr' },
   ],
   async run({ values: v, positionals }) {
@@ -144,6 +160,12 @@ export const command = defineCommand({
     // --raw is WxH, as ffmpeg writes sizes (--size is HxW, as tensors are).
     const wh = v.raw === undefined ? null : parseSize(v.raw, '--raw');
     const raw = wh && { width: wh.height, height: wh.width, fps: v.fps, pixFmt: v['pix-fmt'] };
+    if (v.audit && (positionals[0] === '-' || v.output === '-'))
+      throw new UsageError('--audit reads the input and the output again: not with - (a stream)');
+    if (v.audit && v['side-by-side'])
+      throw new UsageError(
+        '--audit compares each output frame with its input frame: not with --side-by-side',
+      );
     const cfg = anonymizeConfig(positionals[0] as string, v.output, v.model, {
       runtime: v.runtime,
       precision: v.precision,
@@ -174,6 +196,14 @@ export const command = defineCommand({
       result = await anonymize({ ...cfg, signal: stop.signal }, v.quiet ? null : process.stderr);
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+    if (v.audit && !signal) {
+      const detector = await Detector.create();
+      for (const f of result.files.filter((x) => x.status === 'done')) {
+        const a = await auditFile(detector, f, v['audit-frames']);
+        (f as typeof f & { audit?: FileAudit }).audit = a;
+        if (!v.quiet) process.stderr.write(`audit: ${f.output}: ${a.verdict}\n`);
+      }
     }
     const json = JSON.stringify(result, null, 2);
     if (v.summary) writeFileSync(v.summary, `${json}\n`);

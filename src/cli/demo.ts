@@ -45,7 +45,8 @@ export const command = defineCommand({
       default: 'main',
       help:
         'main: the whole study; calibration: the dataset alone (judges and baselines, no method); ' +
-        'ablations: main plus veil at one B with lambda, its rule or the penalty gradient changed',
+        'ablations: main plus veil at one B with lambda, its rule or the penalty gradient changed; ' +
+        'beyond: the variants beyond the paper (f_B ensemble and restarts, motion-aware f_A) against the goal',
     },
     {
       name: 'data-seed',

@@ -33,6 +33,7 @@ export const COMMANDS: Record<string, Loader> = {
   eval: () => import('./eval.js'),
   report: () => import('./report.js'),
   runs: () => import('./runs.js'),
+  serve: () => import('./serve.js'),
 };
 
 /** package.json's version. */

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { UsageError } from '../data/errors.js';
-import { middleFrames } from '../data/loader/index.js';
+import { firstVideos } from '../data/loader/index.js';
 import { minimaxBatches, trainMinimax } from '../method/minimax.js';
 import { createNetworks } from '../method/pretrain.js';
 import { loadCheckpointInto } from '../models/index.js';
@@ -81,14 +81,14 @@ export const command = defineCommand({
     }
     if (values.overwrite) rmSync(dir, { recursive: true, force: true });
     const reg = Registry.forWorkspace(ws);
-    const id = reg.startRun('minimax', name, c);
+    const id = reg.startRun('minimax', name, c, dir);
     const bar = progress(values.quiet, `train ${name}`, c.epochs * minimaxBatches(sets, c));
-    const raw = {
-      frames: await middleFrames(sets.valVideos, 4),
+    const videos = {
+      videos: await firstVideos(sets.valVideos, 4),
       width: sets.valVideos.width,
       height: sets.valVideos.height,
     };
-    const follow = followRun(dir, reg, id, c, { fA: n.fA, raw });
+    const follow = followRun(dir, reg, id, c, { fA: n.fA, videos });
     try {
       const r = await trainMinimax(n, sets, c, {
         dir,

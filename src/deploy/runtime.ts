@@ -7,13 +7,20 @@ import { extname } from 'node:path';
 
 import * as ort from 'onnxruntime-node';
 
-import { DataError } from '../data/errors.js';
-import { loadAnonymizer, parseInputSize, type CheckpointSpec, type Network } from '../models/index.js';
+import { DataError, UsageError } from '../data/errors.js';
+import {
+  isTemporal,
+  loadAnonymizer,
+  parseInputSize,
+  type CheckpointSpec,
+  type Network,
+} from '../models/index.js';
 import {
   autocast,
   defaultThreads,
   type Device,
   deviceType,
+  nn,
   noGrad,
   tensor,
   type Tensor,
@@ -37,9 +44,15 @@ export function strideOf(net: Network): number {
   return typeof s === 'number' && s > 0 ? s : 1;
 }
 
+/**
+ * f_A on libtorch, set up for inference: eval mode, no autograd, its batch norms folded into the
+ * convolutions before them (checked against the unfolded output, src/torch/nn/fold.ts), in the
+ * memory format the registry measured fastest for it.
+ */
 export class TorchRuntime implements AnonymizerRuntime {
   readonly name = 'libtorch';
   readonly stride: number;
+  private folded = false;
 
   constructor(
     private readonly net: Network,
@@ -51,6 +64,13 @@ export class TorchRuntime implements AnonymizerRuntime {
   }
 
   forward(x: Tensor): Promise<Tensor> {
+    // The first batch is the probe the folded network is checked on: the size it will see.
+    if (!this.folded) {
+      this.folded = true;
+      const probe = this.device === 'cpu' ? x : x.to(this.device);
+      nn.foldBatchNorms(this.net, probe);
+      if (probe !== x) probe.dispose();
+    }
     return Promise.resolve(this.run(x));
   }
 
@@ -144,6 +164,15 @@ export async function openAnonymizer(
     };
   }
   const { spec, net } = loadAnonymizer(file);
+  if (isTemporal(net)) {
+    net.dispose();
+    // Frames reach the runtime in batches cut anywhere in a video: the frames `gap` before a
+    // batch's first ones are gone, and a still-image path would hide the motion silently.
+    throw new UsageError(
+      `${file}: f_A '${spec.model}' is motion-aware (it compares each frame with the one ${String(spec.options.gap)} ` +
+        'before); veil anonymize runs f_A on loose batches of frames and does not support it yet. Judge it with veil eval.',
+    );
+  }
   if (runtime === 'libtorch')
     return { runtime: new TorchRuntime(net, precision, device), model: spec.model, input: spec.input };
   try {

@@ -392,3 +392,61 @@ export function calibrationChecks(rows: readonly StudyRow[], o: CalibrationOptio
   }
   return out;
 }
+
+/**
+ * The goal of "Beyond the paper" (issue 14): an anonymizer whose action top-1 is within `top1Points`
+ * of raw and whose cMAP is within `cmapPoints` of the attribute priors (the chance cMAP).
+ */
+export interface Goal {
+  top1Points: number;
+  cmapPoints: number;
+}
+
+/** Where the goal's two lines lie on the privacy-utility plane (fractions), from raw's mean top-1. */
+export function goalLines(
+  rows: readonly StudyRow[],
+  priors: number,
+  g: Goal,
+): { top1: number; cmap: number } | null {
+  const raw = findRaw(rows);
+  return raw ? { top1: raw.top1.mean - g.top1Points / 100, cmap: priors + g.cmapPoints / 100 } : null;
+}
+
+/**
+ * The goal on the means: PASS when some learned row (not a baseline) meets both halves; the
+ * measured text gives every learned row's distance to each line, best first.
+ */
+export function goalCheck(rows: readonly StudyRow[], priors: number, g: Goal): TargetCheck[] {
+  const what =
+    `goal (beyond the paper): action top-1 within ${g.top1Points} points of raw and ` +
+    `cMAP within ${g.cmapPoints} points of the attribute priors (${(priors * 100).toFixed(1)}%)`;
+  const lines = goalLines(rows, priors, g);
+  if (!lines) return [{ what, passed: false, measured: `no '${RAW}' row in the table` }];
+  const learned = rows.filter((r) => r.kind !== 'baseline');
+  if (learned.length === 0) return [{ what, passed: false, measured: 'no learned row in the table' }];
+  const gap = (r: StudyRow): { top1: number; cmap: number } => ({
+    top1: (lines.top1 - r.top1.mean) * 100, // > 0: points short of the top-1 line
+    cmap: (r.cmap.mean - lines.cmap) * 100, // > 0: points above the cMAP line
+  });
+  const short = (r: StudyRow): number => Math.max(0, gap(r).top1) + Math.max(0, gap(r).cmap);
+  const sorted = [...learned].sort((a, b) => short(a) - short(b));
+  const met = sorted.filter((r) => short(r) <= EPS * 100);
+  const text = (r: StudyRow): string => {
+    const d = gap(r);
+    const part = (v: number, over: string): string =>
+      v > 0 ? `${v.toFixed(1)} points ${over}` : `met by ${(-v).toFixed(1)}`;
+    return (
+      `${r.method} (top-1 ${formatEstimate(r.top1)}: ${part(d.top1, 'short')}; ` +
+      `cMAP ${formatEstimate(r.cmap)}: ${part(d.cmap, 'too high')})`
+    );
+  };
+  return [
+    {
+      what,
+      passed: met.length > 0,
+      measured:
+        `lines at top-1 ${(lines.top1 * 100).toFixed(1)}% and cMAP ${(lines.cmap * 100).toFixed(1)}%; ` +
+        sorted.map(text).join('; '),
+    },
+  ];
+}

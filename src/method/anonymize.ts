@@ -1,7 +1,7 @@
 // A frozen anonymizer applied to a whole dataset: the evaluation protocol judges anonymized copies
 // of the videos and images, stored again as 8-bit frames, as a deployed f_A would write them (in
 // memory while the reader's cache has room, else in a raw file the loader streams from).
-import type { Network } from '../models/index.js';
+import { isTemporal, type Network } from '../models/index.js';
 import * as T from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Anonymizer } from './baselines.js';
@@ -18,18 +18,38 @@ import {
 
 /** f_A as an anonymizer: frozen, eval mode, no gradient. */
 export function learned(name: string, fA: Network, o: { autocast?: boolean } = {}): Anonymizer {
+  const run = (f: (x: Tensor) => Tensor, x: Tensor): Tensor =>
+    T.noGrad(() => {
+      fA.eval();
+      // Frames are decoded on the CPU; f_A may live on a GPU, and the bytes are read back from
+      // wherever the output is (Tensor.data copies to the CPU).
+      const device = fA.device;
+      const go = (): Tensor => f(x.to(device)).float();
+      return o.autocast ? T.autocast(go, { device: T.deviceType(device), dtype: 'bfloat16' }) : go();
+    });
   return {
     name,
     needsBoxes: false,
-    apply: (x) =>
-      T.noGrad(() => {
-        fA.eval();
-        // Frames are decoded on the CPU; f_A may live on a GPU, and the bytes are read back from
-        // wherever the output is (Tensor.data copies to the CPU).
-        const device = fA.device;
-        const run = (): Tensor => fA.forward(x.to(device)).float();
-        return o.autocast ? T.autocast(run, { device: T.deviceType(device), dtype: 'bfloat16' }) : run();
-      }),
+    apply: (x) => run((v) => fA.forward(v), x),
+    // A motion-aware f_A gets a video's frames in order, as one (1, 3, F, H, W) clip.
+    ...(isTemporal(fA)
+      ? {
+          video: {
+            context: fA.gap,
+            apply: (x: Tensor) =>
+              run(
+                (v) =>
+                  T.tidy(() =>
+                    fA
+                      .forwardVideo(v.permute(1, 0, 2, 3).unsqueeze(0))
+                      .squeeze(0)
+                      .permute(1, 0, 2, 3),
+                  ),
+                x,
+              ),
+          },
+        }
+      : {}),
   };
 }
 
@@ -133,17 +153,59 @@ async function anonymizeStream(
   emit();
 }
 
+/**
+ * One video's frames through an anonymizer that sees neighbouring frames: in order, in chunks
+ * (bounded memory), each chunk after the first led by the `context` frames before it, whose
+ * outputs are dropped: every frame sees the same past as in one pass.
+ */
+export function anonymizeVideoFrames(
+  v: NonNullable<Anonymizer['video']>,
+  frames: readonly Uint8Array[],
+  w: number,
+  h: number,
+  chunk = 256,
+): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < frames.length; i += chunk) {
+    const from = Math.max(0, i - v.context);
+    const part = frames.slice(from, i + chunk);
+    out.push(...T.tidy(() => tensorToFrames(v.apply(framesToTensor(part, w, h)))).slice(i - from));
+  }
+  return out;
+}
+
 /** The set through the anonymizer, its frames stored by the set's reader (memory or disk). */
 export async function anonymizeVideoSet(a: Anonymizer, set: VideoSet): Promise<VideoSet> {
   // The raw set is read again for every anonymizer judged: kept in memory when it fits.
   set.reader.warm(set);
   const writer = set.reader.writer(set.width, set.height);
   const items: VideoItem[] = new Array(set.items.length);
-  const pieces = set.items.map((v) => ({ source: v.source, frames: null, boxes: v.boxes }));
+  const n = set.width * set.height * 3;
   try {
-    await anonymizeStream(a, set.reader, pieces, set.width, set.height, (k, frames) => {
-      items[k] = { ...(set.items[k] as VideoItem), source: writer.add(frames) };
-    });
+    const video = a.video;
+    if (video) {
+      // A motion-aware f_A: each video on its own, its frames in order.
+      for (let k = 0; k < set.items.length; k += 16) {
+        const part = set.items.slice(k, k + 16);
+        const all = await set.reader.framesMany(part.map((v) => v.source));
+        part.forEach((v, i) => {
+          const f = all[i] as Uint8Array;
+          const frames = Array.from({ length: frameCount(v.source) }, (_, j) =>
+            f.subarray(j * n, (j + 1) * n),
+          );
+          items[k + i] = {
+            ...v,
+            source: writer.add(anonymizeVideoFrames(video, frames, set.width, set.height)),
+          };
+        });
+      }
+    } else {
+      // All frames of all videos in one stream, then cut back per video.
+      const pieces = set.items.map((v) => ({ source: v.source, frames: null, boxes: v.boxes }));
+      await anonymizeStream(a, set.reader, pieces, set.width, set.height, (k, frames) => {
+        items[k] = { ...(set.items[k] as VideoItem), source: writer.add(frames) };
+      });
+    }
   } finally {
     writer.close();
   }

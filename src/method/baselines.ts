@@ -9,8 +9,14 @@ export interface Anonymizer {
   readonly name: string;
   /** Whether apply() reads the person boxes (the obfuscation baselines do). */
   readonly needsBoxes: boolean;
-  /** frames (N, 3, H, W) in [0, 1]; boxes[i]: every person in frame i, in its pixels. */
+  /** frames (N, 3, H, W) in [0, 1], each on its own; boxes[i]: every person in frame i, in its pixels. */
   apply(frames: Tensor, boxes: (Box[] | null)[]): Tensor;
+  /**
+   * An anonymizer that sees neighbouring frames (a motion-aware f_A): consecutive frames (F, 3, H, W)
+   * of one video, the first `context` of them only as the past of the others (their outputs are
+   * dropped by the caller).
+   */
+  readonly video?: { context: number; apply(frames: Tensor): Tensor };
 }
 
 export const raw: Anonymizer = { name: 'raw data', needsBoxes: false, apply: (x) => x.clone() };

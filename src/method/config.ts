@@ -2,6 +2,7 @@
 // paper's (Adam, lr 4e-5 for f_A and 1e-4 for f_T and f_B, 8 clips + 8 images per batch,
 // temperature 0.1, all loss weights 1, the differentiable hinge) at the paper's network names.
 import { CLIP_AUGMENT, VIEW_AUGMENT, type AugmentConfig } from '../data/augment.js';
+import { modelNames, modelSpec, resolveOptions } from '../models/index.js';
 import * as T from '../torch/index.js';
 import type { Device } from '../torch/index.js';
 import type { ClipShape } from '../data/loader/index.js';
@@ -35,6 +36,20 @@ export interface PretrainConfig {
  */
 export type LambdaRule = 'fixed' | 'dual';
 
+/**
+ * The privacy adversaries f_A faces (beyond the paper; src/method/adversaries.ts): `count` f_B's
+ * (the first the pre-trained f_B, the others its encoder with projection heads of their own seeds),
+ * f_A's step facing the strongest on each anchor; each restarted every `reinitEvery` batches (0:
+ * never; staggered across the ensemble) from `reinitFrom` and trained alone for `warmup` batches
+ * on the current f_A's output before f_A faces it. { count: 1, reinitEvery: 0 } is the paper.
+ */
+export interface AdversaryConfig {
+  count: number;
+  reinitEvery: number;
+  reinitFrom: 'pretrained' | 'scratch';
+  warmup: number;
+}
+
 export interface MethodConfig {
   fA: NetChoice;
   fT: NetChoice;
@@ -52,6 +67,7 @@ export interface MethodConfig {
   wT: number;
   wB: number;
   penaltyGrad: PenaltyGrad;
+  adversaries: AdversaryConfig;
   temperature: number;
   lrA: number;
   lrT: number;
@@ -88,6 +104,7 @@ export const PAPER: MethodConfig = {
   wT: 1,
   wB: 1,
   penaltyGrad: 'hinge',
+  adversaries: { count: 1, reinitEvery: 0, reinitFrom: 'pretrained', warmup: 0 },
   temperature: 0.1,
   lrA: 4e-5,
   lrT: 1e-4,
@@ -141,6 +158,26 @@ export function validateConfig(c: MethodConfig): MethodConfig {
   if (T.parseDevice(c.device) === null) bad('device', "'cpu', 'cuda' or 'cuda:N'", c.device);
   if (c.penaltyGrad !== 'hinge' && c.penaltyGrad !== 'none')
     bad('penaltyGrad', "'hinge' or 'none'", c.penaltyGrad);
+  // A motion-aware f_A compares frames `gap` video frames apart: in training those are a clip's
+  // neighbouring frames, so gap must be the clip stride, or deployment would show it other motion.
+  if (modelNames().includes(c.fA.name) && 'gap' in modelSpec(c.fA.name).options) {
+    const gap = resolveOptions(c.fA.name, c.fA.options).gap;
+    if (gap !== c.clip.stride)
+      bad(
+        'fA.options.gap',
+        `the clip stride (${c.clip.stride}): f_A '${c.fA.name}' compares frames that far apart; e.g. --f-a '${c.fA.name}:{"gap":${c.clip.stride}}'`,
+        gap,
+      );
+  }
+  const a = c.adversaries as AdversaryConfig | undefined;
+  if (typeof a !== 'object' || a === null) bad('adversaries', 'an object', a);
+  else {
+    num('adversaries.count', a.count, 1, 64, true);
+    num('adversaries.reinitEvery', a.reinitEvery, 0, 1e9, true);
+    num('adversaries.warmup', a.warmup, 0, 1e6, true);
+    if (a.reinitFrom !== 'pretrained' && a.reinitFrom !== 'scratch')
+      bad('adversaries.reinitFrom', "'pretrained' or 'scratch'", a.reinitFrom);
+  }
   const p = c.pretrain;
   num('pretrain.anonymizerEpochs', p.anonymizerEpochs, 0, 1e6, true);
   num('pretrain.privacyEpochs', p.privacyEpochs, 0, 1e6, true);
@@ -148,4 +185,13 @@ export function validateConfig(c: MethodConfig): MethodConfig {
   num('pretrain.batch', p.batch, 2, 1e5, true);
   num('pretrain.actionFrameFraction', p.actionFrameFraction, 0, 1);
   return c;
+}
+
+/**
+ * A config as an older veil saved it (before a beyond-the-paper field existed), with that field at
+ * the paper's value: what the run then did. Lets `--resume` and the demo's reuse compare configs
+ * across versions without calling an old run another one's.
+ */
+export function withDefaults(saved: MethodConfig): MethodConfig {
+  return { ...saved, adversaries: saved.adversaries ?? PAPER.adversaries };
 }

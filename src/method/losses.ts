@@ -7,7 +7,13 @@ import type { Tensor } from '../torch/index.js';
  * NT-Xent (SimCLR) on two views: z1[i] and z2[i] are the same image. Of the 2N embeddings each is
  * an anchor; its positive is the other view, its negatives the other 2N-2; mean over the 2N anchors.
  */
-export function ntXent(z1: Tensor, z2: Tensor, temperature = 0.1): Tensor {
+export function ntXent(
+  z1: Tensor,
+  z2: Tensor,
+  temperature = 0.1,
+  /** 'none': each anchor's loss, (2N) (the adversaries' per-anchor strongest, adversaries.ts). */
+  reduction: 'mean' | 'none' = 'mean',
+): Tensor {
   if (z1.ndim !== 2 || z1.shape[0] !== z2.shape[0] || z1.shape[1] !== z2.shape[1])
     throw new Error(`ntXent: views must be (N, D) alike, got [${z1.shape}] and [${z2.shape}]`);
   const n = z1.size(0);
@@ -20,7 +26,9 @@ export function ntXent(z1: Tensor, z2: Tensor, temperature = 0.1): Tensor {
     const self = T.eye(2 * n, { dtype: 'bool', device: z.device });
     const logits = T.where(self, -1e9, sim);
     const idx = Array.from({ length: 2 * n }, (_, i) => (i + n) % (2 * n));
-    return T.crossEntropy(logits, T.tensor(idx, [2 * n], { dtype: 'int64', device: z.device }));
+    return T.crossEntropy(logits, T.tensor(idx, [2 * n], { dtype: 'int64', device: z.device }), {
+      reduction,
+    });
   });
 }
 

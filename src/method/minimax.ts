@@ -23,10 +23,11 @@ import {
 import { Rng } from '../data/rng.js';
 import { anonymizeClip, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
-import type { MethodConfig } from './config.js';
+import { Adversaries } from './adversaries.js';
+import { type MethodConfig, withDefaults } from './config.js';
 import { infer, videoTop1 } from './inference.js';
 import { anonymizerLoss, penaltyLoss, rmsDistortion } from './losses.js';
-import { type Networks, privacyLoss, privacyViews, type Tick, trainClips } from './pretrain.js';
+import { type Networks, privacyViews, type Tick, trainClips } from './pretrain.js';
 import { stepOn } from './step.js';
 import { loadTrainState, saveTrainState } from './train_state.js';
 
@@ -104,6 +105,15 @@ export function selectEpoch(history: readonly EpochLog[]): number {
   return history.reduce((a, e, i) => (score(e) >= score(history[a] as EpochLog) ? i : a), 0);
 }
 
+/** JSON with every object's keys sorted: configs compare by content, not by the order fields were added. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
+}
+
 const zeroSums = (): Sums => ({ LA: 0, LT: 0, LB: 0, Lpenalty: 0, rms: 0, LT2: 0, LB2: 0, n1: 0, n2: 0 });
 
 /**
@@ -160,7 +170,12 @@ export function privacyMatch(n: Networks, val: ImageSet, c: MethodConfig): Promi
   return instanceMatch((v) => n.fB.forward(n.fA.forward(v)), val, c);
 }
 
-async function validate(n: Networks, d: MinimaxData, c: MethodConfig): Promise<EpochLog['val']> {
+async function validate(
+  n: Networks,
+  adv: Adversaries,
+  d: MinimaxData,
+  c: MethodConfig,
+): Promise<EpochLog['val']> {
   n.fA.eval();
   n.fT.eval();
   // No more clips per pass than a training batch holds (with gradients there, none here): 8
@@ -186,7 +201,10 @@ async function validate(n: Networks, d: MinimaxData, c: MethodConfig): Promise<E
     }),
   );
   T.dispose(b);
-  return { top1, privacyMatch: await privacyMatch(n, d.valImages, c), rms };
+  // With an ensemble, the best attacker among its members.
+  const matches: number[] = [];
+  for (const fB of adv.members) matches.push(await privacyMatch({ ...n, fB }, d.valImages, c));
+  return { top1, privacyMatch: Math.max(...matches), rms };
 }
 
 export interface MinimaxRun {
@@ -247,15 +265,17 @@ export async function trainMinimax(
   const optA = T.Adam(fA.parameters(), { lr: c.lrA });
   const optT = T.Adam(fT.parameters(), { lr: c.lrT });
   const optB = T.Adam(fB.parameters(), { lr: c.lrB });
-  const nets = { fA, fT, fB };
-  const optims = { optA, optT, optB };
+  // Before a resume loads its state: the ensemble's and the restarts' start is the pre-trained f_B.
+  const adv = new Adversaries(fB, optB, c);
+  const nets = { fA, fT, fB, ...adv.nets() };
+  const optims = { optA, optT, optB, ...adv.optimizers() };
   const last = join(run.dir, 'last.safetensors');
   let s: MinimaxState = { epoch: 0, batch: 0, sums: zeroSums(), history: [], lambda: c.lambda };
   if (run.resume && existsSync(last)) {
     // Continuing under other settings would mix two runs in one (the budget, the rates, the
     // networks); only how long to train, how often to checkpoint and on which device may change.
     const same = (x: MethodConfig): string =>
-      JSON.stringify({ ...x, epochs: 0, checkpointEvery: 0, device: undefined });
+      canonical({ ...withDefaults(x), epochs: 0, checkpointEvery: 0, device: undefined });
     const saved = JSON.parse(T.readSafetensorsHeader(last).metadata.config ?? 'null') as MethodConfig | null;
     if (!saved || same(saved) !== same(c))
       throw new UsageError(
@@ -292,6 +312,14 @@ export async function trainMinimax(
       c.device,
     );
     for (; s.batch < nBatches; s.batch++) {
+      const g = s.epoch * nBatches + s.batch;
+      // Adversaries due for a restart are reset (and warmed up on the current f_A) before the batch.
+      const restarted = Object.fromEntries(
+        (await adv.maybeRestart(g, fA, d.trainImages)).flatMap((r) => [
+          [`restart${r.member}`, 1],
+          [`restartWarmup${r.member}`, r.warmupLoss],
+        ]),
+      );
       const t0 = performance.now();
       const waited = stream.waited;
       const b = await stream.nextBatch();
@@ -303,8 +331,9 @@ export async function trainMinimax(
           // Step 1: update f_A on L_A; f_T and f_B judge in eval mode and take no step.
           fA.train();
           fT.eval().freeze();
-          fB.eval().freeze();
+          adv.train(false);
           const parts = { LT: 0, LB: 0, Lpenalty: 0, rms: 0 };
+          let members: Record<string, number> = {};
           const LA = await stepOn(
             optA,
             b,
@@ -312,7 +341,10 @@ export async function trainMinimax(
               const x = tensorOf(batch, 0);
               const xa = anonymizeClip(fA, x);
               const LT = T.crossEntropy(fT.forward(xa), tensorOf(batch, 0, 1));
-              const LB = privacyLoss(fB, fA, batch, 1, c);
+              // f_A faces the strongest adversary on each anchor (the paper: its one f_B).
+              const LB = adv.anonymizerLoss(fA, batch, 1, (each) => {
+                members = Object.fromEntries(each.map((l, m) => [`LB${m}`, l]));
+              });
               const Lpenalty = penaltyLoss(x, xa, c.B, c.penaltyGrad);
               parts.LT = LT.item();
               parts.LB = LB.item();
@@ -324,7 +356,7 @@ export async function trainMinimax(
             redo,
           );
           fT.freeze(false);
-          fB.freeze(false);
+          adv.unfreeze();
           sums.LA += LA;
           sums.LT += parts.LT;
           sums.LB += parts.LB;
@@ -337,23 +369,23 @@ export async function trainMinimax(
             epoch: s.epoch,
             step: s.epoch * nBatches + s.batch,
             phase: 1,
-            losses: { LA, ...parts, lambda },
+            losses: { LA, ...parts, lambda, ...members, ...restarted },
           };
         } else {
           // Step 2: f_A frozen; f_T minimises L_T and f_B minimises L_B on anonymized data.
           fA.eval().freeze();
           fT.train();
-          fB.train();
+          adv.train(true);
           const parts = { LT: 0, LB: 0 };
           await stepOn(
-            [optT, optB],
+            [optT, ...adv.optims],
             b,
             (batch) => {
               const xa = T.noGrad(() => anonymizeClip(fA, tensorOf(batch, 0)));
               const LT = T.crossEntropy(fT.forward(xa), tensorOf(batch, 0, 1));
-              const LB = privacyLoss(fB, fA, batch, 1, c);
+              const LB = adv.trainLoss(fA, batch, 1);
               parts.LT = LT.item();
-              parts.LB = LB.item();
+              parts.LB = LB.item() / adv.members.length; // the members' mean
               return LT.add(LB);
             },
             c.autocast,
@@ -367,7 +399,7 @@ export async function trainMinimax(
             epoch: s.epoch,
             step: s.epoch * nBatches + s.batch,
             phase: 2,
-            losses: { LT2: parts.LT, LB2: parts.LB },
+            losses: { LT2: parts.LT, LB2: parts.LB, ...restarted },
           };
         }
       } finally {
@@ -388,7 +420,8 @@ export async function trainMinimax(
         s.batch + 1 < nBatches
       )
         saveTrainState(last, { state: { ...s, batch: s.batch + 1 }, nets, optims }, c);
-      if (stop && s.batch + 1 < nBatches)
+      if (stop && s.batch + 1 < nBatches) {
+        adv.dispose();
         return {
           history: s.history,
           selectedEpoch: -1,
@@ -397,6 +430,7 @@ export async function trainMinimax(
           stopped: true,
           loader,
         };
+      }
     }
     const m = s.sums;
     const log: EpochLog = {
@@ -409,7 +443,7 @@ export async function trainMinimax(
       LT2: m.LT2 / Math.max(1, m.n2),
       LB2: m.LB2 / Math.max(1, m.n2),
       lambda: s.lambda,
-      val: await validate(n, d, c),
+      val: await validate(n, adv, d, c),
     };
     s.history.push(log);
     run.onEpoch?.(log, (s.epoch + 1) * nBatches, epochLoader);
@@ -419,7 +453,8 @@ export async function trainMinimax(
       { state: { ...s, epoch: s.epoch + 1, batch: 0, sums: zeroSums() }, nets, optims },
       c,
     );
-    if (run.maxSteps !== undefined && steps >= run.maxSteps && s.epoch + 1 < c.epochs)
+    if (run.maxSteps !== undefined && steps >= run.maxSteps && s.epoch + 1 < c.epochs) {
+      adv.dispose();
       return {
         history: s.history,
         selectedEpoch: -1,
@@ -428,8 +463,10 @@ export async function trainMinimax(
         stopped: true,
         loader,
       };
+    }
   }
 
+  adv.dispose();
   const fAPath = join(run.dir, 'fA.safetensors');
   if (s.history.length === 0) {
     // No minimax epochs: f_A stays as it came in (the pre-trained identity).

@@ -4,6 +4,7 @@ export { countFlops } from './flops.js';
 export { ResNet, BasicBlock, Bottleneck } from './resnet.js';
 export { privacyResNet, ProjectionHead, type PrivacyHead } from './privacy.js';
 export { UNet } from './unet.js';
+export { isTemporal, MotionUNet } from './motion_unet.js';
 export { UnetPlusPlus } from './unetpp.js';
 export { VideoResNet } from './video_resnet.js';
 export { I3DResNet50 } from './i3d_resnet.js';

@@ -41,12 +41,15 @@ export function pipe(x: Tensor, ...layers: (Layer | ((t: Tensor) => Tensor))[]):
   return y;
 }
 
-/** Images are (N, 3, H, W), clips (N, 3, T, H, W); H and W must be multiples of `stride`. */
-export function checkInput(x: Tensor, dims: 4 | 5, name: string, stride = 1): void {
+/**
+ * Images are (N, C, H, W), clips (N, C, T, H, W), C = 3 (RGB) unless said; H and W must be multiples
+ * of `stride`.
+ */
+export function checkInput(x: Tensor, dims: 4 | 5, name: string, stride = 1, channels = 3): void {
   const s = x.shape;
   const [h, w] = s.slice(-2) as [number, number];
-  if (s.length !== dims || s[1] !== 3 || h % stride || w % stride) {
-    const what = dims === 4 ? 'images (N, 3, H, W)' : 'clips (N, 3, T, H, W)';
+  if (s.length !== dims || s[1] !== channels || h % stride || w % stride) {
+    const what = dims === 4 ? `images (N, ${channels}, H, W)` : `clips (N, ${channels}, T, H, W)`;
     const mult = stride > 1 ? ` with H and W multiples of ${stride}` : '';
     throw new Error(`${name}: expects ${what}${mult}, got [${s.join(', ')}]`);
   }

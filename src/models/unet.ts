@@ -80,6 +80,8 @@ export interface UNetConfig {
   width?: number;
   /** Biases in the 3x3 convolutions (older Pytorch-UNet revisions had them; SPAct's has not). */
   convBias?: boolean;
+  /** Input channels: 3 (RGB); the motion-aware f_A adds its frame difference (motion_unet.ts). */
+  inChannels?: number;
 }
 
 export class UNet extends Network {
@@ -96,12 +98,14 @@ export class UNet extends Network {
   readonly outc: OutConv;
   /** H and W must be multiples of this (four 2x2 poolings). */
   readonly stride = 16;
+  readonly inChannels: number;
 
   constructor(c: UNetConfig = {}) {
     super();
     const w = c.width ?? 64;
     const b = c.convBias ?? false;
-    this.inc = new DoubleConv(3, w, w, b);
+    this.inChannels = c.inChannels ?? 3;
+    this.inc = new DoubleConv(this.inChannels, w, w, b);
     this.down1 = new Down(w, 2 * w, b);
     this.down2 = new Down(2 * w, 4 * w, b);
     this.down3 = new Down(4 * w, 8 * w, b);
@@ -114,7 +118,7 @@ export class UNet extends Network {
   }
 
   forward(x: Tensor): Tensor {
-    checkInput(x, 4, 'unet', this.stride);
+    checkInput(x, 4, 'unet', this.stride, this.inChannels);
     const x1 = this.inc.forward(x);
     const x2 = this.down1.forward(x1);
     const x3 = this.down2.forward(x2);

@@ -12,11 +12,13 @@ import { SYNTHPAR_VERSION, type Variant, writeSynthPAR } from '../data/synthpar/
 import {
   type FrameReader,
   holdOut,
-  type ImageSet,
   readImageSet,
   readVideoSet,
   type VideoSet,
 } from '../data/loader/index.js';
+import { type PrivacyFormat, type PrivacySets, readVideoPrivacy } from './privacy_data.js';
+
+export type { PrivacyFormat };
 
 export interface DataConfig {
   variant: Variant;
@@ -28,13 +30,10 @@ export interface DataConfig {
   seed: number;
 }
 
-export interface Sets {
+export interface Sets extends PrivacySets {
   trainVideos: VideoSet;
   valVideos: VideoSet;
   testVideos: VideoSet;
-  trainImages: ImageSet;
-  valImages: ImageSet;
-  testImages: ImageSet;
 }
 
 /** Writes SynthPAR unless the same one is already there (its synthpar.json matches). */
@@ -61,13 +60,18 @@ export async function ensureSynthPAR(
 
 /**
  * Where the sets come from: an action tree (UCF101 or HMDB51, one of its three splits) and a
- * VISPR tree; with `boxes`, a person boxes file (src/data/boxes.ts) for the obfuscation baselines.
+ * privacy source: a VISPR tree (its attributes: VISPR-1, VISPR-2 or a list of ids), a PA-HMDB51
+ * tree, or a VP-UCF101 / VP-HMDB51 CSV labelling the action tree's own videos; with `boxes`, a
+ * person boxes file (src/data/boxes.ts) for the obfuscation baselines.
  */
 export interface DataSource {
   action: string;
   format: 'ucf101' | 'hmdb51';
   split: 1 | 2 | 3;
   privacy: string;
+  privacyFormat: PrivacyFormat;
+  /** VISPR's attributes; default from the DataConfig's variant (known: VISPR-1, novel: VISPR-2). */
+  attributes?: 'vispr1' | 'vispr2' | string[];
   boxes: string | null;
 }
 
@@ -77,6 +81,7 @@ export const synthparSource = (root: string): DataSource => ({
   format: 'ucf101',
   split: 1,
   privacy: join(root, 'vispr'),
+  privacyFormat: 'vispr',
   boxes: join(root, 'boxes.json'),
 });
 
@@ -95,29 +100,36 @@ export async function readSets(
   const boxes = src.boxes ? await readPersonBoxes(src.boxes) : null;
   const size = { width: d.width, height: d.height };
   const read = src.format === 'hmdb51' ? readHmdb51 : readUcf101;
-  const videos = async (subset: 'train' | 'test') =>
-    readVideoSet(await read(src.action, { subset, split: src.split }), {
-      ...size,
-      reader,
-      maxFrames: d.frames,
-      boxes,
-      onProgress: tick,
-    });
-  const attributes = d.variant === 'known' ? 'vispr1' : 'vispr2';
-  const images = async (split: 'train' | 'val' | 'test') =>
-    readImageSet(await readVispr(src.privacy, { split, attributes }), {
-      ...size,
-      reader,
-      boxes,
-      onProgress: tick,
-    });
-  const { train, val } = holdOut(await videos('train'), valEvery);
-  return {
-    trainVideos: train,
-    valVideos: val,
-    testVideos: await videos('test'),
-    trainImages: await images('train'),
-    valImages: await images('val'),
-    testImages: await images('test'),
-  };
+  const actionTrain = await read(src.action, { subset: 'train', split: src.split });
+  const actionTest = await read(src.action, { subset: 'test', split: src.split });
+  const videos = (ds: typeof actionTrain) =>
+    readVideoSet(ds, { ...size, reader, maxFrames: d.frames, boxes, onProgress: tick });
+  const { train, val } = holdOut(await videos(actionTrain), valEvery);
+  const testVideos = await videos(actionTest);
+  let privacy: PrivacySets;
+  if (src.privacyFormat !== 'vispr') {
+    privacy = await readVideoPrivacy(
+      src,
+      { ...size, reader },
+      { train: actionTrain, test: actionTest },
+      { train, val, test: testVideos },
+      valEvery,
+      tick,
+    );
+  } else {
+    const attributes = src.attributes ?? (d.variant === 'known' ? 'vispr1' : 'vispr2');
+    const images = async (split: 'train' | 'val' | 'test') =>
+      readImageSet(await readVispr(src.privacy, { split, attributes }), {
+        ...size,
+        reader,
+        boxes,
+        onProgress: tick,
+      });
+    privacy = {
+      trainImages: await images('train'),
+      valImages: await images('val'),
+      testImages: await images('test'),
+    };
+  }
+  return { trainVideos: train, valVideos: val, testVideos, ...privacy };
 }

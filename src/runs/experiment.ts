@@ -5,16 +5,24 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { FrameReader, middleFrames } from '../data/loader/index.js';
+import { firstVideos, FrameReader } from '../data/loader/index.js';
 import { type GridRow, writeFrameGrid } from '../eval/report/grid.js';
 import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
+import type { Goal } from '../eval/stats.js';
 import { learned } from '../method/anonymize.js';
 import { baselines } from '../method/baselines.js';
-import { type MethodConfig, validateConfig } from '../method/config.js';
+import { type MethodConfig, type NetChoice, validateConfig } from '../method/config.js';
 import { minimaxBatches, type MinimaxData, SELECTION_RULE, trainMinimax } from '../method/minimax.js';
 import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } from '../method/pretrain.js';
-import { loadAnonymizer, loadCheckpointInto, saveCheckpoint } from '../models/index.js';
-import { writeFileAtomic } from '../torch/index.js';
+import {
+  createModel,
+  loadAnonymizer,
+  loadCheckpointInto,
+  type Network,
+  saveCheckpoint,
+} from '../models/index.js';
+import { manualSeed, writeFileAtomic } from '../torch/index.js';
+import { hashSeed } from '../data/rng.js';
 import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
 import { type DataConfig, ensureSynthPAR, readSets, type Sets, synthparSource } from './data.js';
 import { followRun } from './follow.js';
@@ -58,6 +66,8 @@ export interface ExperimentConfig {
   methodBackbones: BackboneConfig | null;
   /** Also judge raw data and the learned f_A on the other variant (the paper's novel protocol). */
   novel: boolean;
+  /** A target drawn on the plot and checked in the report (`--study beyond`); null: none. */
+  goal: Goal | null;
 }
 
 export interface Ablation {
@@ -65,7 +75,7 @@ export interface Ablation {
   name: string;
   /** Its run folder under <workspace>/runs/. */
   dir: string;
-  change: Partial<Pick<MethodConfig, 'B' | 'lambda' | 'lambdaRule' | 'penaltyGrad'>>;
+  change: Partial<Pick<MethodConfig, 'B' | 'lambda' | 'lambdaRule' | 'penaltyGrad' | 'adversaries' | 'fA'>>;
 }
 
 export interface ExperimentResult {
@@ -106,6 +116,30 @@ export function withBackbones(
     },
     protocol: { ...c.protocol, actionInit: judges?.action ?? null, attackerInit: judges?.privacy ?? null },
   };
+}
+
+const sameNet = (a: NetChoice, b: NetChoice): boolean =>
+  a.name === b.name && JSON.stringify(a.options) === JSON.stringify(b.options);
+
+/** The f_A's of the runs other than the method's own, each once. */
+function otherAnonymizers(c: ExperimentConfig, runs: readonly MinimaxRunSpec[]): NetChoice[] {
+  const out: NetChoice[] = [];
+  for (const r of runs)
+    if (!sameNet(r.method.fA, c.method.fA) && !out.some((f) => sameNet(f, r.method.fA)))
+      out.push(r.method.fA);
+  return out;
+}
+
+/** The pre-trained f_A a run starts from: fA.safetensors, or fA-<name>-<options hash> for another f_A. */
+export function anonymizerFile(m: MethodConfig, fA: NetChoice): string {
+  if (sameNet(fA, m.fA)) return 'fA.safetensors';
+  return `fA-${fA.name}-${hashSeed(JSON.stringify(fA.options)).toString(16)}.safetensors`;
+}
+
+/** A fresh f_A of the config, initialised from its seed as createNetworks would, on its device. */
+function createAnonymizer(m: MethodConfig): Network {
+  manualSeed(m.seed);
+  return createModel(m.fA.name, m.fA.options).to(m.device);
 }
 
 /** The minimax runs of the experiment: SPAct first, then veil at each B. */
@@ -151,7 +185,9 @@ function plannedSteps(
   const d: MinimaxData = s;
   return {
     pretrain:
-      p.anonymizerEpochs * Math.floor(poolImages / p.batch) +
+      (1 + otherAnonymizers(c, minimaxRuns(c)).length) *
+        p.anonymizerEpochs *
+        Math.floor(poolImages / p.batch) +
       p.privacyEpochs * Math.floor(s.trainImages.items.length / p.batch) +
       p.actionEpochs * Math.floor(s.trainVideos.items.length / m.clipsPerBatch),
     minimax: minimaxRuns(c).length * c.minimaxSeeds * m.epochs * minimaxBatches(d, m),
@@ -212,6 +248,8 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     lap('backbones', t);
 
     const learnedRuns = minimaxRuns(c);
+    // Each run's own config is checked too: an ablation's change must make a valid one.
+    for (const r of learnedRuns) validateConfig(r.method);
     const judgings = baselines().length * c.seeds + learnedRuns.length * c.minimaxSeeds;
     const steps = plannedSteps(c, sets, judgings);
     if (learnedRuns.length === 0) steps.pretrain = 0;
@@ -235,6 +273,15 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     if (some)
       for (const [k, net] of Object.entries(nets))
         saveCheckpoint(join(pre, `${k}.safetensors`), net, { input, config: m, extra: { role: k } });
+    // A run with another f_A (the motion-aware one of --study beyond) starts from its own
+    // identity, pre-trained the same way from the same seed.
+    for (const fA of otherAnonymizers(c, learnedRuns)) {
+      const mc = { ...m, fA };
+      const net = createAnonymizer(mc);
+      await pretrainAnonymizer(net, sets.trainImages, sets.trainVideos, mc, tick);
+      saveCheckpoint(join(pre, anonymizerFile(m, fA)), net, { input, config: mc, extra: { role: 'fA' } });
+      net.dispose();
+    }
     lap('pretrain', t);
 
     // 4. The minimax for SPAct and each B, each from the same pre-trained networks.
@@ -244,8 +291,8 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
       k: number;
       result: Awaited<ReturnType<typeof trainMinimax>>;
     }[] = [];
-    const valFrames = {
-      frames: await middleFrames(sets.valVideos, 4),
+    const valVideos = {
+      videos: await firstVideos(sets.valVideos, 4),
       width: c.data.width,
       height: c.data.height,
     };
@@ -254,11 +301,15 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
         // Minimax seed k: the same start, its own batch order and augmentation.
         const method = { ...run.method, seed: run.method.seed + k };
         const n = createNetworks(method, sets.trainVideos.classes.length);
-        for (const [key, net] of Object.entries(n)) loadCheckpointInto(net, join(pre, `${key}.safetensors`));
+        for (const [key, net] of Object.entries(n))
+          loadCheckpointInto(
+            net,
+            join(pre, key === 'fA' ? anonymizerFile(m, method.fA) : `${key}.safetensors`),
+          );
         const label = c.minimaxSeeds > 1 ? `${run.name} (minimax seed ${k})` : run.name;
-        const id = registry.startRun('minimax', label, method);
         const dir = join(c.workspace, 'runs', k === 0 ? run.dir : `${run.dir}-seed${k}`);
-        const follow = followRun(dir, registry, id, method, { fA: n.fA, raw: valFrames });
+        const id = registry.startRun('minimax', label, method, dir);
+        const follow = followRun(dir, registry, id, method, { fA: n.fA, videos: valVideos });
         let result;
         try {
           result = await trainMinimax(n, sets, method, {

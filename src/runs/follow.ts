@@ -4,7 +4,7 @@
 // a TensorBoard image. The training loop is synchronous, so the grid's PNG is encoded in place.
 import { deflateSync, crc32 } from 'node:zlib';
 
-import { framesToTensor, learned, tensorToFrames } from '../method/anonymize.js';
+import { anonymizeVideoFrames, framesToTensor, learned, tensorToFrames } from '../method/anonymize.js';
 import type { MethodConfig } from '../method/config.js';
 import type { EpochLog, MinimaxRun } from '../method/minimax.js';
 import type { Network } from '../models/index.js';
@@ -76,21 +76,32 @@ function tile(
 /** Frames raw (top) and through f_A (bottom): the middle frames of the first validation videos. */
 export function frameGrid(
   fA: Network,
-  raw: FrameRow,
+  videos: GridVideos,
   autocast: boolean,
 ): { png: Buffer; width: number; height: number } {
-  const x = framesToTensor(raw.frames, raw.width, raw.height);
-  const y = learned('f_A', fA, { autocast }).apply(x, []);
-  const anon = tensorToFrames(y.clamp(0, 1));
-  x.dispose();
-  y.dispose();
-  const g = tile([raw.frames, anon], raw.width, raw.height);
+  const mid = (f: readonly Uint8Array[]): Uint8Array => f[Math.floor(f.length / 2)] as Uint8Array;
+  const raw = videos.videos.map(mid);
+  const a = learned('f_A', fA, { autocast });
+  let anon: Uint8Array[];
+  if (a.video) {
+    // A motion-aware f_A: the middle frame as it comes out of its video (with its motion).
+    const v = a.video;
+    anon = videos.videos.map((f) => mid(anonymizeVideoFrames(v, f, videos.width, videos.height)));
+  } else {
+    const x = framesToTensor(raw, videos.width, videos.height);
+    const y = a.apply(x, []);
+    anon = tensorToFrames(y.clamp(0, 1));
+    x.dispose();
+    y.dispose();
+  }
+  const g = tile([raw, anon], videos.width, videos.height);
   return { png: encodePng(g.rgb, g.width, g.height), width: g.width, height: g.height };
 }
 
 /** Equal-size RGB frames (read once, before training: the grid is drawn every epoch). */
-export interface FrameRow {
-  frames: Uint8Array[];
+/** The first validation videos' frames, read once before training (the grid is drawn every epoch). */
+export interface GridVideos {
+  videos: Uint8Array[][];
   width: number;
   height: number;
 }
@@ -107,7 +118,7 @@ export function followRun(
   registry: Registry,
   id: number,
   c: MethodConfig,
-  grid: { fA: Network; raw: FrameRow },
+  grid: { fA: Network; videos: GridVideos },
 ): Follow {
   const log = new RunLog(dir);
   return {
@@ -117,7 +128,7 @@ export function followRun(
       registry.logEpoch(id, e.epoch, m);
       // The share of the epoch's step time spent waiting for batches (the loader's only cost to training).
       log.epoch(e.epoch, step, { ...m, loader_wait: loader.wait / Math.max(1e-9, loader.seconds) });
-      const g = frameGrid(grid.fA, grid.raw, c.autocast);
+      const g = frameGrid(grid.fA, grid.videos, c.autocast);
       log.image('frames/raw-top-anonymized-bottom', g.png, g.height, g.width, step);
       log.flush();
     },

@@ -10,7 +10,7 @@ import { UsageError } from '../data/errors.js';
 import { type MethodConfig, PAPER, validateConfig } from '../method/config.js';
 import { cudaAvailable, cudaDeviceCount, type Device, parseDevice } from '../torch/index.js';
 import { readBackbones } from './backbones.js';
-import type { DataConfig, DataSource } from './data.js';
+import type { DataConfig, DataSource, PrivacyFormat } from './data.js';
 import { demoConfig } from './presets.js';
 
 /** The parsed method flags, keyed by flag name. */
@@ -19,6 +19,8 @@ export interface MethodValues {
   'action-data'?: string | undefined;
   'action-format'?: 'ucf101' | 'hmdb51' | undefined;
   'privacy-data'?: string | undefined;
+  'privacy-format'?: PrivacyFormat | undefined;
+  attributes?: string | undefined;
   split?: number | undefined;
   preset: 'demo' | 'paper';
   size?: number | undefined;
@@ -45,6 +47,10 @@ export interface MethodValues {
   'clips-per-batch'?: number | undefined;
   'images-per-batch'?: number | undefined;
   'penalty-grad'?: 'hinge' | 'none' | undefined;
+  adversaries?: number | undefined;
+  'adversary-reinit-every'?: number | undefined;
+  'adversary-reinit-from'?: 'pretrained' | 'scratch' | undefined;
+  'adversary-warmup'?: number | undefined;
   temperature?: number | undefined;
   seed?: number | undefined;
   'checkpoint-every'?: number | undefined;
@@ -150,6 +156,12 @@ export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'metho
     clipsPerBatch: v['clips-per-batch'] ?? base.clipsPerBatch,
     imagesPerBatch: v['images-per-batch'] ?? base.imagesPerBatch,
     penaltyGrad: v['penalty-grad'] ?? base.penaltyGrad,
+    adversaries: {
+      count: v.adversaries ?? base.adversaries.count,
+      reinitEvery: v['adversary-reinit-every'] ?? base.adversaries.reinitEvery,
+      reinitFrom: v['adversary-reinit-from'] ?? base.adversaries.reinitFrom,
+      warmup: v['adversary-warmup'] ?? base.adversaries.warmup,
+    },
     temperature: v.temperature ?? base.temperature,
     seed: v.seed ?? base.seed,
     checkpointEvery: v['checkpoint-every'] ?? base.checkpointEvery,
@@ -183,7 +195,9 @@ export function dataPlan(v: Pick<MethodValues, 'variant' | 'video-frames'>, c: M
 /**
  * The dataset the flags name: --data DIR (UCF101 at DIR, VISPR in DIR/vispr), or --action-data
  * (UCF101 or HMDB51, told apart by their split files unless --action-format says) and
- * --privacy-data (VISPR); --split picks the action split. No person boxes: `veil eval` adds them.
+ * --privacy-data (VISPR, PA-HMDB51, or a VP-* CSV; found from what it holds unless
+ * --privacy-format says); --split picks the action split, --attributes VISPR's attributes. No
+ * person boxes: `veil eval` adds them.
  */
 export async function dataSource(v: MethodValues): Promise<DataSource> {
   const action = v['action-data'] ?? v.data;
@@ -195,15 +209,71 @@ export async function dataSource(v: MethodValues): Promise<DataSource> {
     );
   if (v.split !== undefined && v.split !== 1 && v.split !== 2 && v.split !== 3)
     throw new UsageError(`--split must be 1, 2 or 3, got ${v.split}`);
+  return sourceOf(
+    {
+      action,
+      actionFormat: v['action-format'],
+      privacy,
+      privacyFormat: v['privacy-format'],
+      attributes: v.attributes,
+    },
+    (v.split ?? 1) as 1 | 2 | 3,
+    '',
+  );
+}
+
+/** One protocol's data as flags give it (`prefix`: '' or 'novel-', for the messages). */
+export interface SourceFlags {
+  action: string;
+  actionFormat: 'ucf101' | 'hmdb51' | undefined;
+  privacy: string;
+  privacyFormat: PrivacyFormat | undefined;
+  attributes: string | undefined;
+}
+
+export async function sourceOf(f: SourceFlags, split: 1 | 2 | 3, prefix: string): Promise<DataSource> {
   // An HMDB51 tree is one whose split files are found and which has no UCF101 lists; anything
   // else is read as UCF101, whose reader names what is missing.
-  const found = v['action-format'] ? [] : (await detectLayouts(action)).filter((l) => l.root === action);
+  const found = f.actionFormat ? [] : (await detectLayouts(f.action)).filter((l) => l.root === f.action);
   const hmdb = found.some((l) => l.kind === 'hmdb51') && !found.some((l) => l.kind === 'ucf101');
+  const privacyFormat = f.privacyFormat ?? (await detectPrivacy(f.privacy));
+  if (f.attributes !== undefined && privacyFormat !== 'vispr')
+    throw new UsageError(
+      `--${prefix}attributes picks VISPR's attributes; ${f.privacy} is ${privacyFormat === 'vp' ? 'a VP-* CSV' : 'PA-HMDB51'}, whose attributes are fixed`,
+    );
   return {
-    action: resolve(action),
-    format: v['action-format'] ?? (hmdb ? 'hmdb51' : 'ucf101'),
-    split: (v.split ?? 1) as 1 | 2 | 3,
-    privacy: resolve(privacy),
+    action: resolve(f.action),
+    format: f.actionFormat ?? (hmdb ? 'hmdb51' : 'ucf101'),
+    split,
+    privacy: resolve(f.privacy),
+    privacyFormat,
+    ...(f.attributes === undefined
+      ? {}
+      : { attributes: attributeList(f.attributes, `--${prefix}attributes`) }),
     boxes: null,
   };
+}
+
+/**
+ * What a --privacy-data path holds: a .csv file is VP-UCF101 / VP-HMDB51's labels, a folder with
+ * PrivacyAttributes/ (and no VISPR annotations/) is PA-HMDB51, anything else is read as VISPR.
+ */
+async function detectPrivacy(path: string): Promise<PrivacyFormat> {
+  if (path.toLowerCase().endsWith('.csv')) return 'vp';
+  const found = (await detectLayouts(path)).filter((l) => l.root === path);
+  return found.some((l) => l.kind === 'pahmdb51') && !found.some((l) => l.kind === 'vispr')
+    ? 'pahmdb51'
+    : 'vispr';
+}
+
+/** --attributes: vispr1, vispr2, or attribute ids separated by commas (a4_gender,a6_hair_color). */
+export function attributeList(v: string, flag: string): 'vispr1' | 'vispr2' | string[] {
+  if (v === 'vispr1' || v === 'vispr2') return v;
+  const ids = v.split(',').map((a) => a.trim());
+  const bad = ids.filter((a) => !/^a\d+_\w+$/.test(a));
+  if (bad.length > 0 || ids.length === 0)
+    throw new UsageError(
+      `${flag} must be vispr1, vispr2 or VISPR attribute ids like a4_gender,a6_hair_color; got '${bad.join(',') || v}'`,
+    );
+  return ids;
 }

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -23,6 +23,8 @@ export interface RunRow {
   status: string;
   created: string;
   config: unknown;
+  /** The folder of its files (metrics.csv, event files, fA.safetensors), relative to the workspace; null when it has none or was recorded before runs named it. */
+  dir: string | null;
 }
 
 export interface ResultRow {
@@ -69,6 +71,7 @@ export class Registry {
       const cols = (db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name);
       if (!cols.includes('pid')) db.exec('ALTER TABLE runs ADD COLUMN pid INTEGER');
       if (!cols.includes('host')) db.exec('ALTER TABLE runs ADD COLUMN host TEXT');
+      if (!cols.includes('dir')) db.exec('ALTER TABLE runs ADD COLUMN dir TEXT');
       return db;
     });
   }
@@ -87,11 +90,13 @@ export class Registry {
     return new Registry(join(workspace, 'runs.sqlite'), o);
   }
 
-  startRun(kind: string, name: string, config: unknown): number {
+  /** `dir`: the run's folder (metrics.csv, event files), stored relative to the registry's folder so a moved workspace keeps it. */
+  startRun(kind: string, name: string, config: unknown, dir?: string): number {
+    const rel = dir === undefined ? null : relative(dirname(this.file), resolve(dir)) || '.';
     const r = this.guard(() =>
       this.db
         .prepare(
-          'INSERT INTO runs (kind, name, status, created, config, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO runs (kind, name, status, created, config, pid, host, dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(
           kind,
@@ -101,6 +106,7 @@ export class Registry {
           JSON.stringify(config),
           process.pid,
           hostname(),
+          rel,
         ),
     );
     return Number(r.lastInsertRowid);
@@ -133,11 +139,17 @@ export class Registry {
   }
 
   runs(): RunRow[] {
-    type Row = Omit<RunRow, 'config'> & { config: string; pid?: number | null; host?: string | null };
+    type Row = Omit<RunRow, 'config' | 'dir'> & {
+      config: string;
+      pid?: number | null;
+      host?: string | null;
+      dir?: string | null;
+    };
     const rows = this.guard(() => this.db.prepare('SELECT * FROM runs ORDER BY id').all() as Row[]);
     const here = hostname();
-    return rows.map(({ pid, host, ...r }) => ({
+    return rows.map(({ pid, host, dir, ...r }) => ({
       ...r,
+      dir: dir ?? null,
       // A run of this machine whose process is gone was killed: it will never finish.
       status: r.status === 'running' && pid && host === here && !processAlive(pid) ? 'interrupted' : r.status,
       config: JSON.parse(r.config) as unknown,

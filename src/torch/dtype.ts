@@ -4,6 +4,12 @@ export type DType =
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
+/**
+ * How a 4-D or 5-D tensor lays its elements out: PyTorch's default (N, C, [D,] H, W) order, or
+ * channels last (NHWC / NDHWC), where oneDNN's convolutions often run faster on the CPU.
+ */
+export type MemoryFormat = 'contiguous_format' | 'channels_last' | 'channels_last_3d';
+
 /** `s` as a Device ('cpu', 'cuda', 'cuda:N' with N a non-negative integer), or null. */
 export function parseDevice(s: string): Device | null {
   return s === 'cpu' || /^cuda(:(0|[1-9][0-9]*))?$/.test(s) ? (s as Device) : null;

@@ -1,6 +1,6 @@
 // The Tensor: one libtorch tensor seen from TypeScript. Its values live in native memory; the
 // methods below are conveniences that forward to the typed operator wrappers in ops/.
-import { arrayOf, type Device, type DType, type TypedArray } from './dtype.js';
+import { arrayOf, type Device, type DType, type MemoryFormat, type TypedArray } from './dtype.js';
 import { native, type TensorRef } from './native.js';
 import * as F from './ops/index.js';
 import { track, type Disposable } from './scope.js';
@@ -123,8 +123,8 @@ export class Tensor implements Disposable, TensorRef {
   clone(): Tensor {
     return F.clone(this);
   }
-  contiguous(): Tensor {
-    return F.contiguous(this);
+  contiguous(format?: MemoryFormat): Tensor {
+    return F.contiguous(this, format);
   }
 
   // --- shape ----------------------------------------------------------------------------------

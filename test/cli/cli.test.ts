@@ -79,7 +79,7 @@ describe('help, version and usage errors of every command', () => {
     assert.equal(b?.stdout, a?.stdout);
     for (const c of commands) assert.ok(squash(a?.stdout ?? '').includes(` ${c.name} ${c.summary}`), c.name);
     assert.equal(none?.code, 2, 'no command at all is a usage error');
-    assert.equal(commands.length, 12);
+    assert.equal(commands.length, 13);
   });
 
   test('--version and -V print package.json version', async () => {

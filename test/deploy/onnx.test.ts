@@ -23,7 +23,11 @@ before(async () => {
 });
 
 const CASES: [string, Record<string, unknown>][] = [
-  ...listModels('anonymizer').map((s): [string, Record<string, unknown>] => [s.name, {}]),
+  // The motion-aware f_A takes whole videos, not loose frames: the exporter refuses it
+  // (test/method/motion.test.ts).
+  ...listModels('anonymizer')
+    .filter((s) => s.name !== 'unet-motion')
+    .map((s): [string, Record<string, unknown>] => [s.name, {}]),
   ['unet-small', { convBias: true, width: 8 }],
   ['unetpp-r18', { sigmoid: false, keepLayer4: false }],
   ['unetpp-r18', { encoderDepth: 3, decoderChannels: [64, 32, 16] }],

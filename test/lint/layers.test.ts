@@ -1,4 +1,4 @@
-// Imports point down (cli, runs, eval, method, deploy, models|data, torch), and ESLint keeps them
+// Imports point down (cli, serve, runs, eval, method, deploy, models|data, torch), and ESLint keeps them
 // so: the rule eslint.config.js builds from its LAYERS table rejects an upward import, at any depth
 // and in any form, lets a downward one through, covers every folder of src/, and passes the real
 // tree. The fixtures are code linted as if it stood in a real file of the layer (lintText), so
@@ -50,6 +50,8 @@ test('an upward import is an error that names the rule, at any depth', async () 
     ['torch', '../models/index.js'],
     ['torch/nn', '../../data/rng.js'],
     ['runs', '../cli/main.js'],
+    ['runs', '../serve/server.js'],
+    ['serve', '../cli/main.js'],
     ['method', './../eval/metrics.js'],
   ];
   for (const [dir, spec] of upward) {
@@ -57,7 +59,7 @@ test('an upward import is an error that names the rule, at any depth', async () 
     assert.equal(errors.length, 1, `src/${dir} importing ${spec}: ${JSON.stringify(errors)}`);
     assert.match(
       errors[0] as string,
-      /imports point down: cli, runs, eval, method, deploy, models\|data, torch/,
+      /imports point down: cli, serve, runs, eval, method, deploy, models\|data, torch/,
     );
     assert.match(errors[0] as string, new RegExp(`src/${dir.split('/')[0]}:`));
   }
@@ -78,6 +80,9 @@ test('a downward or sideways-within-a-folder import passes', async () => {
   const downward: [string, string][] = [
     ['cli', '../runs/experiment.js'],
     ['cli', '../eval/metrics.js'],
+    ['cli', '../serve/server.js'],
+    ['serve', '../runs/registry.js'],
+    ['serve', '../eval/report/svg.js'],
     ['runs', '../eval/protocol.js'],
     ['eval', '../method/metrics.js'],
     ['eval/report', '../../method/inference.js'],

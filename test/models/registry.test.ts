@@ -20,6 +20,7 @@ test('the zoo lists every network of the paper and of SPAct, with its role', () 
     'unet',
     'unetpp-r18',
     'unet-small',
+    'unet-motion',
     'r3d-18',
     'r2plus1d-18',
     'i3d-r50',

@@ -274,3 +274,41 @@ test("devices: parseDevice's grammar, a module's device, and moves that keep the
   assert.equal(T.deviceType('cuda:1'), 'cuda');
   assert.equal(T.deviceType('cpu'), 'cpu');
 });
+
+test('foldBatchNorms: conv + batch norm pairs fold to one conv with the same output; a skip taken before the norm is left alone', () => {
+  class Net extends nn.Module {
+    c1 = new nn.Conv2d(3, 6, 3, { padding: 1, bias: false });
+    b1 = new nn.BatchNorm2d(6);
+    c2 = new nn.Conv2d(6, 6, 3, { padding: 1 });
+    b2 = new nn.BatchNorm2d(6);
+    constructor(readonly skipBeforeNorm: boolean) {
+      super();
+    }
+    forward(x: Tensor): Tensor {
+      const h = F.relu(this.b1.forward(this.c1.forward(x)));
+      const y = this.c2.forward(h);
+      // The pre-norm activation reused: folding b2 into c2 would change it.
+      return this.skipBeforeNorm ? F.add(this.b2.forward(y), y) : this.b2.forward(y);
+    }
+  }
+  for (const skip of [false, true]) {
+    T.manualSeed(3);
+    const net = new Net(skip).to({ memoryFormat: 'channels_last' });
+    T.tidy(() => T.noGrad(() => [0, 1, 2].forEach(() => net.forward(T.rand([4, 3, 8, 8])))));
+    net.eval();
+    const x = T.rand([2, 3, 8, 8]);
+    const want = T.noGrad(() => net.forward(x));
+    const r = nn.foldBatchNorms(net, x);
+    assert.equal(r.folded, skip ? 0 : 2, `skip=${skip}: ${JSON.stringify(r)}`);
+    assert.equal(net.b1.folded, !skip);
+    if (skip) assert.ok(r.maxDiff > 1e-4, 'the wrong fold was measured and undone');
+    assert.ok(T.isContiguous(net.c1.weight, 'channels_last'), 'a channels-last conv stays channels-last');
+    assertClose(
+      T.noGrad(() => net.forward(x)),
+      want,
+      1e-5,
+      'folded output',
+    );
+    if (!skip) assert.throws(() => net.train().forward(x), /folded into its convolution/);
+  }
+});

@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 
 import * as T from '../../src/torch/index.js';
 import { F, type Tensor } from '../../src/torch/index.js';
-import { assertClose, fixture } from '../helpers.js';
+import { assertClose, fixture, maxAbsDiff } from '../helpers.js';
 
 const { tensors: fx } = T.loadSafetensors(fixture('torch/fixtures/ops.safetensors'));
 const get = (k: string): Tensor => {
@@ -135,5 +135,22 @@ test('tensors copy in from views of shared and offset buffers', () => {
     const offset = new Uint8Array(new ArrayBuffer(10), 7, 3);
     offset.set([9, 8, 7]);
     assert.deepEqual(T.tensor(offset).toArray(), [9, 8, 7]);
+  });
+});
+
+test('memory formats: channels-last copies keep the values, strides say the layout, convs follow it', () => {
+  T.tidy(() => {
+    const x = get('conv2d.x');
+    const cl = x.contiguous('channels_last');
+    assert.ok(T.isContiguous(x) && !T.isContiguous(x, 'channels_last'));
+    assert.ok(T.isContiguous(cl, 'channels_last') && !T.isContiguous(cl));
+    assert.ok(!T.isContiguous(cl, 'channels_last_3d'), 'a 4-D tensor has no 3D channels-last layout');
+    assert.equal(maxAbsDiff(cl, x), 0);
+    // oneDNN's NHWC kernel: the same values, and the output keeps the input's layout.
+    const y = F.conv2d(cl, get('conv2d.w'), get('conv2d.b'), { stride: 2, padding: 1 });
+    assert.ok(T.isContiguous(y, 'channels_last'));
+    assertClose(y, get('conv2d.out'), 1e-5);
+    const v = T.rand([2, 3, 4, 5, 6]);
+    assert.ok(T.isContiguous(v.contiguous('channels_last_3d'), 'channels_last_3d'));
   });
 });

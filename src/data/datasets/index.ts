@@ -8,3 +8,5 @@ export * from './pahmdb51.js';
 export * from './folder.js';
 export * from './manifest.js';
 export * from './detect.js';
+export * from './frames.js';
+export * from './vp.js';

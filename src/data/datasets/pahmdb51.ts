@@ -6,8 +6,8 @@
 // relationship 0 no, 1 yes. The videos themselves are HMDB51's.
 import { join } from 'node:path';
 
-import { DataError } from '../errors.js';
-import { DirCache, listDir, Problems, type ProblemSink, readJson } from './files.js';
+import { DataError, lineError } from '../errors.js';
+import { DirCache, listDir, Problems, type ProblemSink, readJson, readLines } from './files.js';
 import { hmdbDirs } from './hmdb51.js';
 import type { VideoDataset, VideoSample } from './types.js';
 
@@ -126,4 +126,42 @@ export function paValuesAt(s: PaHmdbSample, frame?: number): Record<PaAttribute,
 export function paPresence(s: PaHmdbSample, frame?: number): Uint8Array {
   const v = paValuesAt(s, frame);
   return Uint8Array.from(PA_ATTRIBUTES, (a) => (v[a].some((x) => x > 0) ? 1 : 0));
+}
+
+/**
+ * PA-HMDB51's videos split for the attacker. The dataset has no privacy split of its own, so veil
+ * follows HMDB51's split `split` (`<action>_test_split<k>.txt` in `splits`): a video HMDB51 tests
+ * on (2) is a test video, every other one (1, 0, or not listed) is a training video, so an f_A
+ * trained on HMDB51's training videos is judged on videos it never saw; every `valEvery`-th
+ * training video of an action (in file-name order) is held out for validation.
+ */
+export async function paHmdbSubsets(
+  ds: VideoDataset<PaHmdbSample>,
+  splits: string,
+  split: 1 | 2 | 3,
+  valEvery: number,
+): Promise<Record<'train' | 'val' | 'test', PaHmdbSample[]>> {
+  const tested = new Set<string>();
+  for (const action of new Set(ds.samples.map((s) => s.className))) {
+    const file = join(splits, `${action}_test_split${split}.txt`);
+    for (const l of await readLines(file, `HMDB51 split file of PA-HMDB51's action '${action}'`)) {
+      const m = /^(\S+)\s+([012])$/.exec(l.text);
+      if (!m) throw lineError(file, l.n, `expected '<video> <0|1|2>', got '${l.text}'`);
+      if (m[2] === '2') tested.add(`${action}/${m[1] as string}`.toLowerCase());
+    }
+  }
+  const out: Record<'train' | 'val' | 'test', PaHmdbSample[]> = { train: [], val: [], test: [] };
+  const byAction = new Map<string, PaHmdbSample[]>();
+  for (const s of [...ds.samples].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    if (tested.has(s.id.toLowerCase())) out.test.push(s);
+    else byAction.set(s.className, [...(byAction.get(s.className) ?? []), s]);
+  }
+  // holdOut's rule (src/method/sets.ts): an action with fewer videos still gives its last one.
+  for (const list of byAction.values())
+    list.forEach((s, k) => {
+      const n = list.length;
+      const val = k % valEvery === valEvery - 1 || (n < valEvery && n > 1 && k === n - 1);
+      (val ? out.val : out.train).push(s);
+    });
+  return out;
 }

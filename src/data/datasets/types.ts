@@ -16,8 +16,11 @@ export interface VideoDataset<S extends VideoSample = VideoSample> {
 }
 
 export interface ImageSample {
+  /** An image file, or a video file when `frame` is set. */
   path: string;
   id: string;
+  /** A frame of the video at `path` (its index from 0): privacy images cut from video (PA-HMDB51, VP-*). */
+  frame?: number;
   /** 0/1 per attribute of the dataset's attribute list. */
   labels: Uint8Array;
 }

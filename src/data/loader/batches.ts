@@ -23,7 +23,8 @@ export interface ClipShape {
 
 /**
  * One part of a batch, and the tensors it gives:
- * - 'train-clips': one augmented clip per video, x (B, 3, T, S, S) and labels y (B) int64;
+ * - 'train-clips': one augmented clip per video, x (B, 3, T, S, S) and labels y (B) int64; with
+ *   `targets`, then those labels (B, A) as float 0/1;
  * - 'test-clips': the `clips` test clips of each video (centre crop 0.8), video-major, x (B*K, 3, T, S, S);
  * - 'images': `views` views per image, one (N, 3, S, S) tensor per view: augmented when `augment`
  *   is given (all first views drawn, then all second views), else the centre crop 0.8; with
@@ -36,6 +37,8 @@ export type Part =
       idx: readonly number[];
       shape: ClipShape;
       augment: AugmentConfig;
+      /** Item i's 0/1 labels of another task (the video-level attacker's attributes), as a third tensor. */
+      targets?: (item: number) => Uint8Array;
     }
   | { kind: 'test-clips'; set: VideoSet; idx: readonly number[]; shape: ClipShape; clips: number }
   | {
@@ -111,7 +114,13 @@ export function drawBatch(parts: readonly Part[], rng: Rng | null): Drawn {
         const x = T.tensor(buf, shape, { device });
         if (p.kind === 'test-clips') return [x];
         const labels = p.idx.map((i) => item(set.items, i, set.name).label);
-        return [x, T.tensor(labels, [labels.length], { dtype: 'int64', device })];
+        const y = T.tensor(labels, [labels.length], { dtype: 'int64', device });
+        if (!p.targets) return [x, y];
+        const rows = p.idx.map((i) => (p.targets as (i: number) => Uint8Array)(i));
+        const a = rows[0]?.length ?? 0;
+        const t = new Float32Array(rows.length * a);
+        rows.forEach((r, k) => t.set(r, k * a));
+        return [x, y, T.tensor(t, [rows.length, a], { device })];
       });
     } else {
       const { set, size } = p;

@@ -131,11 +131,36 @@ export async function readVideoSet(ds: VideoDataset, o: ReadOptions): Promise<Vi
   }
 }
 
-/** The images' items: nothing read, except each file's size where boxes must be scaled to the set's. */
+/**
+ * The images' items: nothing read, except each file's size where boxes must be scaled to the set's.
+ * A sample that is a frame of a video (`frame`: PA-HMDB51, VP-*) becomes that frame of one source
+ * per video, which holds all of the video's sampled frames: they are decoded together.
+ */
 export async function readImageSet(ds: ImageDataset, o: Omit<ReadOptions, 'maxFrames'>): Promise<ImageSet> {
   const items: ImageItem[] = new Array(ds.samples.length);
   let done = 0;
+  const videos = new Map<string, number[]>();
+  ds.samples.forEach((s, i) => {
+    if (s.frame !== undefined) videos.set(s.path, [...(videos.get(s.path) ?? []), i]);
+  });
+  await forEachLimit([...videos], o.concurrency ?? 8, async ([path, idx]) => {
+    const info = await quickInfo(path);
+    const frames = [...new Set(idx.map((i) => ds.samples[i]?.frame as number))].sort((a, b) => a - b);
+    const source: FrameSource = { kind: 'video', path, frames, info, width: o.width, height: o.height };
+    for (const i of idx) {
+      const s = ds.samples[i] as ImageDataset['samples'][number];
+      items[i] = {
+        id: s.id,
+        labels: s.labels,
+        source,
+        frame: frames.indexOf(s.frame as number),
+        boxes: null,
+      };
+      o.onProgress?.(++done, ds.samples.length);
+    }
+  });
   await forEachLimit(ds.samples, o.concurrency ?? 4, async (s, i) => {
+    if (s.frame !== undefined) return;
     let boxes: Box[] | null = null;
     if (o.boxes) {
       const raw = o.boxes.images.get(resolve(s.path));
@@ -192,14 +217,19 @@ export function holdOut<S extends VideoSet | ImageSet>(set: S, every: number): {
   };
 }
 
+/** Every frame of each of the first `n` videos of a set, copied (a report's frame grid). */
+export async function firstVideos(set: VideoSet, n: number): Promise<Uint8Array[][]> {
+  const size = frameSize(set);
+  const part = set.items.slice(0, n);
+  const all = await set.reader.framesMany(part.map((v) => v.source));
+  return part.map((v, i) =>
+    Array.from({ length: frameCount(v.source) }, (_, k) =>
+      (all[i] as Uint8Array).slice(k * size, (k + 1) * size),
+    ),
+  );
+}
+
 /** The middle frame of each of the first `n` videos of a set, copied (a report's frame grid). */
 export async function middleFrames(set: VideoSet, n: number): Promise<Uint8Array[]> {
-  const size = frameSize(set);
-  return Promise.all(
-    set.items.slice(0, n).map(async (v) => {
-      const all = await set.reader.frames(v.source);
-      const k = Math.floor(frameCount(v.source) / 2);
-      return all.slice(k * size, (k + 1) * size);
-    }),
-  );
+  return (await firstVideos(set, n)).map((f) => f[Math.floor(f.length / 2)] as Uint8Array);
 }

@@ -3,7 +3,8 @@
 // drawn in batch order from either one stream shared by the run (each batch continues where the
 // one before stopped) or a stream per batch. A batch can be drawn again (`redo`, for a step redone
 // in float32) exactly as if it had been drawn twice in a row: with a shared stream, the batches
-// read ahead after it are dropped and drawn again from where the redo leaves the stream. The time
+// read ahead after it are dropped and drawn again from where the redo leaves the stream (`parts`
+// is told which call is the redo, `again`, and is called anew for the batches after it). The time
 // the trainer spends waiting for batches is counted here, where it happens.
 import type { Device, Tensor } from '../../torch/index.js';
 import { Rng } from '../rng.js';
@@ -30,7 +31,7 @@ export class BatchStream {
 
   constructor(
     readonly count: number,
-    private readonly parts: (j: number) => Part[],
+    private readonly parts: (j: number, rng: Rng | null, again: boolean) => Part[],
     private readonly rng: StreamRng,
     private readonly device: Device,
     o: StreamOptions = {},
@@ -44,8 +45,9 @@ export class BatchStream {
     return this.next - this.current - 1;
   }
 
-  private draw(j: number, rng: Rng | null): void {
-    this.drawn.set(j, drawBatch(this.parts(j), rng));
+  /** Draws batch j from `rng` (its parts first: they may draw from it too, as an epoch's order does). */
+  private draw(j: number, rng: Rng | null, again = false): void {
+    this.drawn.set(j, drawBatch(this.parts(j, rng, again), rng));
     this.after.set(j, rng ? rng.clone() : null);
   }
 
@@ -95,7 +97,7 @@ export class BatchStream {
       this.next = j + 1;
       this.shared = r;
     }
-    this.draw(j, r);
+    this.draw(j, r, true);
     return this.take(j);
   }
 }

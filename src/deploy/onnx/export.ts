@@ -2,7 +2,8 @@
 // ONNX operator (batch norm folded into the convolution before it, as inference engines do),
 // and each network's forward is mirrored by a function below. A network or layer without a
 // rule is refused by name rather than exported wrongly.
-import { BasicBlock, UNet, UnetPlusPlus, type Network } from '../../models/index.js';
+import { UsageError } from '../../data/errors.js';
+import { BasicBlock, isTemporal, UNet, UnetPlusPlus, type Network } from '../../models/index.js';
 import { nn, type Tensor } from '../../torch/index.js';
 import { OnnxGraph } from './graph.js';
 
@@ -193,6 +194,12 @@ export interface OnnxExport {
 
 /** The ONNX ModelProto of an anonymizer of the zoo; `metadata` lands in its metadata_props. */
 export function exportOnnx(net: Network, metadata: Record<string, string> = {}): OnnxExport {
+  if (isTemporal(net))
+    throw new UsageError(
+      `onnx export: f_A '${net.origin?.model ?? net.constructor.name}' is motion-aware (each frame goes in with its ` +
+        `difference to the frame ${net.gap} before); an exported graph takes loose frames (N, 3, H, W) and would ` +
+        'feed it no motion, so it is not exported. Judge it with veil eval (which gives it whole videos).',
+    );
   const g = new OnnxGraph();
   const e = new Exporter(g);
   let out: string;

@@ -4,7 +4,14 @@
 // no baseline and not by SPAct) and the paper's claim, all from src/eval/stats.ts; a useless
 // anonymizer fails them. Without intervals (older results): raw data, and veil at its smallest B
 // against raw by the spread over seeds.
-import { calibrationChecks, paperClaimCheck, paretoCheck, type StudyRow } from '../stats.js';
+import {
+  calibrationChecks,
+  type Goal,
+  goalCheck,
+  paperClaimCheck,
+  paretoCheck,
+  type StudyRow,
+} from '../stats.js';
 import type { TableRow } from './table.js';
 
 export interface Check {
@@ -29,7 +36,8 @@ export function studyRows(rows: readonly TableRow[]): StudyRow[] | null {
   return rows.map((r) => ({ method: r.method, kind: r.kind, B: r.B, top1: est(r.top1), cmap: est(r.cmap) }));
 }
 
-export function checks(rows: readonly TableRow[]): Check[] {
+/** A study with a goal (`veil demo --study beyond`) also checks it, against the attribute priors. */
+export function checks(rows: readonly TableRow[], goal?: { goal: Goal; priors: number }): Check[] {
   const study = studyRows(rows);
   // A study of the dataset alone (`veil demo --study calibration`) has no method to check.
   const method = rows.some((r) => r.kind === 'veil' || r.kind === 'spact');
@@ -37,6 +45,7 @@ export function checks(rows: readonly TableRow[]): Check[] {
     return [
       ...calibrationChecks(study),
       ...(method ? [...paretoCheck(study), ...paperClaimCheck(study)] : []),
+      ...(goal ? goalCheck(study, goal.priors, goal.goal) : []),
     ];
   const raw = rows.find((r) => r.kind === 'baseline' && r.method === 'raw data');
   if (!raw) return [];

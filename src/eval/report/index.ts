@@ -8,6 +8,7 @@ import sharp from 'sharp';
 
 import { testClips } from '../../data/clips.js';
 import { VISPR_ID } from '../../data/synthpar/catalog.js';
+import type { Goal } from '../stats.js';
 import { checkLine, checks, studyRows } from './checks.js';
 import { lossCurvesSvgs, type PlotMethod, privacyUtilitySvg } from './plots.js';
 import { whatThisShows } from './shows.js';
@@ -26,6 +27,8 @@ export interface ReportInput {
   config: {
     seeds: number;
     sweep: number[];
+    /** The goal of `veil demo --study beyond`, drawn and checked when set. */
+    goal?: Goal | null;
     minimaxSeeds?: number;
     data?: { frames: number };
     protocol?: { clip: { frames: number; stride: number }; testClips: number };
@@ -184,11 +187,14 @@ export async function writeReport(resultsFile: string, dir: string): Promise<Rep
   const rows = tableRows(r.methods, r.testLabels);
   const md = tableMarkdown(rows);
   const plots: string[] = [];
-  plots.push(...(await svgAndPng(dir, 'privacy-utility', privacyUtilitySvg(r.methods, r.chance, rows))));
+  const goal = r.config.goal ?? undefined;
+  plots.push(
+    ...(await svgAndPng(dir, 'privacy-utility', privacyUtilitySvg(r.methods, r.chance, rows, goal))),
+  );
   for (const c of lossCurvesSvgs(r.methods)) plots.push(...(await svgAndPng(dir, c.name, c.svg)));
   const grid = join(dir, 'frames.png');
   const lines = [...trends(rows), ...idleBudgets(r.methods)];
-  const targets = checks(rows);
+  const targets = checks(rows, goal ? { goal, priors: r.chance.cmap } : undefined);
   const study = studyRows(rows);
   const shows = study ? whatThisShows(study, r.methods) : [];
   const json = join(dir, 'table.json');

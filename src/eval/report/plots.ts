@@ -3,7 +3,7 @@
 // test-set intervals as error bars and the Pareto front dashed when the table has them), and the
 // minimax training losses of f_A, f_T and f_B per epoch (the paper's Figure 5).
 import { meanStd } from '../metrics.js';
-import { paretoFront } from '../stats.js';
+import { type Goal, goalLines, paretoFront } from '../stats.js';
 import { studyRows } from './checks.js';
 import { chartSvg, type Series } from './svg.js';
 import type { TableRow } from './table.js';
@@ -40,8 +40,10 @@ const PALETTE = [
 
 export function privacyUtilitySvg(
   methods: readonly PlotMethod[],
-  chance: { top1: number; cmap: number },
+  chance: { top1: number; cmap: number } | null,
   rows: readonly TableRow[] = [],
+  /** Draws the goal's two lines (raw's top-1 less its points; the priors plus its points). */
+  goal?: Goal,
 ): string {
   const pct = (i: { low: number; high: number } | undefined): [number, number] | undefined =>
     i ? [i.low * 100, i.high * 100] : undefined;
@@ -107,6 +109,7 @@ export function privacyUtilitySvg(
       })),
     );
   const study = studyRows(rows);
+  const g = study && chance && goal ? goalLines(study, chance.cmap, goal) : null;
   if (study && rows.length > 1)
     series.unshift({
       label: 'Pareto front (means)',
@@ -123,9 +126,16 @@ export function privacyUtilitySvg(
     xLabel: 'privacy leakage: attacker cMAP (%)  ← better',
     yLabel: 'action top-1 (%)  ↑ better',
     series,
-    hLines: [{ y: chance.top1 * 100, label: 'action chance' }],
-    vLines: [{ x: chance.cmap * 100, label: 'cMAP chance (priors)' }],
-    xRange: [Math.min(chance.cmap * 100, 100) - 5, 102],
+    // Chance is known where the dataset is (an experiment's results); runs judged alone do without.
+    hLines: [
+      ...(chance ? [{ y: chance.top1 * 100, label: 'action chance' }] : []),
+      ...(g && goal ? [{ y: g.top1 * 100, label: `goal: top-1 >= raw - ${goal.top1Points}` }] : []),
+    ],
+    vLines: [
+      ...(chance ? [{ x: chance.cmap * 100, label: 'cMAP chance (priors)' }] : []),
+      ...(g && goal ? [{ x: g.cmap * 100, label: `goal: cMAP <= priors + ${goal.cmapPoints}` }] : []),
+    ],
+    xRange: chance ? [Math.min(chance.cmap * 100, 100) - 5, 102] : undefined,
     yRange: [0, 102],
   });
 }

@@ -55,9 +55,12 @@ function range(values: number[], given?: [number, number]): [number, number] {
 }
 
 export function chartSvg(c: ChartSpec): string {
-  const W = c.width ?? 720;
+  // The legend's column grows with its longest label (the variants' names are long), and the
+  // picture with it, so no label is cut at the edge.
+  const legend = Math.max(230, 40 + 6.6 * Math.max(0, ...c.series.map((x) => x.label.length)));
+  const W = (c.width ?? 720) + legend - 230;
   const H = c.height ?? 480;
-  const m = { l: 70, r: 230, t: 40, b: 56 };
+  const m = { l: 70, r: legend, t: 40, b: 56 };
   const pts = c.series.flatMap((s) => s.points);
   const xr = range([...pts.map((p) => p.x), ...(c.vLines ?? []).map((v) => v.x)], c.xRange);
   const yr = range([...pts.map((p) => p.y), ...(c.hLines ?? []).map((h) => h.y)], c.yRange);
@@ -89,12 +92,13 @@ export function chartSvg(c: ChartSpec): string {
     );
     o.push(`<text x="${W - m.r - 4}" y="${Y(h.y) - 4}" text-anchor="end" fill="#666">${esc(h.label)}</text>`);
   }
-  for (const v of c.vLines ?? []) {
+  // Each vertical line's label a row lower than the one before: lines close together stay legible.
+  (c.vLines ?? []).forEach((v, i) => {
     o.push(
       `<line x1="${X(v.x)}" y1="${m.t}" x2="${X(v.x)}" y2="${H - m.b}" stroke="#999" stroke-dasharray="5 4"/>`,
     );
-    o.push(`<text x="${X(v.x) + 4}" y="${m.t + 14}" fill="#666">${esc(v.label)}</text>`);
-  }
+    o.push(`<text x="${X(v.x) + 4}" y="${m.t + 14 + 14 * i}" fill="#666">${esc(v.label)}</text>`);
+  });
   const placed: Placed[] = [];
   c.series.forEach((s, i) => {
     if (s.line && s.points.length > 1)

@@ -109,6 +109,8 @@ export class BatchNorm extends Module {
   num_batches_tracked: BufferTensor;
   readonly momentum: number;
   readonly eps: number;
+  /** Folded into the convolution before it (fold.ts): the input passes through unchanged. */
+  folded = false;
   constructor(channels: number, opts: { momentum?: number; eps?: number } = {}) {
     super();
     this.weight = new Parameter(F.ones([channels]));
@@ -120,6 +122,11 @@ export class BatchNorm extends Module {
     this.eps = opts.eps ?? 1e-5;
   }
   forward(x: Tensor): Tensor {
+    if (this.folded) {
+      if (this.training)
+        throw new Error('BatchNorm: folded into its convolution for inference, it cannot train');
+      return x;
+    }
     if (this.training) F.add_(this.num_batches_tracked, 1).dispose();
     return F.batchNorm(x, {
       weight: this.weight,

@@ -2,10 +2,11 @@
 // found from the object's own properties in assignment order, as nn.Module's __setattr__ records
 // them, so `stateDict()` names match PyTorch's dotted names (`layer1.0.conv1.weight`).
 import { noGrad } from '../autograd.js';
-import type { Device, DType } from '../dtype.js';
+import type { Device, DType, MemoryFormat } from '../dtype.js';
 import { native } from '../native.js';
 import { copy_ } from '../ops/math.js';
 import { to } from '../ops/creation.js';
+import { contiguous } from '../ops/shape.js';
 import { isFloating } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { BufferTensor, Parameter } from './parameter.js';
@@ -142,20 +143,34 @@ export abstract class Module {
   }
 
   /**
-   * Moves every parameter and buffer to a device, or casts the floating-point ones to a dtype,
-   * in place: the same Parameter objects stay registered with optimizers, as in PyTorch.
+   * Moves every parameter and buffer to a device, casts the floating-point ones to a dtype, or
+   * lays out the 4-D (`channels_last`) or 5-D (`channels_last_3d`) ones in that memory format, as
+   * PyTorch's `module.to(memory_format=...)`: convolutions whose weight is channels-last run
+   * oneDNN's NHWC kernels and hand their layout on to the layers after them. In place: the same
+   * Parameter objects stay registered with optimizers, as in PyTorch.
    */
-  to(target: Device | DType): this {
-    const isDevice = target === 'cpu' || target.startsWith('cuda');
+  to(target: Device | DType | { memoryFormat: MemoryFormat }): this {
     noGrad(() => {
       for (const t of Object.values(this.stateDict())) {
-        if (!isDevice && !isFloating(t.dtype)) continue;
-        const moved = to(t, target);
+        const moved = Module.#moved(t, target);
+        if (!moved) continue;
         native.setData(t, moved);
         moved.dispose();
       }
     });
     return this;
+  }
+
+  static #moved(t: Tensor, target: Device | DType | { memoryFormat: MemoryFormat }): Tensor | null {
+    if (typeof target === 'object') {
+      const rank =
+        target.memoryFormat === 'channels_last' ? 4 : target.memoryFormat === 'channels_last_3d' ? 5 : 0;
+      if (rank !== 0 && t.ndim !== rank) return null;
+      return contiguous(t, target.memoryFormat);
+    }
+    const isDevice = target === 'cpu' || target.startsWith('cuda');
+    if (!isDevice && !isFloating(t.dtype)) return null;
+    return to(t, target);
   }
 
   /** Frees every parameter and buffer. */

@@ -1,12 +1,39 @@
 // Views, joins and selections. Views share storage with their input, as in PyTorch.
 import { op, ops } from '../dispatch.js';
+import { native } from '../native.js';
+import type { MemoryFormat } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 
 export const view = (a: Tensor, shape: number[]): Tensor => op('aten::view', a, shape);
 export const reshape = (a: Tensor, shape: number[]): Tensor => op('aten::reshape', a, shape);
 export const permute = (a: Tensor, dims: number[]): Tensor => op('aten::permute', a, dims);
 export const transpose = (a: Tensor, d0: number, d1: number): Tensor => op('aten::transpose.int', a, d0, d1);
-export const contiguous = (a: Tensor): Tensor => op('aten::contiguous', a);
+/** `a` laid out in `format` (a copy only when it is not already). */
+export const contiguous = (a: Tensor, format: MemoryFormat = 'contiguous_format'): Tensor =>
+  op('aten::contiguous', a, format);
+/**
+ * Whether `a` is laid out densely in `format`: its strides are those `contiguous(a, format)` gives
+ * (dims of size 1 may have any stride, as in PyTorch). A channels-last tensor is not dense in
+ * 'contiguous_format'. This libtorch has no operator for it, so the strides are read.
+ */
+export function isContiguous(a: Tensor, format: MemoryFormat = 'contiguous_format'): boolean {
+  const shape = native.shape(a);
+  const strides = native.strides(a);
+  const rank = format === 'channels_last' ? 4 : format === 'channels_last_3d' ? 5 : shape.length;
+  if (shape.length !== rank) return false;
+  // Innermost first: C, then W, H, (D), then N for channels-last; the last dim first otherwise.
+  const order =
+    format === 'contiguous_format'
+      ? shape.map((_, i) => rank - 1 - i)
+      : [1, ...shape.map((_, i) => rank - 1 - i).filter((d) => d > 1), 0];
+  let expected = 1;
+  for (const d of order) {
+    if ((shape[d] as number) !== 1 && strides[d] !== expected) return false;
+    expected *= shape[d] as number;
+  }
+  return true;
+}
+
 export const flatten = (a: Tensor, start = 0, end = -1): Tensor =>
   op('aten::flatten.using_ints', a, start, end);
 export const unsqueeze = (a: Tensor, dim: number): Tensor => op('aten::unsqueeze', a, dim);
