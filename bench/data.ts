@@ -1,7 +1,7 @@
 // `npm run bench:data`: the data path's speed on this machine. Writes a small SynthPAR set to a
-// temporary folder (MJPEG AVI, as `veil data synth` does), then measures
-//   1. decode + augment throughput of the threaded loader in clips/s with 1 and 2 workers, and
-//      with SynthPAR rendered in the workers instead of decoded from files;
+// temporary folder (MJPEG AVI, as `veil data synth` does), then measures, through the one batch
+// pipeline streaming from the files (no frame cache: every batch decoded again),
+//   1. decode + augment throughput in clips/s with 1 and 2 loader workers;
 //   2. the share of a training step the loader keeps the trainer waiting, the step being a real
 //      small 3D CNN forward + backward + SGD update on the engine.
 // Both at the CPU demo's clip size (8 frames of 64x64, batch 8) and at SPAct's (16 of 112x112).
@@ -11,8 +11,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { CLIP_AUGMENT } from '../src/data/augment.js';
 import { readUcf101 } from '../src/data/datasets/index.js';
-import { type ClipItem, ClipLoader, fromVideoSamples, synthClipItems } from '../src/data/loader/index.js';
+import {
+  batchOrder,
+  BatchStream,
+  FrameReader,
+  readVideoSet,
+  type VideoSet,
+} from '../src/data/loader/index.js';
+import { Rng } from '../src/data/rng.js';
 import { writeSynthPAR } from '../src/data/synthpar/index.js';
 import * as T from '../src/torch/index.js';
 import { F, nn, type Tensor } from '../src/torch/index.js';
@@ -54,28 +62,45 @@ class SmallC3D extends nn.Module {
   }
 }
 
+/** The set's files read at the clip size, through a reader of `workers` workers and no cache. */
+async function open(dir: string, s: Size, workers: number): Promise<{ set: VideoSet; reader: FrameReader }> {
+  const reader = new FrameReader({ workers, cacheBytes: 0 });
+  const samples = [
+    ...(await readUcf101(dir, { subset: 'train' })).samples,
+    ...(await readUcf101(dir, { subset: 'test' })).samples,
+  ];
+  const ds = { name: 'bench', root: dir, classes: ['all'], samples };
+  const set = await readVideoSet(ds, { width: s.size, height: s.size, maxFrames: 1000, reader });
+  return { set, reader };
+}
+
+/** One epoch's stream of training clips (batch s.batch, the last partial batch dropped). */
+function epochStream(set: VideoSet, s: Size, e: number): BatchStream {
+  const rng = new Rng('bench', e);
+  const order = batchOrder(set.items.length, s.batch, rng, true);
+  const shape = { frames: s.frames, stride: 2, size: s.size };
+  return new BatchStream(
+    order.length,
+    (j) => [{ kind: 'train-clips', set, idx: order[j] as number[], shape, augment: CLIP_AUGMENT }],
+    { shared: rng },
+    'cpu',
+  );
+}
+
 /** Clips per second over the first epoch (workers starting, headers read) and over the later ones. */
-async function throughput(
-  items: ClipItem[],
-  s: Size,
-  workers: number,
-  epochs: number,
-): Promise<[number, number]> {
-  const loader = new ClipLoader(items, {
-    batchSize: s.batch,
-    frames: s.frames,
-    size: s.size,
-    workers,
-    seed: 1,
-  });
+async function throughput(dir: string, s: Size, workers: number, epochs: number): Promise<[number, number]> {
+  const t00 = performance.now();
+  const { set, reader } = await open(dir, s, workers);
   const rates: number[] = [];
   let clips = 0;
   let secs = 0;
   for (let e = 0; e < epochs; e++) {
-    const t0 = performance.now();
+    const t0 = e === 0 ? t00 : performance.now();
+    const stream = epochStream(set, s, e);
     let n = 0;
-    for await (const b of loader.epoch(e)) {
-      n += b.y.size(0);
+    for (let j = 0; j < stream.count; j++) {
+      const b = await stream.nextBatch();
+      n += s.batch;
       T.dispose(b);
     }
     const dt = (performance.now() - t0) / 1000;
@@ -85,7 +110,7 @@ async function throughput(
       secs += dt;
     }
   }
-  await loader.close();
+  await reader.close();
   return [rates[0] as number, secs > 0 ? clips / secs : (rates[0] as number)];
 }
 
@@ -93,7 +118,7 @@ const rate = ([first, later]: [number, number]): string =>
   `${later.toFixed(1).padStart(6)} clips/s (first epoch ${first.toFixed(1)})`;
 
 async function waitShare(
-  items: ClipItem[],
+  dir: string,
   s: Size,
   workers: number,
   epochs: number,
@@ -121,34 +146,24 @@ async function waitShare(
   const alone = times.sort((a, b) => a - b)[2] as number;
   T.dispose([x0, y0]);
 
-  const loader = new ClipLoader(items, {
-    batchSize: s.batch,
-    frames: s.frames,
-    size: s.size,
-    workers,
-    seed: 2,
-  });
+  const { set, reader } = await open(dir, s, workers);
   let waited = 0;
   let total = 0;
   for (let e = 0; e < epochs; e++) {
-    const it = loader.epoch(e);
+    const stream = epochStream(set, s, e);
     const start = performance.now();
-    let w = 0;
-    for (;;) {
-      const a = performance.now();
-      const n = await it.next();
-      w += performance.now() - a;
-      if (n.done) break;
-      step(n.value.x, n.value.y);
-      T.dispose(n.value);
+    for (let j = 0; j < stream.count; j++) {
+      const b = await stream.nextBatch();
+      step(b[0]?.[0] as Tensor, b[0]?.[1] as Tensor);
+      T.dispose(b);
     }
     // Epoch 0 includes starting the workers and the first batch, paid once per run: counted apart.
     if (e > 0 || epochs === 1) {
-      waited += w;
+      waited += stream.waited * 1000;
       total += performance.now() - start;
     }
   }
-  await loader.close();
+  await reader.close();
   model.dispose();
   return { step: alone, share: waited / total };
 }
@@ -172,22 +187,15 @@ async function main(): Promise<void> {
     console.log(
       `SynthPAR: ${f.clips} clips of 32 frames at 128x128 (MJPEG AVI) written in ${written.toFixed(1)} s`,
     );
-    const samples = [
-      ...(await readUcf101(dir, { subset: 'train' })).samples,
-      ...(await readUcf101(dir, { subset: 'test' })).samples,
-    ];
-    const files = fromVideoSamples(samples);
-    const synth = synthClipItems({ seed: 0, width: 128, height: 128, frames: 32 }, f.clips);
     console.log(`libtorch threads: ${f.threads}; loader workers decode with one ffmpeg thread each\n`);
     for (const s of SIZES) {
       console.log(`${s.name}, batch ${s.batch}, stride 2, training augmentation:`);
       for (const w of [1, 2]) {
-        const r = await throughput(files, s, w, f.epochs);
+        const r = await throughput(dir, s, w, f.epochs);
         console.log(`  decode + augment, ${w} worker${w > 1 ? 's' : ' '}: ${rate(r)}`);
       }
-      console.log(`  SynthPAR rendered in 2 workers: ${rate(await throughput(synth, s, 2, f.epochs))}`);
       for (const w of [1, 2]) {
-        const { step, share } = await waitShare(files, s, w, f.epochs);
+        const { step, share } = await waitShare(dir, s, w, f.epochs);
         console.log(
           `  training step alone ${step.toFixed(0)} ms; loader wait share, ${w} worker${w > 1 ? 's' : ' '}: ` +
             `${(share * 100).toFixed(1)}% (target < 5%)`,

@@ -9,7 +9,7 @@ import { UsageError } from '../data/errors.js';
 import { meanStd } from '../eval/metrics.js';
 import { judgeAction, judgeAttacker, judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
 import { judgeVideoAttacker, videoAttackerSteps } from '../eval/video_attacker.js';
-import { anonymizeImageSet, anonymizeVideoSet, learned } from '../method/anonymize.js';
+import { anonymizeImageSet, anonymizeVideoSet, forgetSets, learned } from '../method/anonymize.js';
 import { type Anonymizer, baselines } from '../method/baselines.js';
 import { loadAnonymizer } from '../models/index.js';
 import { type Backbones, readBackbones } from '../runs/backbones.js';
@@ -18,6 +18,7 @@ import { dataPlan, dataSource, initFile, methodConfig, sourceOf } from '../runs/
 import { demoConfig } from '../runs/presets.js';
 import { Registry } from '../runs/registry.js';
 import { defineCommand, execute, JSON_OUT, QUIET } from './flags.js';
+import { openReader } from './loader.js';
 import { METHOD_FLAGS } from './method-flags.js';
 import { progress } from './quiet.js';
 
@@ -202,9 +203,10 @@ export const command = defineCommand({
             `'${a.name}' skipped: person boxes are read for VISPR's images, and ${s.privacy} is ${s.privacyFormat === 'vp' ? 'a VP-* CSV' : 'PA-HMDB51'}`,
           );
     } else if (values.boxes !== undefined) note(`note: --boxes ignored: '${a.name}' reads no person boxes`);
+    const reader = openReader(values);
     const plan = dataPlan(values, c);
-    const sets = await readSets({ ...src, boxes }, plan, 8);
-    const novelSets = novelSrc ? await readSets({ ...novelSrc, boxes }, plan, 8) : null;
+    const sets = await readSets({ ...src, boxes }, plan, 8, reader);
+    const novelSets = novelSrc ? await readSets({ ...novelSrc, boxes }, plan, 8, reader) : null;
     // The judges start from --backbones (veil pretrain backbones --for judges) when given, else from scratch.
     let judges: Backbones | null = null;
     try {
@@ -263,7 +265,9 @@ export const command = defineCommand({
     const scores: Scores[] = [];
     try {
       for (const p of protocols)
-        scores.push(judgeAll(a, p.sets, protocol, seeds, bar, (s, m) => reg.logResult(id, p.name, s, m)));
+        scores.push(
+          await judgeAll(a, p.sets, protocol, seeds, bar, (s, m) => reg.logResult(id, p.name, s, m)),
+        );
       bar.finish();
       reg.finishRun(id, 'done');
     } catch (e) {
@@ -271,6 +275,7 @@ export const command = defineCommand({
       throw e;
     } finally {
       reg.close();
+      await reader.close();
     }
     const [known, novel] = scores as [Scores, Scores | undefined];
     if (values.json) {
@@ -323,27 +328,30 @@ function stepsOf(p: ProtocolConfig, sets: Sets): number {
 }
 
 /** One protocol: the sets anonymized once, then per seed a fresh action judge and a fresh attacker. */
-function judgeAll(
+async function judgeAll(
   a: Anonymizer,
   sets: Sets,
   protocol: ProtocolConfig,
   seeds: number,
   bar: Bar,
   record: (seed: number, m: Record<string, number>) => void,
-): Scores {
-  const trainV = anonymizeVideoSet(a, sets.trainVideos);
-  const testV = anonymizeVideoSet(a, sets.testVideos);
+): Promise<Scores> {
+  const trainV = await anonymizeVideoSet(a, sets.trainVideos);
+  const testV = await anonymizeVideoSet(a, sets.testVideos);
   // VP-*: the attacker judges the anonymized videos; no image is judged.
   const images = sets.videoAttributes
     ? null
-    : { train: anonymizeImageSet(a, sets.trainImages), test: anonymizeImageSet(a, sets.testImages) };
+    : {
+        train: await anonymizeImageSet(a, sets.trainImages),
+        test: await anonymizeImageSet(a, sets.testImages),
+      };
   const out: Scores = { top1: [], cmap: [], f1: [] };
   for (let s = 0; s < seeds; s++) {
     const tick = (w: string): void => bar.tick(`seed ${s + 1}/${seeds}: ${w}`);
-    const act = judgeAction(trainV, testV, protocol, 1000 + s, tick);
+    const act = await judgeAction(trainV, testV, protocol, 1000 + s, tick);
     const prv = images
-      ? judgeAttacker(images.train, images.test, protocol, 2000 + s, tick)
-      : judgeVideoAttacker(
+      ? await judgeAttacker(images.train, images.test, protocol, 2000 + s, tick)
+      : await judgeVideoAttacker(
           trainV,
           testV,
           sets.videoAttributes as NonNullable<Sets['videoAttributes']>,
@@ -361,6 +369,7 @@ function judgeAll(
       f1LogitAbove05: prv.best.f1LogitAbove05,
     });
   }
+  forgetSets(trainV, testV, ...(images ? [images.train, images.test] : []));
   return out;
 }
 

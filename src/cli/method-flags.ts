@@ -5,6 +5,7 @@ import type { MethodConfig } from '../method/config.js';
 import { presetConfig } from '../runs/options.js';
 import { DEMO_VIDEO_FRAMES, demoConfig } from '../runs/presets.js';
 import { DEVICE, type FlagSpec, WORKSPACE } from './flags.js';
+import { LOADER_FLAGS } from './loader.js';
 
 const DEMO = presetConfig('demo');
 const PAPER = presetConfig('paper');
@@ -298,4 +299,5 @@ export const METHOD_FLAGS = [
     help: `bfloat16 autocast on the CPU or GPU (${DEMO.autocast ? 'on' : 'off'} in the demo preset, ${PAPER.autocast ? 'on' : 'off'} in the paper's)`,
   },
   DEVICE,
+  ...LOADER_FLAGS,
 ] as const satisfies readonly FlagSpec[];

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { UsageError } from '../data/errors.js';
+import { frameCount } from '../data/loader/index.js';
 import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } from '../method/pretrain.js';
 import { loadCheckpointInto, saveCheckpoint } from '../models/index.js';
 import { type BackboneConfig, pretrainBackbones } from '../runs/backbones.js';
@@ -14,6 +15,7 @@ import { dataPlan, dataSource, methodConfig } from '../runs/options.js';
 import { demoConfig } from '../runs/presets.js';
 import { defineCommand, execute, QUIET } from './flags.js';
 import { CONSOLE, SILENT } from '../runs/progress.js';
+import { openReader } from './loader.js';
 import { METHOD_FLAGS } from './method-flags.js';
 import { progress } from './quiet.js';
 
@@ -116,7 +118,10 @@ export const command = defineCommand({
       };
       // Its result line goes to stdout; --quiet silences only the bar.
       const out = { log: (s: string) => console.log(s), bar: (values.quiet ? SILENT : CONSOLE).bar };
-      pretrainBackbones(join(demo.workspace, 'backbones', set), data, protocol, b, out);
+      const reader = openReader(values);
+      await pretrainBackbones(join(demo.workspace, 'backbones', set), data, protocol, b, out, reader).finally(
+        () => reader.close(),
+      );
       return 0;
     }
     const dir = join(resolve(values.workspace), 'pretrained');
@@ -126,12 +131,13 @@ export const command = defineCommand({
     if (existsSync(file) && !values.resume && !values.overwrite)
       throw new UsageError(`${file} already exists: --resume trains it further, --overwrite replaces it`);
     const src = await dataSource(values);
-    const sets = await readSets(src, dataPlan(values, c), 8);
+    const reader = openReader(values);
+    const sets = await readSets(src, dataPlan(values, c), 8, reader);
     const nets = createNetworks(c, sets.trainVideos.classes.length);
     mkdirSync(dir, { recursive: true });
     if (values.resume && existsSync(file)) loadCheckpointInto(nets[key], file);
     const p = c.pretrain;
-    const frames = sets.trainVideos.items.reduce((n, v) => n + v.frames.length, 0);
+    const frames = sets.trainVideos.items.reduce((n, v) => n + frameCount(v.source), 0);
     const pool = sets.trainImages.items.length + Math.round(frames * p.actionFrameFraction);
     const total =
       what === 'action'
@@ -141,12 +147,13 @@ export const command = defineCommand({
           : p.anonymizerEpochs * Math.floor(pool / p.batch);
     const bar = progress(values.quiet, `pretrain ${what}`, total);
     const tick = (w: string): void => bar.tick(w);
-    const losses =
+    const losses = await (
       what === 'anonymizer'
         ? pretrainAnonymizer(nets.fA, sets.trainImages, sets.trainVideos, c, tick)
         : what === 'privacy'
           ? pretrainPrivacy(nets.fB, sets.trainImages, c, tick)
-          : pretrainAction(nets.fT, sets.trainVideos, c, tick);
+          : pretrainAction(nets.fT, sets.trainVideos, c, tick)
+    ).finally(() => reader.close());
     bar.finish();
     saveCheckpoint(file, nets[key], {
       input: { height: c.clip.size, width: c.clip.size },

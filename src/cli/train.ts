@@ -5,6 +5,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { UsageError } from '../data/errors.js';
+import { firstVideos } from '../data/loader/index.js';
 import { minimaxBatches, trainMinimax } from '../method/minimax.js';
 import { createNetworks } from '../method/pretrain.js';
 import { loadCheckpointInto } from '../models/index.js';
@@ -13,6 +14,7 @@ import { followRun } from '../runs/follow.js';
 import { dataPlan, dataSource, methodConfig } from '../runs/options.js';
 import { Registry } from '../runs/registry.js';
 import { defineCommand, execute, QUIET } from './flags.js';
+import { openReader } from './loader.js';
 import { METHOD_FLAGS } from './method-flags.js';
 import { progress } from './quiet.js';
 
@@ -44,6 +46,14 @@ export const command = defineCommand({
       type: 'boolean',
       help: 'delete <workspace>/runs/NAME first and train from the start',
     },
+    {
+      name: 'max-steps',
+      type: 'int',
+      min: 1,
+      placeholder: 'N',
+      defaultText: 'to the last epoch',
+      help: 'stop after N minimax steps, checkpointed (--resume continues): a time-boxed run',
+    },
     QUIET,
   ],
   async run({ values }) {
@@ -61,7 +71,8 @@ export const command = defineCommand({
     const note = (s: string): void => {
       if (!values.quiet) console.error(s);
     };
-    const sets = await readSets(src, dataPlan(values, c), 8);
+    const reader = openReader(values);
+    const sets = await readSets(src, dataPlan(values, c), 8, reader);
     const n = createNetworks(c, sets.trainVideos.classes.length);
     for (const [k, net] of Object.entries(n)) {
       const f = join(ws, 'pretrained', `${k}.safetensors`);
@@ -72,15 +83,21 @@ export const command = defineCommand({
     const reg = Registry.forWorkspace(ws);
     const id = reg.startRun('minimax', name, c, dir);
     const bar = progress(values.quiet, `train ${name}`, c.epochs * minimaxBatches(sets, c));
-    const follow = followRun(dir, reg, id, c, { fA: n.fA, videos: sets.valVideos });
+    const videos = {
+      videos: await firstVideos(sets.valVideos, 4),
+      width: sets.valVideos.width,
+      height: sets.valVideos.height,
+    };
+    const follow = followRun(dir, reg, id, c, { fA: n.fA, videos });
     try {
-      const r = trainMinimax(n, sets, c, {
+      const r = await trainMinimax(n, sets, c, {
         dir,
         resume: values.resume,
+        ...(values['max-steps'] !== undefined ? { maxSteps: values['max-steps'] } : {}),
         tick: (w) => bar.tick(w),
         onStep: follow.onStep,
-        onEpoch: (e, step) => {
-          follow.onEpoch(e, step);
+        onEpoch: (e, step, loader) => {
+          follow.onEpoch(e, step, loader);
           note(
             `\nepoch ${e.epoch}: L_T ${e.LT.toFixed(3)} L_B ${e.LB.toFixed(3)} L_penalty ${e.Lpenalty.toFixed(4)} RMS ${e.rms.toFixed(3)} ` +
               `| val top-1 ${(e.val.top1 * 100).toFixed(1)}% f_B match ${(e.val.privacyMatch * 100).toFixed(1)}%`,
@@ -88,14 +105,20 @@ export const command = defineCommand({
         },
       });
       bar.finish();
-      reg.finishRun(id, 'done');
-      console.log(`selected epoch ${r.selectedEpoch} (${r.rule}); f_A: ${r.fAPath}`);
+      reg.finishRun(id, r.stopped ? 'interrupted' : 'done');
+      const { wait, seconds } = r.loader;
+      note(
+        `loader: the steps waited ${wait.toFixed(2)} s of ${seconds.toFixed(2)} s for batches (${((100 * wait) / Math.max(1e-9, seconds)).toFixed(1)}%)`,
+      );
+      if (r.stopped) console.log(`stopped after --max-steps ${values['max-steps']}; --resume continues`);
+      else console.log(`selected epoch ${r.selectedEpoch} (${r.rule}); f_A: ${r.fAPath}`);
     } catch (e) {
       reg.finishRun(id, 'failed');
       throw e;
     } finally {
       follow.close();
       reg.close();
+      await reader.close();
     }
     return 0;
   },

@@ -58,6 +58,16 @@ export class Rng {
     return new Rng(this.u32(), ...keys);
   }
 
+  /** A stream in this one's state, going on independently: the same draws from here. */
+  clone(): Rng {
+    const r = Object.create(Rng.prototype) as Rng;
+    r.a = this.a;
+    r.b = this.b;
+    r.c = this.c;
+    r.d = this.d;
+    return r;
+  }
+
   u32(): number {
     const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
     this.d = (this.d + 1) >>> 0;

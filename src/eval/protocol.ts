@@ -4,11 +4,9 @@
 // anonymized training images; cMAP and F1 on anonymized test images, at its best epoch (the worst
 // case for privacy). Privacy is what this attacker sees, never the co-trained f_B's loss.
 import type { AugmentConfig } from '../data/augment.js';
-import type { Rng } from '../data/rng.js';
-import { attributeTargets, type ClipShape, imageBatch, trainClipBatch } from '../method/batches.js';
+import { type ClipShape, type ImageSet, type Part, tensorOf, type VideoSet } from '../data/loader/index.js';
 import { imageLogits, infer, videoScores } from '../method/inference.js';
 import { attributeMetrics, type AttributeMetrics, hits, top1 } from '../method/metrics.js';
-import type { ImageSet, VideoSet } from '../method/sets.js';
 import { fit } from '../method/step.js';
 import { createModel, loadBackbone } from '../models/index.js';
 import * as T from '../torch/index.js';
@@ -67,21 +65,21 @@ export function judgeSteps(c: ProtocolConfig, trainVideos: number, trainImages: 
   );
 }
 
-export function judgeAction(
+export async function judgeAction(
   train: VideoSet,
   test: VideoSet,
   c: ProtocolConfig,
   seed: number,
   tick: Tick = () => {},
-): ActionJudgement {
+): Promise<ActionJudgement> {
   T.manualSeed(seed);
   const fT = createModel(c.actionModel, { ...c.actionOptions, classes: train.classes.length });
   if (c.actionInit) loadBackbone(fT, c.actionInit);
   fT.to(c.device);
-  const ce = (idx: number[], rng: Rng): T.Tensor => {
-    const { x, y } = trainClipBatch(train, idx, c.clip, c.clipAugment, rng, c.device);
-    return T.crossEntropy(fT.forward(x), y);
-  };
+  const clips = (idx: number[]): Part[] => [
+    { kind: 'train-clips', set: train, idx, shape: c.clip, augment: c.clipAugment },
+  ];
+  const ce = (b: T.Tensor[][]): T.Tensor => T.crossEntropy(fT.forward(tensorOf(b, 0)), tensorOf(b, 0, 1));
   const o = {
     lr: c.actionLr,
     epochs: c.actionEpochs,
@@ -104,13 +102,13 @@ export function judgeAction(
       key: 'judge-action-head',
       params: head.map(([, p]) => p),
     };
-    trainLoss.push(...fit(fT, probe, ce, () => tick('action judge')));
+    trainLoss.push(...(await fit(fT, probe, clips, ce, () => tick('action judge'))));
     fT.freeze(false);
   }
-  trainLoss.push(...fit(fT, o, ce, () => tick('action judge')));
+  trainLoss.push(...(await fit(fT, o, clips, ce, () => tick('action judge'))));
   fT.eval();
   // Evaluated in float32 whatever the training ran in: bf16 logits tie, and ties move AP and top-1.
-  const scores = videoScores((x) => infer((v) => fT.forward(v), x, false), test, c);
+  const scores = await videoScores((x) => infer((v) => fT.forward(v), x, false), test, c);
   fT.dispose();
   const correct = hits(
     scores,
@@ -135,13 +133,13 @@ export interface PrivacyJudgement {
   perEpoch: { cmap: number; f1: number; loss: number }[];
 }
 
-export function judgeAttacker(
+export async function judgeAttacker(
   train: ImageSet,
   test: ImageSet,
   c: ProtocolConfig,
   seed: number,
   tick: Tick = () => {},
-): PrivacyJudgement {
+): Promise<PrivacyJudgement> {
   T.manualSeed(seed);
   const attacker = createModel(c.attackerModel, {
     ...c.attackerOptions,
@@ -155,15 +153,15 @@ export function judgeAttacker(
   let best: AttributeMetrics | null = null;
   let bestEpoch = -1;
   let bestScores: number[][] = [];
-  const bce = (idx: number[], rng: Rng): T.Tensor =>
-    T.binaryCrossEntropyWithLogits(
-      attacker.forward(imageBatch(train, idx, c.imageSize, c.imageAugment, rng, c.device)),
-      attributeTargets(train, idx, c.device),
-    );
+  const views = (idx: number[]): Part[] => [
+    { kind: 'images', set: train, idx, size: c.imageSize, augment: c.imageAugment, views: 1, targets: true },
+  ];
+  const bce = (b: T.Tensor[][]): T.Tensor =>
+    T.binaryCrossEntropyWithLogits(attacker.forward(tensorOf(b, 0)), tensorOf(b, 0, 1));
   // Scored on the test images after every epoch; the best epoch is kept (the worst case for privacy).
-  const scoreEpoch = (epoch: number, loss: number): void => {
+  const scoreEpoch = async (epoch: number, loss: number): Promise<void> => {
     attacker.eval();
-    const scores = imageLogits(
+    const scores = await imageLogits(
       (x) => infer((v) => attacker.forward(v), x, false),
       test,
       c.imageSize,
@@ -186,7 +184,7 @@ export function judgeAttacker(
     seed,
     autocast: c.autocast,
   };
-  fit(attacker, o, bce, () => tick('privacy attacker'), scoreEpoch);
+  await fit(attacker, o, views, bce, () => tick('privacy attacker'), scoreEpoch);
   attacker.dispose();
   if (!best) throw new Error('judgeAttacker: attackerEpochs must be at least 1');
   return { best, bestEpoch, bestScores, perEpoch };

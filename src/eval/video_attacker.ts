@@ -6,11 +6,16 @@
 // epoch (the worst case for privacy), as the image attacker is scored. (Aslam et al.'s released
 // video-level attacker is a 2D ResNet-50 whose frame logits are averaged over the clip; a 3D
 // network sees motion too, the stronger attacker.)
-import type { Rng } from '../data/rng.js';
-import { type ClipShape, testClipBatch, trainClipBatch } from '../method/batches.js';
+import {
+  batchOrder,
+  BatchStream,
+  type ClipShape,
+  type Part,
+  tensorOf,
+  type VideoSet,
+} from '../data/loader/index.js';
 import { infer } from '../method/inference.js';
 import { attributeMetrics, type AttributeMetrics } from '../method/metrics.js';
-import type { VideoSet } from '../method/sets.js';
 import { fit } from '../method/step.js';
 import { createModel, loadBackbone } from '../models/index.js';
 import * as T from '../torch/index.js';
@@ -23,16 +28,22 @@ export interface VideoAttributes {
 }
 
 /** Per video, its logits averaged over its test clips. */
-function videoLogits(
+async function videoLogits(
   predict: (clips: T.Tensor) => number[][],
   set: VideoSet,
   c: { clip: ClipShape; testClips: number; device: T.Device },
   videosPerBatch = 8,
-): number[][] {
+): Promise<number[][]> {
   const out: number[][] = [];
-  for (let i = 0; i < set.items.length; i += videosPerBatch) {
-    const idx = Array.from({ length: Math.min(videosPerBatch, set.items.length - i) }, (_, k) => i + k);
-    const logits = T.tidy(() => predict(testClipBatch(set, idx, c.clip, c.testClips, c.device)));
+  const batches = batchOrder(set.items.length, videosPerBatch, null, false);
+  const clips = (j: number): Part[] => [
+    { kind: 'test-clips', set, idx: batches[j] as number[], shape: c.clip, clips: c.testClips },
+  ];
+  const stream = new BatchStream(batches.length, clips, null, c.device);
+  for (const idx of batches) {
+    const b = await stream.nextBatch();
+    const logits = T.tidy(() => predict(tensorOf(b, 0)));
+    T.dispose(b);
     for (let v = 0; v < idx.length; v++) {
       const clips = logits.slice(v * c.testClips, (v + 1) * c.testClips);
       out.push(
@@ -43,14 +54,14 @@ function videoLogits(
   return out;
 }
 
-export function judgeVideoAttacker(
+export async function judgeVideoAttacker(
   train: VideoSet,
   test: VideoSet,
   labels: VideoAttributes,
   c: ProtocolConfig,
   seed: number,
   tick: Tick = () => {},
-): PrivacyJudgement {
+): Promise<PrivacyJudgement> {
   T.manualSeed(seed);
   const a = labels.attributes.length;
   const attacker = createModel(c.actionModel, { ...c.actionOptions, classes: a });
@@ -58,23 +69,26 @@ export function judgeVideoAttacker(
   attacker.to(c.device);
   const trainLabels = train.items.map((v) => labels.of(v.id));
   const testLabels = test.items.map((v) => labels.of(v.id));
-  const bce = (idx: number[], rng: Rng): T.Tensor => {
-    const { x } = trainClipBatch(train, idx, c.clip, c.clipAugment, rng, c.device);
-    const y = new Float32Array(idx.length * a);
-    idx.forEach((i, k) => y.set(trainLabels[i] as Uint8Array, k * a));
-    return T.binaryCrossEntropyWithLogits(
-      attacker.forward(x),
-      T.tensor(y, [idx.length, a], { device: c.device }),
-    );
-  };
+  const clips = (idx: number[]): Part[] => [
+    {
+      kind: 'train-clips',
+      set: train,
+      idx,
+      shape: c.clip,
+      augment: c.clipAugment,
+      targets: (i) => trainLabels[i] as Uint8Array,
+    },
+  ];
+  const bce = (b: T.Tensor[][]): T.Tensor =>
+    T.binaryCrossEntropyWithLogits(attacker.forward(tensorOf(b, 0)), tensorOf(b, 0, 2));
   const perEpoch: PrivacyJudgement['perEpoch'] = [];
   let best: AttributeMetrics | null = null;
   let bestEpoch = -1;
   let bestScores: number[][] = [];
-  const scoreEpoch = (epoch: number, loss: number): void => {
+  const scoreEpoch = async (epoch: number, loss: number): Promise<void> => {
     attacker.eval();
     // Scored in float32 whatever the training ran in: bf16 logits tie, and ties move AP.
-    const scores = videoLogits((x) => infer((v) => attacker.forward(v), x, false), test, c);
+    const scores = await videoLogits((x) => infer((v) => attacker.forward(v), x, false), test, c);
     const m = attributeMetrics(scores, testLabels);
     perEpoch.push({ cmap: m.cmap, f1: m.f1, loss });
     if (!best || m.cmap > best.cmap) {
@@ -93,7 +107,7 @@ export function judgeVideoAttacker(
     seed,
     autocast: c.autocast,
   };
-  fit(attacker, o, bce, () => tick('video attacker'), scoreEpoch);
+  await fit(attacker, o, clips, bce, () => tick('video attacker'), scoreEpoch);
   attacker.dispose();
   if (!best) throw new Error('judgeVideoAttacker: attackerEpochs must be at least 1');
   return { best, bestEpoch, bestScores, perEpoch };

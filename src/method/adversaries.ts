@@ -23,12 +23,11 @@ import { hashSeed, Rng } from '../data/rng.js';
 import { createModel, type Network } from '../models/index.js';
 import * as T from '../torch/index.js';
 import type { Optimizer, Tensor } from '../torch/index.js';
-import { batchOrder, imageBatch } from './batches.js';
+import { batchOrder, BatchStream, type ImageSet, tensorOf } from '../data/loader/index.js';
 import type { MethodConfig } from './config.js';
 import { ntXent } from './losses.js';
-import { privacyLoss } from './pretrain.js';
-import type { ImageSet } from './sets.js';
-import { step } from './step.js';
+import { privacyLoss, privacyViews } from './pretrain.js';
+import { stepOn } from './step.js';
 
 /** Runs `fn` with libtorch's generator seeded by `seed`, and puts the generator back as it was. */
 function seeded<R>(seed: number, fn: () => R): R {
@@ -128,7 +127,7 @@ export class Adversaries {
    * Before global batch g: restarts the members due (their weights, their Adam state), each then
    * trained alone for `warmup` batches of training images through the frozen f_A.
    */
-  maybeRestart(g: number, fA: Network, images: ImageSet): RestartLog[] {
+  async maybeRestart(g: number, fA: Network, images: ImageSet): Promise<RestartLog[]> {
     const done: RestartLog[] = [];
     for (let m = 0; m < this.members.length; m++) {
       if (!this.restartsAt(m, g)) continue;
@@ -146,48 +145,67 @@ export class Adversaries {
         steps: opt.groups[0]?.params.map(() => null) ?? [],
         tensors: {},
       });
-      const log = { member: m, step: g, warmupLoss: this.warmup(m, g, fA, images) };
+      const log = { member: m, step: g, warmupLoss: await this.warmup(m, g, fA, images) };
       this.restarts.push(log);
       done.push(log);
     }
     return done;
   }
 
-  private warmup(m: number, g: number, fA: Network, images: ImageSet): number {
+  private async warmup(m: number, g: number, fA: Network, images: ImageSet): Promise<number> {
     const n = this.c.adversaries.warmup;
     if (n === 0) return NaN;
     const c = this.c;
     const net = this.members[m] as Network;
     const rng = new Rng('adversary-warmup', c.seed, m, g);
+    // Batch i's images: the next of an order drawn from the same stream, a new order when one runs
+    // out. A redo keeps its batch's images; batches drawn again after one pick again from the order
+    // as it stood before them.
     let order: number[][] = [];
+    const picked = new Map<number, number[]>();
+    const before = new Map<number, number[][]>();
+    const views = (i: number, r: Rng | null, again: boolean): ReturnType<typeof privacyViews>[] => {
+      if (!again) {
+        order = [...(before.get(i) ?? order)];
+        before.set(i, [...order]);
+        if (order.length === 0) order = batchOrder(images.items.length, c.imagesPerBatch, r, true);
+        picked.set(i, order.shift() as number[]);
+      }
+      return [privacyViews(images, picked.get(i) as number[], c)];
+    };
+    const stream = new BatchStream(n, views, { shared: rng }, net.device);
     let sum = 0;
     fA.eval().freeze();
     net.train();
     for (let i = 0; i < n; i++) {
-      if (order.length === 0) order = batchOrder(images.items.length, c.imagesPerBatch, rng, true);
-      const idx = order.shift() as number[];
-      sum += step(this.optims[m] as Optimizer, () => privacyLoss(net, fA, images, idx, c, rng), c.autocast);
+      const b = await stream.nextBatch();
+      try {
+        sum += await stepOn(
+          this.optims[m] as Optimizer,
+          b,
+          (x) => privacyLoss(net, fA, x, 0, c),
+          c.autocast,
+          () => stream.redo(),
+        );
+      } finally {
+        T.dispose(b);
+      }
     }
     fA.freeze(false);
     return sum / n;
   }
 
   /**
-   * f_A's L_B (step 1): the strongest member's NT-Xent on each anchor, averaged. One member: the
-   * paper's L_B exactly. `each` receives every member's own mean loss.
+   * f_A's L_B (step 1) on part `part` of a batch (privacyViews): the strongest member's NT-Xent on
+   * each anchor, averaged. One member: the paper's L_B exactly. `each` receives every member's own
+   * mean loss.
    */
-  anonymizerLoss(
-    fA: Network,
-    set: ImageSet,
-    idx: readonly number[],
-    rng: Rng,
-    each?: (l: number[]) => void,
-  ): Tensor {
+  anonymizerLoss(fA: Network, b: Tensor[][], part: number, each?: (l: number[]) => void): Tensor {
     const c = this.c;
-    if (this.members.length === 1) return privacyLoss(this.members[0] as Network, fA, set, idx, c, rng);
+    if (this.members.length === 1) return privacyLoss(this.members[0] as Network, fA, b, part, c);
     return T.tidy(() => {
-      const a1 = fA.forward(imageBatch(set, idx, c.imageSize, c.viewAugment, rng, c.device));
-      const a2 = fA.forward(imageBatch(set, idx, c.imageSize, c.viewAugment, rng, c.device));
+      const a1 = fA.forward(tensorOf(b, part, 0));
+      const a2 = fA.forward(tensorOf(b, part, 1));
       const per = this.members.map((fB) => ntXent(fB.forward(a1), fB.forward(a2), c.temperature, 'none'));
       each?.(per.map((l) => l.mean().item()));
       return T.amin(T.stack(per), 0).mean();
@@ -195,13 +213,13 @@ export class Adversaries {
   }
 
   /** The members' own losses (step 2): each learns NT-Xent on the same anonymized views; their sum. */
-  trainLoss(fA: Network, set: ImageSet, idx: readonly number[], rng: Rng): Tensor {
+  trainLoss(fA: Network, b: Tensor[][], part: number): Tensor {
     const c = this.c;
-    if (this.members.length === 1) return privacyLoss(this.members[0] as Network, fA, set, idx, c, rng);
+    if (this.members.length === 1) return privacyLoss(this.members[0] as Network, fA, b, part, c);
     return T.tidy(() => {
       const [a1, a2] = T.noGrad(() => [
-        fA.forward(imageBatch(set, idx, c.imageSize, c.viewAugment, rng, c.device)),
-        fA.forward(imageBatch(set, idx, c.imageSize, c.viewAugment, rng, c.device)),
+        fA.forward(tensorOf(b, part, 0)),
+        fA.forward(tensorOf(b, part, 1)),
       ]) as [Tensor, Tensor];
       return this.members
         .map((fB) => ntXent(fB.forward(a1), fB.forward(a2), c.temperature))

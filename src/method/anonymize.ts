@@ -1,10 +1,20 @@
 // A frozen anonymizer applied to a whole dataset: the evaluation protocol judges anonymized copies
-// of the videos and images, stored again as 8-bit frames, as a deployed f_A would write them.
+// of the videos and images, stored again as 8-bit frames, as a deployed f_A would write them (in
+// memory while the reader's cache has room, else in a raw file the loader streams from).
 import { isTemporal, type Network } from '../models/index.js';
 import * as T from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Anonymizer } from './baselines.js';
-import type { Box, ImageSet, VideoSet } from './sets.js';
+import {
+  type Box,
+  type FrameReader,
+  type FrameSource,
+  frameCount,
+  type ImageItem,
+  type ImageSet,
+  type VideoItem,
+  type VideoSet,
+} from '../data/loader/index.js';
 
 /** f_A as an anonymizer: frozen, eval mode, no gradient. */
 export function learned(name: string, fA: Network, o: { autocast?: boolean } = {}): Anonymizer {
@@ -61,21 +71,86 @@ export function tensorToFrames(x: Tensor): Uint8Array[] {
   return Array.from({ length: n }, (_, i) => bytes.slice(i * h * w * 3, (i + 1) * h * w * 3));
 }
 
-/** Runs the anonymizer over frames in chunks (bounded memory), returning new byte frames. */
-export function anonymizeFrames(
+/** What anonymizing a set reads: frames `frames` of each source (all when null), with their boxes. */
+interface Piece {
+  source: FrameSource;
+  frames: number[] | null;
+  boxes: (Box[] | null)[] | null;
+}
+
+/**
+ * The pieces' frames as one stream, anonymized `chunk` frames at a time (as many at once whatever
+ * the set's size: the same chunks, so the same bytes, as anonymizing them all in memory), each
+ * piece's frames handed to `done` in order. Sources are read a few pieces ahead.
+ */
+async function anonymizeStream(
   a: Anonymizer,
-  frames: readonly Uint8Array[],
-  boxes: (Box[] | null)[],
+  reader: FrameReader,
+  pieces: readonly Piece[],
   w: number,
   h: number,
+  done: (k: number, frames: Uint8Array[]) => void,
   chunk = 256,
-): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < frames.length; i += chunk) {
-    const part = frames.slice(i, i + chunk);
-    out.push(...T.tidy(() => tensorToFrames(a.apply(framesToTensor(part, w, h), boxes.slice(i, i + chunk)))));
+): Promise<void> {
+  const n = w * h * 3;
+  // Pieces are read in windows (one ffmpeg process per few videos), one window ahead.
+  const WINDOW = 16;
+  const read = (from: number): Promise<Uint8Array[][]> => {
+    const ps = pieces.slice(from, from + WINDOW);
+    return reader.framesMany(ps.map((p) => p.source)).then((all) =>
+      all.map((f, k) => {
+        const p = ps[k] as Piece;
+        const idx = p.frames ?? Array.from({ length: frameCount(p.source) }, (_, i) => i);
+        return idx.map((i) => f.subarray(i * n, (i + 1) * n));
+      }),
+    );
+  };
+  const windows: Promise<Uint8Array[][]>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (next < pieces.length && windows.length < 2) {
+      const p = read(next);
+      p.catch(() => undefined);
+      windows.push(p);
+      next += WINDOW;
+    }
+  };
+  let window: Uint8Array[][] = [];
+  let inFrames: Uint8Array[] = [];
+  let inBoxes: (Box[] | null)[] = [];
+  let out: Uint8Array[] = [];
+  let emitted = 0;
+  const lengths: number[] = [];
+  const emit = (): void => {
+    while (emitted < lengths.length && out.length >= (lengths[emitted] as number)) {
+      const len = lengths[emitted] as number;
+      done(emitted++, out.slice(0, len));
+      out = out.slice(len);
+    }
+  };
+  const run = (k: number): void => {
+    const part = inFrames.slice(0, k);
+    out.push(...T.tidy(() => tensorToFrames(a.apply(framesToTensor(part, w, h), inBoxes.slice(0, k)))));
+    inFrames = inFrames.slice(k);
+    inBoxes = inBoxes.slice(k);
+    emit();
+  };
+  fill();
+  for (let k = 0; k < pieces.length; k++) {
+    if (k % WINDOW === 0) {
+      window = await (windows.shift() as Promise<Uint8Array[][]>);
+      fill();
+    }
+    const frames = window[k % WINDOW] as Uint8Array[];
+    const p = pieces[k] as Piece;
+    lengths.push(frames.length);
+    inFrames.push(...frames);
+    inBoxes.push(...(p.boxes ?? frames.map(() => null)));
+    while (inFrames.length >= chunk) run(chunk);
+    emit();
   }
-  return out;
+  if (inFrames.length > 0) run(inFrames.length);
+  emit();
 }
 
 /**
@@ -99,36 +174,60 @@ export function anonymizeVideoFrames(
   return out;
 }
 
-export function anonymizeVideoSet(a: Anonymizer, set: VideoSet): VideoSet {
-  const video = a.video;
-  if (video)
-    return {
-      ...set,
-      items: set.items.map((v) => ({
-        ...v,
-        frames: anonymizeVideoFrames(video, v.frames, set.width, set.height),
-      })),
-    };
-  // All frames of all videos in one stream, then cut back per video.
-  const frames = set.items.flatMap((v) => v.frames);
-  const boxes = set.items.flatMap((v) => v.boxes ?? v.frames.map(() => null));
-  const anon = anonymizeFrames(a, frames, boxes, set.width, set.height);
-  let k = 0;
-  const items = set.items.map((v) => {
-    const f = anon.slice(k, k + v.frames.length);
-    k += v.frames.length;
-    return { ...v, frames: f };
-  });
+/** The set through the anonymizer, its frames stored by the set's reader (memory or disk). */
+export async function anonymizeVideoSet(a: Anonymizer, set: VideoSet): Promise<VideoSet> {
+  // The raw set is read again for every anonymizer judged: kept in memory when it fits.
+  set.reader.warm(set);
+  const writer = set.reader.writer(set.width, set.height);
+  const items: VideoItem[] = new Array(set.items.length);
+  const n = set.width * set.height * 3;
+  try {
+    const video = a.video;
+    if (video) {
+      // A motion-aware f_A: each video on its own, its frames in order.
+      for (let k = 0; k < set.items.length; k += 16) {
+        const part = set.items.slice(k, k + 16);
+        const all = await set.reader.framesMany(part.map((v) => v.source));
+        part.forEach((v, i) => {
+          const f = all[i] as Uint8Array;
+          const frames = Array.from({ length: frameCount(v.source) }, (_, j) =>
+            f.subarray(j * n, (j + 1) * n),
+          );
+          items[k + i] = {
+            ...v,
+            source: writer.add(anonymizeVideoFrames(video, frames, set.width, set.height)),
+          };
+        });
+      }
+    } else {
+      // All frames of all videos in one stream, then cut back per video.
+      const pieces = set.items.map((v) => ({ source: v.source, frames: null, boxes: v.boxes }));
+      await anonymizeStream(a, set.reader, pieces, set.width, set.height, (k, frames) => {
+        items[k] = { ...(set.items[k] as VideoItem), source: writer.add(frames) };
+      });
+    }
+  } finally {
+    writer.close();
+  }
   return { ...set, items };
 }
 
-export function anonymizeImageSet(a: Anonymizer, set: ImageSet): ImageSet {
-  const anon = anonymizeFrames(
-    a,
-    set.items.map((im) => im.data),
-    set.items.map((im) => im.boxes),
-    set.width,
-    set.height,
-  );
-  return { ...set, items: set.items.map((im, i) => ({ ...im, data: anon[i] as Uint8Array })) };
+export async function anonymizeImageSet(a: Anonymizer, set: ImageSet): Promise<ImageSet> {
+  set.reader.warm(set);
+  const writer = set.reader.writer(set.width, set.height);
+  const items: ImageItem[] = new Array(set.items.length);
+  const pieces = set.items.map((im) => ({ source: im.source, frames: [im.frame], boxes: [im.boxes] }));
+  try {
+    await anonymizeStream(a, set.reader, pieces, set.width, set.height, (k, frames) => {
+      items[k] = { ...(set.items[k] as ImageItem), source: writer.add(frames), frame: 0 };
+    });
+  } finally {
+    writer.close();
+  }
+  return { ...set, items };
+}
+
+/** Gives back the memory and files of sets anonymizeVideoSet / anonymizeImageSet made. */
+export function forgetSets(...sets: (VideoSet | ImageSet)[]): void {
+  for (const s of sets) s.reader.forget(s.items.map((it) => it.source));
 }

@@ -3,7 +3,7 @@
 // Each maps frames (N, 3, H, W) in [0, 1] to frames of the same size.
 import * as T from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import type { Box } from './sets.js';
+import type { Box } from '../data/loader/index.js';
 
 export interface Anonymizer {
   readonly name: string;

@@ -5,7 +5,7 @@ import { CLIP_AUGMENT, VIEW_AUGMENT, type AugmentConfig } from '../data/augment.
 import { modelNames, modelSpec, resolveOptions } from '../models/index.js';
 import * as T from '../torch/index.js';
 import type { Device } from '../torch/index.js';
-import type { ClipShape } from './batches.js';
+import type { ClipShape } from '../data/loader/index.js';
 import type { PenaltyGrad } from './losses.js';
 
 export interface NetChoice {

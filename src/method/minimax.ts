@@ -11,17 +11,24 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { UsageError } from '../data/errors.js';
+import {
+  batchOrder,
+  BatchStream,
+  drawBatch,
+  type ImageSet,
+  type Part,
+  tensorOf,
+  type VideoSet,
+} from '../data/loader/index.js';
 import { Rng } from '../data/rng.js';
 import { anonymizeClip, saveCheckpoint } from '../models/index.js';
 import * as T from '../torch/index.js';
 import { Adversaries } from './adversaries.js';
-import { batchOrder, imageBatch, testClipBatch, trainClipBatch } from './batches.js';
 import { type MethodConfig, withDefaults } from './config.js';
 import { infer, videoTop1 } from './inference.js';
 import { anonymizerLoss, penaltyLoss, rmsDistortion } from './losses.js';
-import type { Networks, Tick } from './pretrain.js';
-import type { ImageSet, VideoSet } from './sets.js';
-import { step } from './step.js';
+import { type Networks, privacyViews, type Tick, trainClips } from './pretrain.js';
+import { stepOn } from './step.js';
 import { loadTrainState, saveTrainState } from './train_state.js';
 
 export interface MinimaxData {
@@ -67,6 +74,9 @@ export interface StepLog {
   step: number;
   phase: 1 | 2;
   losses: Record<string, number>;
+  /** Seconds the step took, of which `wait` went on waiting for its batch. */
+  seconds: number;
+  wait: number;
 }
 
 export interface MinimaxState {
@@ -112,7 +122,7 @@ const zeroSums = (): Sums => ({ LA: 0, LT: 0, LB: 0, Lpenalty: 0, rms: 0, LT2: 0
  * share of views whose nearest neighbour (cosine) among the other view's embeddings is their own
  * image's. 1: every image recognisable; 1/N: none.
  */
-export function instanceMatch(
+export async function instanceMatch(
   embed: (x: T.Tensor) => T.Tensor,
   set: ImageSet,
   o: {
@@ -122,16 +132,28 @@ export function instanceMatch(
     seed: number;
     device: T.Device;
   },
-): number {
+): Promise<number> {
   const rng = new Rng('instance-match-views', o.seed); // the same views every call: comparable scores
-  const views = (idx: number[]): number[][] =>
-    T.tidy(() => infer(embed, imageBatch(set, idx, o.imageSize, o.viewAugment, rng, o.device), o.autocast));
   const z1: number[][] = [];
   const z2: number[][] = [];
-  for (let b = 0; b < set.items.length; b += 64) {
-    const idx = set.items.slice(b, b + 64).map((_, k) => b + k);
-    z1.push(...views(idx));
-    z2.push(...views(idx));
+  const chunks = batchOrder(set.items.length, 64, null, false);
+  const views = (idx: number[]): Part[] => [
+    { kind: 'images', set, idx, size: o.imageSize, augment: o.viewAugment, views: 2 },
+  ];
+  const stream = new BatchStream(
+    chunks.length,
+    (j) => views(chunks[j] as number[]),
+    { shared: rng },
+    o.device,
+  );
+  for (let j = 0; j < chunks.length; j++) {
+    const b = await stream.nextBatch();
+    try {
+      z1.push(...T.tidy(() => infer(embed, tensorOf(b, 0, 0), o.autocast)));
+      z2.push(...T.tidy(() => infer(embed, tensorOf(b, 0, 1), o.autocast)));
+    } finally {
+      T.dispose(b);
+    }
   }
   const dot = (a: number[], b: number[]): number => a.reduce((s, v, d) => s + v * (b[d] as number), 0);
   const nearest = (q: number[], to: number[][]): number =>
@@ -142,13 +164,18 @@ export function instanceMatch(
 }
 
 /** What the co-trained f_B can still tell apart after f_A, on the validation images. */
-export function privacyMatch(n: Networks, val: ImageSet, c: MethodConfig): number {
+export function privacyMatch(n: Networks, val: ImageSet, c: MethodConfig): Promise<number> {
   n.fA.eval();
   n.fB.eval();
   return instanceMatch((v) => n.fB.forward(n.fA.forward(v)), val, c);
 }
 
-function validate(n: Networks, adv: Adversaries, d: MinimaxData, c: MethodConfig): EpochLog['val'] {
+async function validate(
+  n: Networks,
+  adv: Adversaries,
+  d: MinimaxData,
+  c: MethodConfig,
+): Promise<EpochLog['val']> {
   n.fA.eval();
   n.fT.eval();
   // No more clips per pass than a training batch holds (with gradients there, none here): 8
@@ -156,23 +183,28 @@ function validate(n: Networks, adv: Adversaries, d: MinimaxData, c: MethodConfig
   // frames, several GiB of UNet++ activations at 224x224 (at 112x112 on 4 validation videos it
   // was most of a 6.8 GiB peak).
   const testClips = 5;
-  const top1 = videoTop1(
+  const top1 = await videoTop1(
     (x) => infer((v) => n.fT.forward(anonymizeClip(n.fA, v)), x, c.autocast),
     d.valVideos,
     { clip: c.clip, testClips, device: c.device },
     Math.max(1, Math.floor(c.clipsPerBatch / testClips)),
   );
   // Distortion on the first validation videos' centre clips (a training batch's worth).
+  const idx = d.valVideos.items.slice(0, c.clipsPerBatch).map((_, i) => i);
+  const centre = drawBatch([{ kind: 'test-clips', set: d.valVideos, idx, shape: c.clip, clips: 1 }], null);
+  await centre.ready;
+  const b = centre.take(c.device);
   const rms = T.tidy(() =>
     T.noGrad(() => {
-      const idx = d.valVideos.items.slice(0, c.clipsPerBatch).map((_, i) => i);
-      const x = testClipBatch(d.valVideos, idx, c.clip, 1, c.device);
+      const x = tensorOf(b, 0);
       return rmsDistortion(x, anonymizeClip(n.fA, x)).item();
     }),
   );
+  T.dispose(b);
   // With an ensemble, the best attacker among its members.
-  const match = Math.max(...adv.members.map((fB) => privacyMatch({ ...n, fB }, d.valImages, c)));
-  return { top1, privacyMatch: match, rms };
+  const matches: number[] = [];
+  for (const fB of adv.members) matches.push(await privacyMatch({ ...n, fB }, d.valImages, c));
+  return { top1, privacyMatch: Math.max(...matches), rms };
 }
 
 export interface MinimaxRun {
@@ -182,16 +214,28 @@ export interface MinimaxRun {
   resume: boolean;
   tick?: Tick;
   onStep?: (log: StepLog) => void;
-  /** After each epoch's validation, with the global step it ends at. */
-  onEpoch?: (log: EpochLog, step: number) => void;
+  /** After each epoch's validation, with the global step it ends at and the epoch's loader wait. */
+  onEpoch?: (log: EpochLog, step: number, loader: LoaderTime) => void;
+  /** Stop after this many steps (checkpointed: resume continues), as a time-boxed run does. */
+  maxSteps?: number;
+}
+
+/** Seconds of training steps, and of those the seconds spent waiting for their batches. */
+export interface LoaderTime {
+  wait: number;
+  seconds: number;
 }
 
 export interface MinimaxResult {
   history: EpochLog[];
   selectedEpoch: number;
   rule: string;
-  /** The selected f_A's weights. */
+  /** The selected f_A's weights ('' when stopped). */
   fAPath: string;
+  /** Stopped after run.maxSteps steps, before the last epoch ended (nothing selected yet). */
+  stopped: boolean;
+  /** This call's steps, and how long they waited for the loader. */
+  loader: LoaderTime;
 }
 
 /** f_A as `veil anonymize` takes it: the checkpoint format, with its training size and config. */
@@ -208,7 +252,12 @@ export function minimaxBatches(d: MinimaxData, c: MethodConfig): number {
   );
 }
 
-export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: MinimaxRun): MinimaxResult {
+export async function trainMinimax(
+  n: Networks,
+  d: MinimaxData,
+  c: MethodConfig,
+  run: MinimaxRun,
+): Promise<MinimaxResult> {
   const { fA, fT, fB } = n;
   mkdirSync(run.dir, { recursive: true });
   T.sweepStaleTemp(run.dir); // a killed run's half-written checkpoint
@@ -242,101 +291,146 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
   if (nBatches < 2)
     throw new Error('minimax: fewer than 2 batches per epoch; lower clipsPerBatch/imagesPerBatch');
 
+  const loader = { wait: 0, seconds: 0 };
+  let steps = 0;
   for (; s.epoch < c.epochs; s.epoch++, s.batch = 0, s.sums = zeroSums()) {
     // The epoch's orders come from (seed, epoch), each batch's augmentation from (seed, epoch, batch):
     // any batch can be rebuilt on resume without replaying the ones before it.
     const order = new Rng('minimax-order', c.seed, s.epoch);
     const clipOrder = batchOrder(d.trainVideos.items.length, c.clipsPerBatch, order, true);
     const imageOrder = batchOrder(d.trainImages.items.length, c.imagesPerBatch, order, true);
+    const first = s.batch;
+    const epoch = s.epoch;
+    const epochLoader = { wait: 0, seconds: 0 };
+    const stream = new BatchStream(
+      nBatches - first,
+      (j): Part[] => [
+        trainClips(d.trainVideos, clipOrder[first + j] as number[], c),
+        privacyViews(d.trainImages, imageOrder[first + j] as number[], c),
+      ],
+      { each: (j) => new Rng('minimax-batch', c.seed, epoch, first + j) },
+      c.device,
+    );
     for (; s.batch < nBatches; s.batch++) {
-      const rng = new Rng('minimax-batch', c.seed, s.epoch, s.batch);
-      const clips = clipOrder[s.batch] as number[];
-      const images = imageOrder[s.batch] as number[];
-      const sums = s.sums;
       const g = s.epoch * nBatches + s.batch;
       // Adversaries due for a restart are reset (and warmed up on the current f_A) before the batch.
       const restarted = Object.fromEntries(
-        adv.maybeRestart(g, fA, d.trainImages).flatMap((r) => [
+        (await adv.maybeRestart(g, fA, d.trainImages)).flatMap((r) => [
           [`restart${r.member}`, 1],
           [`restartWarmup${r.member}`, r.warmupLoss],
         ]),
       );
-      if (s.batch % 2 === 0) {
-        // Step 1: update f_A on L_A; f_T and f_B judge in eval mode and take no step.
-        fA.train();
-        fT.eval().freeze();
-        adv.train(false);
-        const parts = { LT: 0, LB: 0, Lpenalty: 0, rms: 0 };
-        let members: Record<string, number> = {};
-        const LA = step(
-          optA,
-          () => {
-            const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng, c.device);
-            const xa = anonymizeClip(fA, x);
-            const LT = T.crossEntropy(fT.forward(xa), y);
-            // f_A faces the strongest adversary on each anchor (the paper: its one f_B).
-            const LB = adv.anonymizerLoss(fA, d.trainImages, images, rng, (each) => {
-              members = Object.fromEntries(each.map((l, m) => [`LB${m}`, l]));
-            });
-            const Lpenalty = penaltyLoss(x, xa, c.B, c.penaltyGrad);
-            parts.LT = LT.item();
-            parts.LB = LB.item();
-            parts.Lpenalty = Lpenalty.item();
-            parts.rms = T.noGrad(() => rmsDistortion(x, xa).item());
-            return anonymizerLoss(LT, LB, Lpenalty, { wT: c.wT, wB: c.wB, lambda: s.lambda });
-          },
-          c.autocast,
-        );
-        fT.freeze(false);
-        adv.unfreeze();
-        sums.LA += LA;
-        sums.LT += parts.LT;
-        sums.LB += parts.LB;
-        sums.Lpenalty += parts.Lpenalty;
-        sums.rms += parts.rms;
-        sums.n1++;
-        const lambda = s.lambda;
-        if (c.lambdaRule === 'dual') s.lambda = Math.max(0, s.lambda + c.dualLr * (parts.rms - c.B));
-        run.onStep?.({
-          epoch: s.epoch,
-          step: s.epoch * nBatches + s.batch,
-          phase: 1,
-          losses: { LA, ...parts, lambda, ...members, ...restarted },
-        });
-        tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
-      } else {
-        // Step 2: f_A frozen; f_T minimises L_T and f_B minimises L_B on anonymized data.
-        fA.eval().freeze();
-        fT.train();
-        adv.train(true);
-        const parts = { LT: 0, LB: 0 };
-        step(
-          [optT, ...adv.optims],
-          () => {
-            const { x, y } = trainClipBatch(d.trainVideos, clips, c.clip, c.clipAugment, rng, c.device);
-            const xa = T.noGrad(() => anonymizeClip(fA, x));
-            const LT = T.crossEntropy(fT.forward(xa), y);
-            const LB = adv.trainLoss(fA, d.trainImages, images, rng);
-            parts.LT = LT.item();
-            parts.LB = LB.item() / adv.members.length; // the members' mean
-            return LT.add(LB);
-          },
-          c.autocast,
-        );
-        fA.freeze(false);
-        sums.LT2 += parts.LT;
-        sums.LB2 += parts.LB;
-        sums.n2++;
-        run.onStep?.({
-          epoch: s.epoch,
-          step: s.epoch * nBatches + s.batch,
-          phase: 2,
-          losses: { LT2: parts.LT, LB2: parts.LB, ...restarted },
-        });
-        tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
+      const t0 = performance.now();
+      const waited = stream.waited;
+      const b = await stream.nextBatch();
+      const redo = (): Promise<T.Tensor[][]> => stream.redo();
+      const sums = s.sums;
+      let log: Omit<StepLog, 'seconds' | 'wait'>;
+      try {
+        if (s.batch % 2 === 0) {
+          // Step 1: update f_A on L_A; f_T and f_B judge in eval mode and take no step.
+          fA.train();
+          fT.eval().freeze();
+          adv.train(false);
+          const parts = { LT: 0, LB: 0, Lpenalty: 0, rms: 0 };
+          let members: Record<string, number> = {};
+          const LA = await stepOn(
+            optA,
+            b,
+            (batch) => {
+              const x = tensorOf(batch, 0);
+              const xa = anonymizeClip(fA, x);
+              const LT = T.crossEntropy(fT.forward(xa), tensorOf(batch, 0, 1));
+              // f_A faces the strongest adversary on each anchor (the paper: its one f_B).
+              const LB = adv.anonymizerLoss(fA, batch, 1, (each) => {
+                members = Object.fromEntries(each.map((l, m) => [`LB${m}`, l]));
+              });
+              const Lpenalty = penaltyLoss(x, xa, c.B, c.penaltyGrad);
+              parts.LT = LT.item();
+              parts.LB = LB.item();
+              parts.Lpenalty = Lpenalty.item();
+              parts.rms = T.noGrad(() => rmsDistortion(x, xa).item());
+              return anonymizerLoss(LT, LB, Lpenalty, { wT: c.wT, wB: c.wB, lambda: s.lambda });
+            },
+            c.autocast,
+            redo,
+          );
+          fT.freeze(false);
+          adv.unfreeze();
+          sums.LA += LA;
+          sums.LT += parts.LT;
+          sums.LB += parts.LB;
+          sums.Lpenalty += parts.Lpenalty;
+          sums.rms += parts.rms;
+          sums.n1++;
+          const lambda = s.lambda;
+          if (c.lambdaRule === 'dual') s.lambda = Math.max(0, s.lambda + c.dualLr * (parts.rms - c.B));
+          log = {
+            epoch: s.epoch,
+            step: s.epoch * nBatches + s.batch,
+            phase: 1,
+            losses: { LA, ...parts, lambda, ...members, ...restarted },
+          };
+        } else {
+          // Step 2: f_A frozen; f_T minimises L_T and f_B minimises L_B on anonymized data.
+          fA.eval().freeze();
+          fT.train();
+          adv.train(true);
+          const parts = { LT: 0, LB: 0 };
+          await stepOn(
+            [optT, ...adv.optims],
+            b,
+            (batch) => {
+              const xa = T.noGrad(() => anonymizeClip(fA, tensorOf(batch, 0)));
+              const LT = T.crossEntropy(fT.forward(xa), tensorOf(batch, 0, 1));
+              const LB = adv.trainLoss(fA, batch, 1);
+              parts.LT = LT.item();
+              parts.LB = LB.item() / adv.members.length; // the members' mean
+              return LT.add(LB);
+            },
+            c.autocast,
+            redo,
+          );
+          fA.freeze(false);
+          sums.LT2 += parts.LT;
+          sums.LB2 += parts.LB;
+          sums.n2++;
+          log = {
+            epoch: s.epoch,
+            step: s.epoch * nBatches + s.batch,
+            phase: 2,
+            losses: { LT2: parts.LT, LB2: parts.LB, ...restarted },
+          };
+        }
+      } finally {
+        T.dispose(b);
       }
-      if (c.checkpointEvery > 0 && (s.batch + 1) % c.checkpointEvery === 0 && s.batch + 1 < nBatches)
+      const seconds = (performance.now() - t0) / 1000;
+      const wait = stream.waited - waited;
+      loader.wait += wait;
+      loader.seconds += seconds;
+      epochLoader.wait += wait;
+      epochLoader.seconds += seconds;
+      run.onStep?.({ ...log, seconds, wait });
+      tick(`minimax epoch ${s.epoch + 1}/${c.epochs}`);
+      steps++;
+      const stop = run.maxSteps !== undefined && steps >= run.maxSteps;
+      if (
+        (stop || (c.checkpointEvery > 0 && (s.batch + 1) % c.checkpointEvery === 0)) &&
+        s.batch + 1 < nBatches
+      )
         saveTrainState(last, { state: { ...s, batch: s.batch + 1 }, nets, optims }, c);
+      if (stop && s.batch + 1 < nBatches) {
+        adv.dispose();
+        return {
+          history: s.history,
+          selectedEpoch: -1,
+          rule: SELECTION_RULE,
+          fAPath: '',
+          stopped: true,
+          loader,
+        };
+      }
     }
     const m = s.sums;
     const log: EpochLog = {
@@ -349,16 +443,27 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
       LT2: m.LT2 / Math.max(1, m.n2),
       LB2: m.LB2 / Math.max(1, m.n2),
       lambda: s.lambda,
-      val: validate(n, adv, d, c),
+      val: await validate(n, adv, d, c),
     };
     s.history.push(log);
-    run.onEpoch?.(log, (s.epoch + 1) * nBatches);
+    run.onEpoch?.(log, (s.epoch + 1) * nBatches, epochLoader);
     saveFA(join(run.dir, `fA-epoch-${s.epoch}.safetensors`), fA, c, s.epoch);
     saveTrainState(
       last,
       { state: { ...s, epoch: s.epoch + 1, batch: 0, sums: zeroSums() }, nets, optims },
       c,
     );
+    if (run.maxSteps !== undefined && steps >= run.maxSteps && s.epoch + 1 < c.epochs) {
+      adv.dispose();
+      return {
+        history: s.history,
+        selectedEpoch: -1,
+        rule: SELECTION_RULE,
+        fAPath: '',
+        stopped: true,
+        loader,
+      };
+    }
   }
 
   adv.dispose();
@@ -366,9 +471,16 @@ export function trainMinimax(n: Networks, d: MinimaxData, c: MethodConfig, run: 
   if (s.history.length === 0) {
     // No minimax epochs: f_A stays as it came in (the pre-trained identity).
     saveFA(fAPath, fA, c, -1);
-    return { history: [], selectedEpoch: -1, rule: SELECTION_RULE, fAPath };
+    return { history: [], selectedEpoch: -1, rule: SELECTION_RULE, fAPath, stopped: false, loader };
   }
   const selected = selectEpoch(s.history);
   copyFileSync(join(run.dir, `fA-epoch-${(s.history[selected] as EpochLog).epoch}.safetensors`), fAPath);
-  return { history: s.history, selectedEpoch: selected, rule: SELECTION_RULE, fAPath };
+  return {
+    history: s.history,
+    selectedEpoch: selected,
+    rule: SELECTION_RULE,
+    fAPath,
+    stopped: false,
+    loader,
+  };
 }

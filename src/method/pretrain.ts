@@ -1,13 +1,12 @@
 // Before the minimax (the paper's set-up): f_A pre-trained as an identity with an L1 loss on
 // privacy images plus a fraction of action-video frames; f_B pre-trained with NT-Xent on two views
 // of each privacy image; f_T trained on raw clips. Each returns its loss per epoch.
-import { Rng } from '../data/rng.js';
+import { frameCount, type ImageSet, type Part, tensorOf, type VideoSet } from '../data/loader/index.js';
 import { anonymizeClip, createModel, loadBackbone, type Network } from '../models/index.js';
 import * as T from '../torch/index.js';
-import { imageBatch, trainClipBatch } from './batches.js';
+import type { Tensor } from '../torch/index.js';
 import type { MethodConfig, NetChoice } from './config.js';
 import { ntXent } from './losses.js';
-import type { ImageSet, VideoSet } from './sets.js';
 import { fit } from './step.js';
 
 export type Tick = (what: string) => void;
@@ -35,21 +34,25 @@ export function createNetworks(c: MethodConfig, classes: number): Networks {
 
 /** The privacy images plus every k-th frame of the videos, as one image set for f_A's identity. */
 function identityPool(images: ImageSet, videos: VideoSet, fraction: number): ImageSet {
-  const frames = videos.items.flatMap((v) => v.frames);
+  const frames = videos.items.flatMap((v) =>
+    Array.from({ length: frameCount(v.source) }, (_, f) => ({ source: v.source, frame: f })),
+  );
   const want = Math.round(frames.length * fraction);
   const every = want > 0 ? Math.max(1, Math.floor(frames.length / want)) : 0;
   if (videos.width !== images.width || videos.height !== images.height)
     throw new Error(
       `pre-training f_A: videos are ${videos.width}x${videos.height} but images ${images.width}x${images.height}; read them at one size`,
     );
+  if (every && videos.reader !== images.reader)
+    throw new Error('pre-training f_A: read the videos and the images with one reader');
   const extra = every
     ? frames
         .filter((_, i) => i % every === 0)
         .slice(0, want)
-        .map((data, i) => ({
+        .map((f, i) => ({
           id: `frame-${i}`,
           labels: new Uint8Array(images.attributes.length),
-          data,
+          ...f,
           boxes: null,
         }))
     : [];
@@ -62,11 +65,14 @@ export function pretrainAnonymizer(
   videos: VideoSet,
   c: MethodConfig,
   tick: Tick = () => {},
-): number[] {
+): Promise<number[]> {
   const p = c.pretrain;
   const pool = identityPool(images, videos, p.actionFrameFraction);
-  const l1 = (idx: number[], rng: Rng): T.Tensor => {
-    const x = imageBatch(pool, idx, c.imageSize, c.viewAugment, rng, c.device);
+  const views = (idx: number[]): Part[] => [
+    { kind: 'images', set: pool, idx, size: c.imageSize, augment: c.viewAugment, views: 1 },
+  ];
+  const l1 = (b: Tensor[][]): Tensor => {
+    const x = tensorOf(b, 0);
     return T.l1Loss(fA.forward(x).float(), x);
   };
   const tk = (): void => tick('pre-train f_A (identity, L1)');
@@ -81,25 +87,33 @@ export function pretrainAnonymizer(
       seed: c.seed,
       autocast: c.autocast,
     },
+    views,
     l1,
     tk,
   );
 }
 
-/** NT-Xent of f_B (after `fA` when given) on two augmented views of each image in `idx`. */
+/** Two augmented views of each image in `idx`, for NT-Xent. */
+export const privacyViews = (set: ImageSet, idx: readonly number[], c: MethodConfig): Part => ({
+  kind: 'images',
+  set,
+  idx,
+  size: c.imageSize,
+  augment: c.viewAugment,
+  views: 2,
+});
+
+/** NT-Xent of f_B (after `fA` when given) on the two views of part `part` of a batch (privacyViews). */
 export function privacyLoss(
   fB: Network,
   fA: Network | null,
-  set: ImageSet,
-  idx: readonly number[],
+  b: Tensor[][],
+  part: number,
   c: MethodConfig,
-  rng: Rng,
-): T.Tensor {
+): Tensor {
   return T.tidy(() => {
-    const v1 = imageBatch(set, idx, c.imageSize, c.viewAugment, rng, c.device);
-    const v2 = imageBatch(set, idx, c.imageSize, c.viewAugment, rng, c.device);
-    const a = (x: T.Tensor): T.Tensor => (fA ? fA.forward(x) : x);
-    return ntXent(fB.forward(a(v1)), fB.forward(a(v2)), c.temperature);
+    const a = (x: Tensor): Tensor => (fA ? fA.forward(x) : x);
+    return ntXent(fB.forward(a(tensorOf(b, part, 0))), fB.forward(a(tensorOf(b, part, 1))), c.temperature);
   });
 }
 
@@ -108,9 +122,8 @@ export function pretrainPrivacy(
   images: ImageSet,
   c: MethodConfig,
   tick: Tick = () => {},
-): number[] {
+): Promise<number[]> {
   const p = c.pretrain;
-  const nt = (idx: number[], rng: Rng): T.Tensor => privacyLoss(fB, null, images, idx, c, rng);
   const tk = (): void => tick('pre-train f_B (NT-Xent)');
   return fit(
     fB,
@@ -123,10 +136,20 @@ export function pretrainPrivacy(
       seed: c.seed,
       autocast: c.autocast,
     },
-    nt,
+    (idx) => [privacyViews(images, idx, c)],
+    (b) => privacyLoss(fB, null, b, 0, c),
     tk,
   );
 }
+
+/** Training clips of the videos in `idx`. */
+export const trainClips = (set: VideoSet, idx: readonly number[], c: MethodConfig): Part => ({
+  kind: 'train-clips',
+  set,
+  idx,
+  shape: c.clip,
+  augment: c.clipAugment,
+});
 
 /** f_T on raw clips, or (when `fA` is given) on clips through a frozen f_A. */
 export function pretrainAction(
@@ -135,12 +158,12 @@ export function pretrainAction(
   c: MethodConfig,
   tick: Tick = () => {},
   fA: Network | null = null,
-): number[] {
+): Promise<number[]> {
   const p = c.pretrain;
-  const ce = (idx: number[], rng: Rng): T.Tensor => {
-    const { x, y } = trainClipBatch(videos, idx, c.clip, c.clipAugment, rng, c.device);
+  const ce = (b: Tensor[][]): Tensor => {
+    const x = tensorOf(b, 0);
     const input = fA ? T.noGrad(() => anonymizeClip(fA, x)) : x;
-    return T.crossEntropy(fT.forward(input), y);
+    return T.crossEntropy(fT.forward(input), tensorOf(b, 0, 1));
   };
   const tk = (): void => tick('pre-train f_T (raw clips)');
   return fit(
@@ -154,6 +177,7 @@ export function pretrainAction(
       seed: c.seed,
       autocast: c.autocast,
     },
+    (idx) => [trainClips(videos, idx, c)],
     ce,
     tk,
   );

@@ -12,7 +12,16 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { AugmentConfig } from '../data/augment.js';
-import type { Rng } from '../data/rng.js';
+import {
+  FrameReader,
+  holdOut,
+  type ImageSet,
+  memoryImageSet,
+  memoryVideoSet,
+  type Part,
+  tensorOf,
+  type VideoSet,
+} from '../data/loader/index.js';
 import {
   backboneActionsOf,
   attributesOf,
@@ -22,10 +31,8 @@ import {
   VISPR_ID,
 } from '../data/synthpar/index.js';
 import type { ProtocolConfig } from '../eval/protocol.js';
-import { attributeTargets, imageBatch, trainClipBatch } from '../method/batches.js';
 import { imageLogits, infer, videoTop1 } from '../method/inference.js';
 import { attributeMetrics } from '../method/metrics.js';
-import { holdOut, type ImageSet, type VideoSet } from '../method/sets.js';
 import { instanceMatch } from '../method/minimax.js';
 import { ntXent } from '../method/losses.js';
 import { fit } from '../method/step.js';
@@ -77,28 +84,36 @@ const SSL_TEMPERATURE = 0.1;
 export function backboneSets(
   d: Pick<DataConfig, 'variant' | 'width' | 'height' | 'frames'>,
   b: Pick<BackboneConfig, 'seed' | 'clips' | 'images'>,
+  reader: FrameReader,
 ): { videos: { train: VideoSet; val: VideoSet }; images: { train: ImageSet; val: ImageSet } } {
   const s = { seed: b.seed, variant: d.variant, width: d.width, height: d.height };
-  const videos: VideoSet = {
-    name: `SynthPAR backbone draw (seed ${b.seed})`,
-    classes: backboneActionsOf(d.variant).map((a) => camelName(a.id)),
-    width: d.width,
-    height: d.height,
-    items: Array.from({ length: b.clips }, (_, i) => {
+  const name = `SynthPAR backbone draw (seed ${b.seed})`;
+  const videos = memoryVideoSet(
+    {
+      name,
+      reader,
+      classes: backboneActionsOf(d.variant).map((a) => camelName(a.id)),
+      width: d.width,
+      height: d.height,
+    },
+    Array.from({ length: b.clips }, (_, i) => {
       const c = synthClip({ ...s, frames: d.frames, actions: backboneActionsOf(d.variant) }, i);
       return { id: `clip-${i}`, label: c.label, frames: c.frames, boxes: c.boxes };
     }),
-  };
-  const images: ImageSet = {
-    name: videos.name,
-    attributes: attributesOf(d.variant).map((a) => VISPR_ID[a]),
-    width: d.width,
-    height: d.height,
-    items: Array.from({ length: b.images }, (_, i) => {
+  );
+  const images = memoryImageSet(
+    {
+      name,
+      reader,
+      attributes: attributesOf(d.variant).map((a) => VISPR_ID[a]),
+      width: d.width,
+      height: d.height,
+    },
+    Array.from({ length: b.images }, (_, i) => {
       const im = synthImage(s, i);
       return { id: `image-${i}`, labels: im.labels, data: im.data, boxes: im.boxes };
     }),
-  };
+  );
   return { videos: holdOut(videos, 10), images: holdOut(images, 10) };
 }
 
@@ -139,133 +154,161 @@ function cacheKey(d: DataConfig, p: ProtocolConfig, b: BackboneConfig): string {
 
 /**
  * Trains (or finds, when `dir` already holds the same ones) the action and privacy backbones of
- * the protocol's architectures on the draw `b.seed`, and returns their weight files.
+ * the protocol's architectures on the draw `b.seed`, and returns their weight files. The draw is
+ * rendered in memory and read through `reader` (a reader of its own when not given).
  */
-export function pretrainBackbones(
+export async function pretrainBackbones(
   dir: string,
   d: DataConfig,
   p: ProtocolConfig,
   b: BackboneConfig,
   output: RunOutput = SILENT,
-): Backbones {
-  const log = (s: string): void => output.log(s);
-  if (b.seed === d.seed) throw new Error(`backbones: seed ${b.seed} is the experiment's own data seed`);
-  const meta = join(dir, 'backbones.json');
-  const key = cacheKey(d, p, b);
-  if (existsSync(meta)) {
-    const m = JSON.parse(readFileSync(meta, 'utf8')) as Backbones & { key: string };
-    if (m.key === key && existsSync(m.action) && existsSync(m.privacy)) {
-      log(`backbones: reusing ${dir}`);
-      return fields(m);
-    }
+  reader?: FrameReader,
+): Promise<Backbones> {
+  const own = reader ? null : new FrameReader();
+  try {
+    return await train(reader ?? (own as FrameReader));
+  } finally {
+    await own?.close();
   }
-  const t0 = Date.now();
-  mkdirSync(dir, { recursive: true });
-  const sets = backboneSets(d, b);
-  const { train: clips, val: valClips } = sets.videos;
-  const { train: images, val: valImages } = sets.images;
-  const bar = output.bar(
-    'backbones',
-    b.actionEpochs * Math.floor(clips.items.length / b.clipsPerBatch) +
-      b.attackerEpochs * Math.floor(images.items.length / b.imagesPerBatch),
-  );
 
-  T.manualSeed(b.seed);
-  const action = createModel(p.actionModel, { ...p.actionOptions, classes: clips.classes.length }).to(
-    p.device,
-  );
-  const ce = (idx: number[], rng: Rng): T.Tensor => {
-    const { x, y } = trainClipBatch(clips, idx, p.clip, p.clipAugment, rng, p.device);
-    return T.crossEntropy(action.forward(x), y);
-  };
-  const fitOptions = { lr: b.lr, seed: b.seed, autocast: p.autocast, cosine: true };
-  fit(
-    action,
-    {
-      ...fitOptions,
-      lr: b.actionLr,
-      epochs: b.actionEpochs,
-      n: clips.items.length,
-      batch: b.clipsPerBatch,
-      key: 'backbone-action',
-    },
-    ce,
-    () => bar.tick('action backbone (raw clips of the backbone draw)'),
-  );
-  action.eval();
-  const top1 = videoTop1((x) => infer((v) => action.forward(v), x, p.autocast), valClips, p);
+  async function train(reader: FrameReader): Promise<Backbones> {
+    const log = (s: string): void => output.log(s);
+    if (b.seed === d.seed) throw new Error(`backbones: seed ${b.seed} is the experiment's own data seed`);
+    const meta = join(dir, 'backbones.json');
+    const key = cacheKey(d, p, b);
+    if (existsSync(meta)) {
+      const m = JSON.parse(readFileSync(meta, 'utf8')) as Backbones & { key: string };
+      if (m.key === key && existsSync(m.action) && existsSync(m.privacy)) {
+        log(`backbones: reusing ${dir}`);
+        return fields(m);
+      }
+    }
+    const t0 = Date.now();
+    mkdirSync(dir, { recursive: true });
+    const sets = backboneSets(d, b, reader);
+    const { train: clips, val: valClips } = sets.videos;
+    const { train: images, val: valImages } = sets.images;
+    const bar = output.bar(
+      'backbones',
+      b.actionEpochs * Math.floor(clips.items.length / b.clipsPerBatch) +
+        b.attackerEpochs * Math.floor(images.items.length / b.imagesPerBatch),
+    );
 
-  const ssl = b.privacy === 'ssl';
-  const privacy = createModel(p.attackerModel, {
-    ...p.attackerOptions,
-    ...(ssl ? { head: 'projection' } : { head: 'classifier', classes: images.attributes.length }),
-  }).to(p.device);
-  const what = ssl ? 'privacy backbone (NT-Xent, no labels)' : 'attacker backbone (the attributes)';
-  const loss = ssl
-    ? (idx: number[], rng: Rng): T.Tensor =>
-        ntXent(
-          privacy.forward(
-            imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng, p.device),
+    T.manualSeed(b.seed);
+    const action = createModel(p.actionModel, { ...p.actionOptions, classes: clips.classes.length }).to(
+      p.device,
+    );
+    const clipParts = (idx: number[]): Part[] => [
+      { kind: 'train-clips', set: clips, idx, shape: p.clip, augment: p.clipAugment },
+    ];
+    const ce = (x: T.Tensor[][]): T.Tensor =>
+      T.crossEntropy(action.forward(tensorOf(x, 0)), tensorOf(x, 0, 1));
+    const fitOptions = { lr: b.lr, seed: b.seed, autocast: p.autocast, cosine: true };
+    await fit(
+      action,
+      {
+        ...fitOptions,
+        lr: b.actionLr,
+        epochs: b.actionEpochs,
+        n: clips.items.length,
+        batch: b.clipsPerBatch,
+        key: 'backbone-action',
+      },
+      clipParts,
+      ce,
+      () => bar.tick('action backbone (raw clips of the backbone draw)'),
+    );
+    action.eval();
+    const top1 = await videoTop1((x) => infer((v) => action.forward(v), x, p.autocast), valClips, p);
+
+    const ssl = b.privacy === 'ssl';
+    const privacy = createModel(p.attackerModel, {
+      ...p.attackerOptions,
+      ...(ssl ? { head: 'projection' } : { head: 'classifier', classes: images.attributes.length }),
+    }).to(p.device);
+    const what = ssl ? 'privacy backbone (NT-Xent, no labels)' : 'attacker backbone (the attributes)';
+    const imageParts = (idx: number[]): Part[] => [
+      ssl
+        ? {
+            kind: 'images',
+            set: images,
+            idx,
+            size: p.imageSize,
+            augment: b.viewAugment ?? p.imageAugment,
+            views: 2,
+          }
+        : {
+            kind: 'images',
+            set: images,
+            idx,
+            size: p.imageSize,
+            augment: p.imageAugment,
+            views: 1,
+            targets: true,
+          },
+    ];
+    const loss = ssl
+      ? (x: T.Tensor[][]): T.Tensor =>
+          ntXent(privacy.forward(tensorOf(x, 0, 0)), privacy.forward(tensorOf(x, 0, 1)), SSL_TEMPERATURE)
+      : (x: T.Tensor[][]): T.Tensor =>
+          T.binaryCrossEntropyWithLogits(privacy.forward(tensorOf(x, 0)), tensorOf(x, 0, 1));
+    await fit(
+      privacy,
+      {
+        ...fitOptions,
+        epochs: b.attackerEpochs,
+        n: images.items.length,
+        batch: b.imagesPerBatch,
+        key: ssl ? 'backbone-ssl' : 'backbone-attacker',
+      },
+      imageParts,
+      loss,
+      () => bar.tick(`${what}, raw images of the backbone draw`),
+    );
+    privacy.eval();
+    const cmap = ssl
+      ? null
+      : attributeMetrics(
+          await imageLogits(
+            (x) => infer((v) => privacy.forward(v), x, p.autocast),
+            valImages,
+            p.imageSize,
+            p.device,
           ),
-          privacy.forward(
-            imageBatch(images, idx, p.imageSize, b.viewAugment ?? p.imageAugment, rng, p.device),
-          ),
-          SSL_TEMPERATURE,
-        )
-    : (idx: number[], rng: Rng): T.Tensor =>
-        T.binaryCrossEntropyWithLogits(
-          privacy.forward(imageBatch(images, idx, p.imageSize, p.imageAugment, rng, p.device)),
-          attributeTargets(images, idx, p.device),
-        );
-  fit(
-    privacy,
-    {
-      ...fitOptions,
-      epochs: b.attackerEpochs,
-      n: images.items.length,
-      batch: b.imagesPerBatch,
-      key: ssl ? 'backbone-ssl' : 'backbone-attacker',
-    },
-    loss,
-    () => bar.tick(`${what}, raw images of the backbone draw`),
-  );
-  privacy.eval();
-  const cmap = ssl
-    ? null
-    : attributeMetrics(
-        imageLogits((x) => infer((v) => privacy.forward(v), x, p.autocast), valImages, p.imageSize, p.device),
-        valImages.items.map((im) => im.labels),
-      ).cmap;
-  const match = ssl
-    ? instanceMatch((v) => privacy.forward(v), valImages, {
-        imageSize: p.imageSize,
-        viewAugment: b.viewAugment ?? p.imageAugment,
-        autocast: p.autocast,
-        seed: b.seed,
-        device: p.device,
-      })
-    : null;
-  bar.finish();
+          valImages.items.map((im) => im.labels),
+        ).cmap;
+    const match = ssl
+      ? await instanceMatch((v) => privacy.forward(v), valImages, {
+          imageSize: p.imageSize,
+          viewAugment: b.viewAugment ?? p.imageAugment,
+          autocast: p.autocast,
+          seed: b.seed,
+          device: p.device,
+        })
+      : null;
+    bar.finish();
 
-  const out: Backbones = {
-    action: join(dir, 'action.safetensors'),
-    privacy: join(dir, ssl ? 'privacy-ssl.safetensors' : 'attacker.safetensors'),
-    privacyKind: b.privacy,
-    heldOut: { top1, cmap, match },
-    seconds: (Date.now() - t0) / 1000,
-  };
-  const input = { height: p.imageSize, width: p.imageSize };
-  const config = JSON.parse(key) as unknown;
-  saveCheckpoint(out.action, action, { input, config, extra: { role: 'backbone-action' } });
-  saveCheckpoint(out.privacy, privacy, { input, config, extra: { role: `backbone-${b.privacy}` } });
-  action.dispose();
-  privacy.dispose();
-  writeFileAtomic(meta, [Buffer.from(JSON.stringify({ ...out, key }, null, 2) + '\n')]);
-  const score = ssl
-    ? `instance match ${(Number(match) * 100).toFixed(1)}%`
-    : `cMAP ${(Number(cmap) * 100).toFixed(1)}%`;
-  log(
-    `backbones (${dir}): held-out raw top-1 ${(top1 * 100).toFixed(1)}%, ${score} (${out.seconds.toFixed(0)} s)`,
-  );
-  return out;
+    const out: Backbones = {
+      action: join(dir, 'action.safetensors'),
+      privacy: join(dir, ssl ? 'privacy-ssl.safetensors' : 'attacker.safetensors'),
+      privacyKind: b.privacy,
+      heldOut: { top1, cmap, match },
+      seconds: (Date.now() - t0) / 1000,
+    };
+    const input = { height: p.imageSize, width: p.imageSize };
+    const config = JSON.parse(key) as unknown;
+    saveCheckpoint(out.action, action, { input, config, extra: { role: 'backbone-action' } });
+    saveCheckpoint(out.privacy, privacy, { input, config, extra: { role: `backbone-${b.privacy}` } });
+    action.dispose();
+    privacy.dispose();
+    writeFileAtomic(meta, [Buffer.from(JSON.stringify({ ...out, key }, null, 2) + '\n')]);
+    const score = ssl
+      ? `instance match ${(Number(match) * 100).toFixed(1)}%`
+      : `cMAP ${(Number(cmap) * 100).toFixed(1)}%`;
+    log(
+      `backbones (${dir}): held-out raw top-1 ${(top1 * 100).toFixed(1)}%, ${score} (${out.seconds.toFixed(0)} s)`,
+    );
+    return out;
+  }
 }

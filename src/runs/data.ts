@@ -1,6 +1,7 @@
 // The experiment's data: SynthPAR written in the official layouts (UCF101, VISPR), and read back
-// through the real readers into the in-memory sets the method trains on. Below the rest of the
-// pipeline: the experiment, the backbones, the novel protocol and the CLI's commands all read it.
+// through the real readers into the sets the method trains on (the loader streams them). Below the
+// rest of the pipeline: the experiment, the backbones, the novel protocol and the CLI's commands
+// all read it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -8,7 +9,13 @@ import { readPersonBoxes } from '../data/boxes.js';
 import { readHmdb51, readUcf101, readVispr } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
 import { SYNTHPAR_VERSION, type Variant, writeSynthPAR } from '../data/synthpar/index.js';
-import { holdOut, readImageSet, readVideoSet, type VideoSet } from '../method/sets.js';
+import {
+  type FrameReader,
+  holdOut,
+  readImageSet,
+  readVideoSet,
+  type VideoSet,
+} from '../data/loader/index.js';
 import { type PrivacyFormat, type PrivacySets, readVideoPrivacy } from './privacy_data.js';
 
 export type { PrivacyFormat };
@@ -79,13 +86,15 @@ export const synthparSource = (root: string): DataSource => ({
 });
 
 /**
- * The dataset as the real readers see it. Every video frame and image carries its people's
- * boxes when `src.boxes` names a file; without one none does, and nothing else asks for them.
+ * The dataset as the real readers see it, streamed through `reader`. Every video frame and image
+ * carries its people's boxes when `src.boxes` names a file; without one none does, and nothing else
+ * asks for them.
  */
 export async function readSets(
   src: DataSource,
   d: DataConfig,
   valEvery: number,
+  reader: FrameReader,
   tick?: () => void,
 ): Promise<Sets> {
   const boxes = src.boxes ? await readPersonBoxes(src.boxes) : null;
@@ -94,14 +103,14 @@ export async function readSets(
   const actionTrain = await read(src.action, { subset: 'train', split: src.split });
   const actionTest = await read(src.action, { subset: 'test', split: src.split });
   const videos = (ds: typeof actionTrain) =>
-    readVideoSet(ds, { ...size, maxFrames: d.frames, boxes, onProgress: tick });
+    readVideoSet(ds, { ...size, reader, maxFrames: d.frames, boxes, onProgress: tick });
   const { train, val } = holdOut(await videos(actionTrain), valEvery);
   const testVideos = await videos(actionTest);
   let privacy: PrivacySets;
   if (src.privacyFormat !== 'vispr') {
     privacy = await readVideoPrivacy(
       src,
-      size,
+      { ...size, reader },
       { train: actionTrain, test: actionTest },
       { train, val, test: testVideos },
       valEvery,
@@ -110,7 +119,12 @@ export async function readSets(
   } else {
     const attributes = src.attributes ?? (d.variant === 'known' ? 'vispr1' : 'vispr2');
     const images = async (split: 'train' | 'val' | 'test') =>
-      readImageSet(await readVispr(src.privacy, { split, attributes }), { ...size, boxes, onProgress: tick });
+      readImageSet(await readVispr(src.privacy, { split, attributes }), {
+        ...size,
+        reader,
+        boxes,
+        onProgress: tick,
+      });
     privacy = {
       trainImages: await images('train'),
       valImages: await images('val'),

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { firstVideos, FrameReader } from '../data/loader/index.js';
 import { type GridRow, writeFrameGrid } from '../eval/report/grid.js';
 import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
 import type { Goal } from '../eval/stats.js';
@@ -203,6 +204,8 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
   mkdirSync(c.workspace, { recursive: true });
   const registry = Registry.forWorkspace(c.workspace);
   const runId = registry.startRun('experiment', 'sweep', c);
+  // One reader for every set of the run: one pool of loader workers, one bound on cached frames.
+  const reader = new FrameReader();
   try {
     // 1. Data: SynthPAR written in the UCF101 and VISPR layouts, read back by the real readers.
     let t = Date.now();
@@ -211,7 +214,7 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     await ensureSynthPAR(root, c.data, () => gen.tick());
     gen.finish();
     const read = out.bar('read (UCF101 + VISPR readers)', c.data.clips + c.data.images);
-    const sets = await readSets(synthparSource(root), c.data, c.valEvery, () => read.tick());
+    const sets = await readSets(synthparSource(root), c.data, c.valEvery, reader, () => read.tick());
     read.finish();
     lap('data', t);
     log(
@@ -222,15 +225,23 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     // 2. Backbones (the stand-in for Kinetics-400 / ImageNet weights) for f_T, f_B and the judges.
     t = Date.now();
     const bb = c.backbones
-      ? pretrainBackbones(join(c.workspace, 'backbones', 'judges'), c.data, c.protocol, c.backbones, out)
+      ? await pretrainBackbones(
+          join(c.workspace, 'backbones', 'judges'),
+          c.data,
+          c.protocol,
+          c.backbones,
+          out,
+          reader,
+        )
       : null;
     const mb = c.methodBackbones
-      ? pretrainBackbones(
+      ? await pretrainBackbones(
           join(c.workspace, 'backbones', 'method'),
           c.data,
           c.protocol,
           c.methodBackbones,
           out,
+          reader,
         )
       : null;
     c = withBackbones(c, mb, bb);
@@ -252,9 +263,9 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     // A study of the dataset alone (no minimax run) has nothing to pre-train.
     const some = learnedRuns.length > 0;
     const pretrainLosses = {
-      fA: some ? pretrainAnonymizer(nets.fA, sets.trainImages, sets.trainVideos, m, tick) : [],
-      fB: some ? pretrainPrivacy(nets.fB, sets.trainImages, m, tick) : [],
-      fT: some ? pretrainAction(nets.fT, sets.trainVideos, m, tick) : [],
+      fA: some ? await pretrainAnonymizer(nets.fA, sets.trainImages, sets.trainVideos, m, tick) : [],
+      fB: some ? await pretrainPrivacy(nets.fB, sets.trainImages, m, tick) : [],
+      fT: some ? await pretrainAction(nets.fT, sets.trainVideos, m, tick) : [],
     };
     const pre = join(c.workspace, 'pretrained');
     mkdirSync(pre, { recursive: true });
@@ -267,7 +278,7 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     for (const fA of otherAnonymizers(c, learnedRuns)) {
       const mc = { ...m, fA };
       const net = createAnonymizer(mc);
-      pretrainAnonymizer(net, sets.trainImages, sets.trainVideos, mc, tick);
+      await pretrainAnonymizer(net, sets.trainImages, sets.trainVideos, mc, tick);
       saveCheckpoint(join(pre, anonymizerFile(m, fA)), net, { input, config: mc, extra: { role: 'fA' } });
       net.dispose();
     }
@@ -278,8 +289,13 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     const trained: {
       run: (typeof learnedRuns)[number];
       k: number;
-      result: ReturnType<typeof trainMinimax>;
+      result: Awaited<ReturnType<typeof trainMinimax>>;
     }[] = [];
+    const valVideos = {
+      videos: await firstVideos(sets.valVideos, 4),
+      width: c.data.width,
+      height: c.data.height,
+    };
     for (const run of learnedRuns)
       for (let k = 0; k < c.minimaxSeeds; k++) {
         // Minimax seed k: the same start, its own batch order and augmentation.
@@ -293,10 +309,10 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
         const label = c.minimaxSeeds > 1 ? `${run.name} (minimax seed ${k})` : run.name;
         const dir = join(c.workspace, 'runs', k === 0 ? run.dir : `${run.dir}-seed${k}`);
         const id = registry.startRun('minimax', label, method, dir);
-        const follow = followRun(dir, registry, id, method, { fA: n.fA, videos: sets.valVideos });
+        const follow = followRun(dir, registry, id, method, { fA: n.fA, videos: valVideos });
         let result;
         try {
-          result = trainMinimax(n, sets, method, {
+          result = await trainMinimax(n, sets, method, {
             dir,
             resume: true,
             tick: (w) => tick(`${label}: ${w}`),
@@ -330,13 +346,13 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     ];
     const judged: MethodResult[] = [];
     // The paper's Figure 2: the middle frame of the first test videos, raw and through each anonymizer.
-    const shown = sets.testVideos.items.slice(0, 6);
+    const shown = Math.min(6, sets.testVideos.items.length);
     const gridRows: GridRow[] = [];
     for (const cand of candidates) {
       // A baseline: `seeds` fresh judges. An f_A of minimax seed k: one fresh judge of its own (seed k).
       const k = cand.k ?? 0;
       const n = cand.k === undefined ? c.seeds : 1;
-      const { result: r, anon } = judgeCandidate(
+      const { result: r, shown: frames } = await judgeCandidate(
         cand,
         sets,
         c.protocol,
@@ -344,14 +360,9 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
         tick,
         (seed, scores) => registry.logResult(runId, cand.a.name, seed, { ...scores }),
         k,
+        shown,
       );
-      if (k === 0)
-        gridRows.push({
-          name: cand.a.name,
-          frames: anon.testVideos.items
-            .slice(0, shown.length)
-            .map((v) => v.frames[Math.floor(v.frames.length / 2)] as Uint8Array),
-        });
+      if (k === 0) gridRows.push({ name: cand.a.name, frames });
       judged.push(r);
     }
     // One row per method: the minimax seeds of a learned method side by side.
@@ -372,6 +383,7 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
           // Raw data and the first minimax seed's f_A of each learned method.
           candidates.filter((x) => (x.kind !== 'baseline' || x.a.name === 'raw data') && (x.k ?? 0) === 0),
           out,
+          reader,
         )
       : null;
     if (c.novel) lap('novel protocol', t);
@@ -399,5 +411,6 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     throw e;
   } finally {
     registry.close();
+    await reader.close();
   }
 }

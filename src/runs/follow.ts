@@ -7,7 +7,6 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { anonymizeVideoFrames, framesToTensor, learned, tensorToFrames } from '../method/anonymize.js';
 import type { MethodConfig } from '../method/config.js';
 import type { EpochLog, MinimaxRun } from '../method/minimax.js';
-import type { VideoSet } from '../method/sets.js';
 import type { Network } from '../models/index.js';
 import { Registry } from './registry.js';
 import { RunLog } from './run_log.js';
@@ -74,23 +73,20 @@ function tile(
   return { rgb, width, height: rows.length * h };
 }
 
-/** The middle frames of the first validation videos, raw (top) and through f_A (bottom). */
+/** Frames raw (top) and through f_A (bottom): the middle frames of the first validation videos. */
 export function frameGrid(
   fA: Network,
-  videos: VideoSet,
+  videos: GridVideos,
   autocast: boolean,
-  n = 4,
 ): { png: Buffer; width: number; height: number } {
   const mid = (f: readonly Uint8Array[]): Uint8Array => f[Math.floor(f.length / 2)] as Uint8Array;
-  const raw = videos.items.slice(0, n).map((v) => mid(v.frames));
+  const raw = videos.videos.map(mid);
   const a = learned('f_A', fA, { autocast });
   let anon: Uint8Array[];
   if (a.video) {
     // A motion-aware f_A: the middle frame as it comes out of its video (with its motion).
     const v = a.video;
-    anon = videos.items
-      .slice(0, n)
-      .map((x) => mid(anonymizeVideoFrames(v, x.frames, videos.width, videos.height)));
+    anon = videos.videos.map((f) => mid(anonymizeVideoFrames(v, f, videos.width, videos.height)));
   } else {
     const x = framesToTensor(raw, videos.width, videos.height);
     const y = a.apply(x, []);
@@ -100,6 +96,14 @@ export function frameGrid(
   }
   const g = tile([raw, anon], videos.width, videos.height);
   return { png: encodePng(g.rgb, g.width, g.height), width: g.width, height: g.height };
+}
+
+/** Equal-size RGB frames (read once, before training: the grid is drawn every epoch). */
+/** The first validation videos' frames, read once before training (the grid is drawn every epoch). */
+export interface GridVideos {
+  videos: Uint8Array[][];
+  width: number;
+  height: number;
 }
 
 export interface Follow {
@@ -114,15 +118,16 @@ export function followRun(
   registry: Registry,
   id: number,
   c: MethodConfig,
-  grid: { fA: Network; videos: VideoSet },
+  grid: { fA: Network; videos: GridVideos },
 ): Follow {
   const log = new RunLog(dir);
   return {
     onStep: (s) => log.step(s.step, s.losses, s.epoch),
-    onEpoch: (e, step) => {
+    onEpoch: (e, step, loader) => {
       const m = epochMetrics(e, c);
       registry.logEpoch(id, e.epoch, m);
-      log.epoch(e.epoch, step, m);
+      // The share of the epoch's step time spent waiting for batches (the loader's only cost to training).
+      log.epoch(e.epoch, step, { ...m, loader_wait: loader.wait / Math.max(1e-9, loader.seconds) });
       const g = frameGrid(grid.fA, grid.videos, c.autocast);
       log.image('frames/raw-top-anonymized-bottom', g.png, g.height, g.width, step);
       log.flush();

@@ -1,10 +1,10 @@
 // One anonymizer through the protocol: its four sets anonymized once, then a fresh action model
 // and a fresh attacker per seed. The main study and the novel protocol both judge this way.
 import { judgeAction, judgeAttacker, type ProtocolConfig } from '../eval/protocol.js';
-import { anonymizeImageSet, anonymizeVideoSet } from '../method/anonymize.js';
+import { type ImageSet, middleFrames, type VideoSet } from '../data/loader/index.js';
+import { anonymizeImageSet, anonymizeVideoSet, forgetSets } from '../method/anonymize.js';
 import type { Anonymizer } from '../method/baselines.js';
 import type { EpochLog } from '../method/minimax.js';
-import type { ImageSet, VideoSet } from '../method/sets.js';
 
 /** 'ablation': veil at one B with one thing changed (lambda, its rule, the penalty's gradient). */
 export type MethodKind = 'baseline' | 'spact' | 'veil' | 'ablation';
@@ -62,7 +62,11 @@ export interface SeedScores {
   attackerBestEpoch: number;
 }
 
-export function judgeCandidate(
+/**
+ * Judges one anonymizer over `seeds` seeds; returns its result and the middle frames of its first
+ * `show` anonymized test videos. The anonymized sets are given back to the reader afterwards.
+ */
+export async function judgeCandidate(
   { a, kind, B, extra }: Candidate,
   sets: JudgedSets,
   protocol: ProtocolConfig,
@@ -70,49 +74,58 @@ export function judgeCandidate(
   tick: (what: string) => void,
   record: (seed: number, s: SeedScores) => void = () => {},
   firstSeed = 0,
-): { result: MethodResult; anon: JudgedSets } {
+  show = 0,
+): Promise<{ result: MethodResult; shown: Uint8Array[] }> {
   const anon: JudgedSets = {
-    trainVideos: anonymizeVideoSet(a, sets.trainVideos),
-    testVideos: anonymizeVideoSet(a, sets.testVideos),
-    trainImages: anonymizeImageSet(a, sets.trainImages),
-    testImages: anonymizeImageSet(a, sets.testImages),
+    trainVideos: await anonymizeVideoSet(a, sets.trainVideos),
+    testVideos: await anonymizeVideoSet(a, sets.testVideos),
+    trainImages: await anonymizeImageSet(a, sets.trainImages),
+    testImages: await anonymizeImageSet(a, sets.testImages),
   };
-  const r: MethodResult = {
-    method: a.name,
-    kind,
-    B,
-    top1: [],
-    cmap: [],
-    f1: [],
-    f1LogitAbove05: [],
-    attackerBestEpoch: [],
-    perAttributeAP: [],
-    correct: [],
-    scores: [],
-    ...extra,
-  };
-  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
-    const judged = (w: string): void => tick(`${a.name}, seed ${seed}: ${w}`);
-    const act = judgeAction(anon.trainVideos, anon.testVideos, protocol, 1000 + seed, judged);
-    const prv = judgeAttacker(anon.trainImages, anon.testImages, protocol, 2000 + seed, judged);
-    const s: SeedScores = {
-      top1: act.top1,
-      cmap: prv.best.cmap,
-      f1: prv.best.f1,
-      f1LogitAbove05: prv.best.f1LogitAbove05,
-      attackerBestEpoch: prv.bestEpoch,
-    };
-    r.top1.push(s.top1);
-    r.cmap.push(s.cmap);
-    r.f1.push(s.f1);
-    r.f1LogitAbove05.push(s.f1LogitAbove05);
-    r.attackerBestEpoch.push(s.attackerBestEpoch);
-    r.perAttributeAP.push(prv.best.perAttributeAP);
-    r.correct.push(act.correct);
-    r.scores.push(prv.bestScores);
-    record(seed, s);
+  try {
+    return { result: await judgeSeeds(), shown: await middleFrames(anon.testVideos, show) };
+  } finally {
+    forgetSets(anon.trainVideos, anon.testVideos, anon.trainImages, anon.testImages);
   }
-  return { result: r, anon };
+
+  async function judgeSeeds(): Promise<MethodResult> {
+    const r: MethodResult = {
+      method: a.name,
+      kind,
+      B,
+      top1: [],
+      cmap: [],
+      f1: [],
+      f1LogitAbove05: [],
+      attackerBestEpoch: [],
+      perAttributeAP: [],
+      correct: [],
+      scores: [],
+      ...extra,
+    };
+    for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
+      const judged = (w: string): void => tick(`${a.name}, seed ${seed}: ${w}`);
+      const act = await judgeAction(anon.trainVideos, anon.testVideos, protocol, 1000 + seed, judged);
+      const prv = await judgeAttacker(anon.trainImages, anon.testImages, protocol, 2000 + seed, judged);
+      const s: SeedScores = {
+        top1: act.top1,
+        cmap: prv.best.cmap,
+        f1: prv.best.f1,
+        f1LogitAbove05: prv.best.f1LogitAbove05,
+        attackerBestEpoch: prv.bestEpoch,
+      };
+      r.top1.push(s.top1);
+      r.cmap.push(s.cmap);
+      r.f1.push(s.f1);
+      r.f1LogitAbove05.push(s.f1LogitAbove05);
+      r.attackerBestEpoch.push(s.attackerBestEpoch);
+      r.perAttributeAP.push(prv.best.perAttributeAP);
+      r.correct.push(act.correct);
+      r.scores.push(prv.bestScores);
+      record(seed, s);
+    }
+    return r;
+  }
 }
 
 /** Chance levels of a test split: top-1 of guessing, cMAP of random scores (the attribute priors). */

@@ -16,8 +16,7 @@ import {
   vpKey,
   withVpLabels,
 } from '../data/datasets/index.js';
-import { readFrameImageSet } from '../method/frame_sets.js';
-import type { ImageSet, VideoSet } from '../method/sets.js';
+import { type FrameReader, type ImageSet, readImageSet, type VideoSet } from '../data/loader/index.js';
 
 export type PrivacyFormat = 'vispr' | 'pahmdb51' | 'vp';
 
@@ -46,13 +45,13 @@ interface Source {
 
 export async function readVideoPrivacy(
   src: Source,
-  size: { width: number; height: number },
+  size: { width: number; height: number; reader: FrameReader },
   action: { train: VideoDataset; test: VideoDataset },
   videos: { train: VideoSet; val: VideoSet; test: VideoSet },
   valEvery: number,
   tick?: () => void,
 ): Promise<PrivacySets> {
-  const frames = async (ds: ImageDataset) => readFrameImageSet(ds, { ...size, onProgress: tick });
+  const frames = async (ds: ImageDataset) => readImageSet(ds, { ...size, onProgress: tick });
   if (src.privacyFormat === 'pahmdb51') {
     // PA-HMDB51 labels HMDB51's videos: they and HMDB51's split files come from the action tree
     // when it is HMDB51, else from the PA-HMDB51 tree itself.

@@ -22,6 +22,7 @@ import {
   VP_ATTRIBUTES,
   withVpLabels,
 } from '../../src/data/datasets/index.js';
+import { FrameReader } from '../../src/data/loader/index.js';
 import { readSets } from '../../src/runs/data.js';
 import { dataSource } from '../../src/runs/options.js';
 import { ROOT, tempDir } from '../helpers.js';
@@ -225,10 +226,12 @@ test("PA-HMDB51 follows HMDB51's split; its frames are privacy images labelled a
   );
   assert.equal(parts.train.length, 12);
 
+  const reader = new FrameReader({ workers: 1 });
   const sets = await readSets(
     src,
     { variant: 'known', clips: 0, images: 0, width: 16, height: 16, frames: 8, seed: 0 },
     8,
+    reader,
   );
   assert.deepEqual(sets.testImages.attributes, [...PA_ATTRIBUTES]);
   // 4 evenly spaced frames of 12 (1, 4, 7, 10) per video; 'face' is complete in frames 0-5 only.
@@ -247,8 +250,14 @@ test("PA-HMDB51 follows HMDB51's split; its frames are privacy images labelled a
     [1, 4, 7, 10].map((f) => face(`brush_hair/brush_hair_clip_5.avi#${f}`)),
     [1, 1, 1, 1],
   );
-  assert.equal(sets.testImages.items[0]?.data.length, 16 * 16 * 3);
+  const first = sets.testImages.items[0] as (typeof sets.testImages.items)[number];
+  assert.equal(
+    (await reader.frames(first.source)).length,
+    4 * 16 * 16 * 3,
+    "a video's 4 frames, read together",
+  );
   assert.equal(sets.videoAttributes, undefined);
+  await reader.close();
 });
 
 test(

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
+import { drawBatch, type ImageSet, tensorOf } from '../../src/data/loader/index.js';
 import { Rng } from '../../src/data/rng.js';
 import { Adversaries } from '../../src/method/adversaries.js';
-import { imageBatch } from '../../src/method/batches.js';
 import { validateConfig } from '../../src/method/config.js';
 import { ntXent } from '../../src/method/losses.js';
 import { trainMinimax } from '../../src/method/minimax.js';
-import { createNetworks, privacyLoss } from '../../src/method/pretrain.js';
+import { createNetworks, privacyLoss, privacyViews } from '../../src/method/pretrain.js';
 import type { Network } from '../../src/models/index.js';
 import * as T from '../../src/torch/index.js';
 import { tempDir } from '../helpers.js';
@@ -19,10 +19,22 @@ const part = (n: Network, head: boolean): number[] =>
   Object.entries(n.stateDict())
     .filter(([k]) => k.startsWith('fc.') === head)
     .flatMap(([, t]) => Array.from(t.float().data() as Float32Array));
+/** Two augmented views of each image in `idx`, drawn from `rng` as the minimax draws them. */
+async function views(
+  images: ImageSet,
+  idx: number[],
+  c: ReturnType<typeof tinyConfig>,
+  rng: Rng,
+): Promise<T.Tensor[][]> {
+  const d = drawBatch([privacyViews(images, idx, c)], rng);
+  await d.ready;
+  return d.take(c.device);
+}
+
 const ensemble = (o: Partial<ReturnType<typeof tinyConfig>['adversaries']> = {}) =>
   tinyConfig({ adversaries: { count: 3, reinitEvery: 0, reinitFrom: 'pretrained', warmup: 0, ...o } });
 
-test('adversaries: M members share the pre-trained encoder, each with its own head; f_A faces the strongest per anchor', () => {
+test('adversaries: M members share the pre-trained encoder, each with its own head; f_A faces the strongest per anchor', async () => {
   const c = ensemble();
   const n = createNetworks(c, 10);
   const adv = new Adversaries(n.fB, T.Adam(n.fB.parameters()), c);
@@ -41,12 +53,12 @@ test('adversaries: M members share the pre-trained encoder, each with its own he
   n.fA.train();
   adv.train(false);
   let each: number[] = [];
-  const LB = adv.anonymizerLoss(n.fA, images, idx, new Rng('t', 1), (l) => (each = l));
+  const b1 = await views(images, idx, c, new Rng('t', 1));
+  const LB = adv.anonymizerLoss(n.fA, b1, 0, (l) => (each = l));
   assert.deepEqual(LB.shape, []);
   const want = T.noGrad(() => {
-    const rng = new Rng('t', 1);
-    const v1 = n.fA.forward(imageBatch(images, idx, c.imageSize, c.viewAugment, rng, c.device));
-    const v2 = n.fA.forward(imageBatch(images, idx, c.imageSize, c.viewAugment, rng, c.device));
+    const v1 = n.fA.forward(tensorOf(b1, 0, 0));
+    const v2 = n.fA.forward(tensorOf(b1, 0, 1));
     const per = adv.members.map((fB) => ntXent(fB.forward(v1), fB.forward(v2), c.temperature, 'none'));
     assert.deepEqual(per[0]?.shape, [8], 'one loss per anchor: 2N');
     const min = per.reduce((a, b) => T.minimum(a, b));
@@ -66,14 +78,15 @@ test('adversaries: M members share the pre-trained encoder, each with its own he
   // One member: exactly the paper's L_B.
   const c1 = tinyConfig();
   const one = new Adversaries(n.fB, T.Adam(n.fB.parameters()), c1);
-  const a = one.anonymizerLoss(n.fA, images, idx, new Rng('t', 2)).item();
-  const b = privacyLoss(n.fB, n.fA, images, idx, c1, new Rng('t', 2)).item();
+  const b2 = await views(images, idx, c1, new Rng('t', 2));
+  const a = one.anonymizerLoss(n.fA, b2, 0).item();
+  const b = privacyLoss(n.fB, n.fA, b2, 0, c1).item();
   assert.equal(a, b);
   adv.dispose();
   one.dispose();
 });
 
-test('adversaries: restarts come on schedule, staggered, back to each start (or fresh), with Adam reset and a warm-up', () => {
+test('adversaries: restarts come on schedule, staggered, back to each start (or fresh), with Adam reset and a warm-up', async () => {
   const c = ensemble({ count: 2, reinitEvery: 4, warmup: 2 });
   const n = createNetworks(c, 10);
   const adv = new Adversaries(n.fB, T.Adam(n.fB.parameters(), { lr: c.lrB }), c);
@@ -88,12 +101,14 @@ test('adversaries: restarts come on schedule, staggered, back to each start (or 
   adv.train(true);
   for (let i = 0; i < 3; i++) {
     adv.optims.forEach((o) => o.zeroGrad());
-    T.tidy(() => adv.trainLoss(n.fA, images, [0, 1, 2, 3], rng).backward());
+    const b = await views(images, [0, 1, 2, 3], c, rng);
+    T.tidy(() => adv.trainLoss(n.fA, b, 0).backward());
+    T.dispose(b);
     adv.optims.forEach((o) => o.step());
   }
   const moved = adv.members.map((m) => weights(m));
   assert.notDeepEqual(moved[1], start[1]);
-  assert.deepEqual(adv.maybeRestart(5, n.fA, images), [], 'nothing due at batch 5');
+  assert.deepEqual(await adv.maybeRestart(5, n.fA, images), [], 'nothing due at batch 5');
   // Without warm-up a restart puts the member back exactly where it started, its Adam state empty.
   const bare = new Adversaries(n.fB, T.Adam(n.fB.parameters()), {
     ...c,
@@ -102,10 +117,12 @@ test('adversaries: restarts come on schedule, staggered, back to each start (or 
   const bareStart = weights(bare.members[1] as Network);
   bare.train(true);
   bare.optims.forEach((o) => o.zeroGrad());
-  T.tidy(() => bare.trainLoss(n.fA, images, [0, 1, 2, 3], rng).backward());
+  const bb = await views(images, [0, 1, 2, 3], c, rng);
+  T.tidy(() => bare.trainLoss(n.fA, bb, 0).backward());
+  T.dispose(bb);
   bare.optims.forEach((o) => o.step());
   const before1 = weights(bare.members[1] as Network);
-  const logs = bare.maybeRestart(6, n.fA, images);
+  const logs = await bare.maybeRestart(6, n.fA, images);
   assert.deepEqual(
     logs.map((l) => l.member),
     [1],
@@ -118,7 +135,7 @@ test('adversaries: restarts come on schedule, staggered, back to each start (or 
 
   // With warm-up: the restarted member trains alone for 2 batches (it leaves its start, f_A does not move).
   const fA0 = weights(n.fA);
-  const r = adv.maybeRestart(4, n.fA, images);
+  const r = await adv.maybeRestart(4, n.fA, images);
   assert.deepEqual(
     r.map((l) => l.member),
     [0],
@@ -139,25 +156,25 @@ test('adversaries: restarts come on schedule, staggered, back to each start (or 
   const m = createNetworks(s, 10);
   const pre = weights(m.fB);
   const solo = new Adversaries(m.fB, T.Adam(m.fB.parameters()), s);
-  solo.maybeRestart(4, m.fA, images);
+  await solo.maybeRestart(4, m.fA, images);
   const fresh1 = weights(m.fB);
   assert.notDeepEqual(fresh1, pre);
   const again = new Adversaries(m.fB, T.Adam(m.fB.parameters()), s);
-  again.maybeRestart(4, m.fA, images);
+  await again.maybeRestart(4, m.fA, images);
   assert.deepEqual(weights(m.fB), fresh1, 'the same seed, the same fresh network');
   solo.dispose();
   again.dispose();
 });
 
-test('adversaries in the minimax: restarts logged at their batches; a run is deterministic and resumes bit for bit', () => {
+test('adversaries in the minimax: restarts logged at their batches; a run is deterministic and resumes bit for bit', async () => {
   const d = tinyData();
   // 4 batches an epoch, 2 epochs: member 0 restarts before batch 4, member 1 before batch 6.
   const c = { ...ensemble({ count: 2, reinitEvery: 4, warmup: 1 }), checkpointEvery: 1 };
   const restarts: [number, string][] = [];
-  const run = (dir: string, stop = Infinity) => {
+  const run = async (dir: string, stop = Infinity) => {
     const n = createNetworks(c, 10);
     let k = 0;
-    const r = trainMinimax(n, d, c, {
+    const r = await trainMinimax(n, d, c, {
       dir,
       resume: true,
       tick: () => {
@@ -175,18 +192,18 @@ test('adversaries in the minimax: restarts logged at their batches; a run is det
     });
     return { r, n };
   };
-  const a = run(join(tempDir(), 'a'));
+  const a = await run(join(tempDir(), 'a'));
   assert.deepEqual(restarts, [
     [4, 'restart0'],
     [6, 'restart1'],
   ]);
-  const b = run(join(tempDir(), 'b'));
+  const b = await run(join(tempDir(), 'b'));
   assert.deepEqual(weights(b.n.fA), weights(a.n.fA), 'the same seed, the same f_A');
   assert.deepEqual(b.r.history, a.r.history);
   // Killed after batch 5 (member 0 restarted, member 1 not yet), resumed: the same end.
   const dir = join(tempDir(), 'c');
-  assert.throws(() => run(dir, 6), /stopped/);
-  const resumed = run(dir);
+  await assert.rejects(() => run(dir, 6), /stopped/);
+  const resumed = await run(dir);
   assert.deepEqual(weights(resumed.n.fA), weights(a.n.fA));
   assert.deepEqual(resumed.r.history, a.r.history);
 });
@@ -205,11 +222,11 @@ test('adversaries config: checked at the boundary', () => {
   assert.equal(validateConfig(ensemble({ reinitEvery: 10, warmup: 3 })).adversaries.count, 3);
 });
 
-test('a run saved before the adversaries existed resumes: its config reads as the paper (one f_B)', () => {
+test('a run saved before the adversaries existed resumes: its config reads as the paper (one f_B)', async () => {
   const d = tinyData();
   const c = tinyConfig({ epochs: 1 });
   const dir = tempDir();
-  trainMinimax(createNetworks(c, 10), d, c, { dir, resume: false });
+  await trainMinimax(createNetworks(c, 10), d, c, { dir, resume: false });
   // Rewrite its state as an older veil wrote it: no `adversaries` in the config.
   const last = join(dir, 'last.safetensors');
   const { tensors, metadata } = T.loadSafetensors(last);
@@ -217,11 +234,11 @@ test('a run saved before the adversaries existed resumes: its config reads as th
   delete old.adversaries;
   T.saveSafetensors(last, tensors, { ...metadata, config: JSON.stringify(old) });
   const more = { ...c, epochs: 2 };
-  const r = trainMinimax(createNetworks(more, 10), d, more, { dir, resume: true });
+  const r = await trainMinimax(createNetworks(more, 10), d, more, { dir, resume: true });
   assert.equal(r.history.length, 2);
   // Another adversary setting is another run: refused.
   const other = { ...more, epochs: 3, adversaries: { ...more.adversaries, count: 2 } };
-  assert.throws(
+  await assert.rejects(
     () => trainMinimax(createNetworks(other, 10), d, other, { dir, resume: true }),
     /saved by a run with another config/,
   );

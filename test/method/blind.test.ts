@@ -14,7 +14,7 @@ import {
   pretrainAnonymizer,
   pretrainPrivacy,
 } from '../../src/method/pretrain.js';
-import type { ImageSet } from '../../src/method/sets.js';
+import type { ImageSet } from '../../src/data/loader/index.js';
 import { tempDir } from '../helpers.js';
 import { tinyConfig, tinyData } from './fixtures.js';
 
@@ -33,18 +33,18 @@ function shuffleLabels(set: ImageSet, seed: number): ImageSet {
   };
 }
 
-function wholeMethod(d: MinimaxData): { fA: number[]; selected: number } {
+async function wholeMethod(d: MinimaxData): Promise<{ fA: number[]; selected: number }> {
   const c = tinyConfig({ lambda: 1, B: 0.02 });
   const n = createNetworks(c, 10);
-  pretrainAnonymizer(n.fA, d.trainImages, d.trainVideos, c);
-  pretrainPrivacy(n.fB, d.trainImages, c);
-  pretrainAction(n.fT, d.trainVideos, c);
-  const r = trainMinimax(n, d, c, { dir: join(tempDir(), 'run'), resume: false });
+  await pretrainAnonymizer(n.fA, d.trainImages, d.trainVideos, c);
+  await pretrainPrivacy(n.fB, d.trainImages, c);
+  await pretrainAction(n.fT, d.trainVideos, c);
+  const r = await trainMinimax(n, d, c, { dir: join(tempDir(), 'run'), resume: false });
   const fA = n.fA.parameters().flatMap((p) => Array.from(p.data() as Float32Array));
   return { fA, selected: r.selectedEpoch };
 }
 
-test('the method is blind to privacy labels: shuffled labels give the same f_A, bit for bit', () => {
+test('the method is blind to privacy labels: shuffled labels give the same f_A, bit for bit', async () => {
   const d = tinyData();
   const shuffled: MinimaxData = {
     ...d,
@@ -55,8 +55,8 @@ test('the method is blind to privacy labels: shuffled labels give the same f_A, 
     shuffled.trainImages.items.map((im) => Array.from(im.labels)),
     d.trainImages.items.map((im) => Array.from(im.labels)),
   );
-  const a = wholeMethod(d);
-  const b = wholeMethod(shuffled);
+  const a = await wholeMethod(d);
+  const b = await wholeMethod(shuffled);
   assert.equal(b.selected, a.selected);
   assert.ok(a.fA.length > 0);
   assert.deepEqual(b.fA, a.fA);

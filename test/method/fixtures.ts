@@ -1,9 +1,19 @@
-// Tiny in-memory SynthPAR sets and a tiny method config, for the method's tests.
+// Tiny in-memory SynthPAR sets and a tiny method config, for the method's tests. The sets are read
+// through one real reader (worker threads, cache) as a command's are.
 import { attributeNames, classNames, synthClip, synthImage } from '../../src/data/synthpar/index.js';
 import { CLIP_AUGMENT, VIEW_AUGMENT } from '../../src/data/augment.js';
 import { type MethodConfig, PAPER } from '../../src/method/config.js';
 import type { MinimaxData } from '../../src/method/minimax.js';
-import type { ImageSet, VideoSet } from '../../src/method/sets.js';
+import {
+  FrameReader,
+  type ImageSet,
+  memoryImageSet,
+  memoryVideoSet,
+  type VideoSet,
+} from '../../src/data/loader/index.js';
+
+/** The tests' one reader (its idle workers do not keep the process alive). */
+export const READER = new FrameReader();
 
 export const S = 16;
 
@@ -12,7 +22,10 @@ export function videoSet(n: number, start = 0, frames = 4): VideoSet {
     const c = synthClip({ seed: 3, width: S, height: S, frames }, start + k);
     return { id: `v${start + k}`, label: c.label, frames: c.frames, boxes: c.boxes };
   });
-  return { name: 'synthpar', classes: classNames(), width: S, height: S, items };
+  return memoryVideoSet(
+    { name: 'synthpar', reader: READER, classes: classNames(), width: S, height: S },
+    items,
+  );
 }
 
 export function imageSet(n: number, start = 0): ImageSet {
@@ -20,7 +33,10 @@ export function imageSet(n: number, start = 0): ImageSet {
     const im = synthImage({ seed: 3, width: S, height: S }, start + k);
     return { id: `i${start + k}`, labels: im.labels, data: im.data, boxes: im.boxes };
   });
-  return { name: 'synthpar', attributes: attributeNames(), width: S, height: S, items };
+  return memoryImageSet(
+    { name: 'synthpar', reader: READER, attributes: attributeNames(), width: S, height: S },
+    items,
+  );
 }
 
 export const tinyData = (): MinimaxData => ({

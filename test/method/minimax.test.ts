@@ -10,9 +10,9 @@ import { tempDir } from '../helpers.js';
 import { tinyConfig, tinyData } from './fixtures.js';
 
 /** A run into `dir` killed after `steps` batches (the 'stopped' error stands for the kill). */
-function stopAfter(steps: number, c: ReturnType<typeof tinyConfig>, dir: string): void {
+async function stopAfter(steps: number, c: ReturnType<typeof tinyConfig>, dir: string): Promise<void> {
   let n = 0;
-  assert.throws(
+  await assert.rejects(
     () =>
       trainMinimax(createNetworks(c, 10), tinyData(), c, {
         dir,
@@ -27,29 +27,43 @@ function stopAfter(steps: number, c: ReturnType<typeof tinyConfig>, dir: string)
 
 const weights = (n: Network): number[] => n.parameters().flatMap((p) => Array.from(p.data() as Float32Array));
 
-test('minimax: a run stopped mid-epoch and resumed ends bit-for-bit where an unbroken run ends', () => {
+test('minimax: a run stopped mid-epoch and resumed ends bit-for-bit where an unbroken run ends', async () => {
   const d = tinyData();
   const c = tinyConfig({ checkpointEvery: 1 });
   const whole = createNetworks(c, 10);
-  const a = trainMinimax(whole, d, c, { dir: join(tempDir(), 'a'), resume: false });
+  const a = await trainMinimax(whole, d, c, { dir: join(tempDir(), 'a'), resume: false });
   assert.equal(a.history.length, 2);
   assert.ok(existsSync(a.fAPath));
 
   const dir = join(tempDir(), 'b');
-  stopAfter(6, c, dir); // in epoch 1, after its first batch was checkpointed
+  await stopAfter(6, c, dir); // in epoch 1, after its first batch was checkpointed
   // Fresh networks from another seed: everything must come from the checkpoint.
   const resumed = createNetworks({ ...c, seed: 99 }, 10);
-  const b = trainMinimax(resumed, d, c, { dir, resume: true });
+  const b = await trainMinimax(resumed, d, c, { dir, resume: true });
   assert.equal(b.history.length, 2);
   for (const k of ['fA', 'fT', 'fB'] as const) assert.deepEqual(weights(resumed[k]), weights(whole[k]), k);
   assert.deepEqual(b.history, a.history);
+
+  // A time-boxed run (maxSteps) stops checkpointed, mid-epoch or at an epoch's end, and goes on.
+  const boxed = join(tempDir(), 'c');
+  const parts = [3, 1, 3]; // 4 batches an epoch: mid-epoch, at epoch 0's end, mid-epoch 1
+  for (const maxSteps of parts) {
+    const r = await trainMinimax(createNetworks(c, 10), d, c, { dir: boxed, resume: true, maxSteps });
+    assert.ok(r.stopped && r.fAPath === '', `stopped after ${maxSteps} more steps`);
+    assert.ok(r.loader.seconds > 0 && r.loader.wait >= 0 && r.loader.wait <= r.loader.seconds);
+  }
+  const nets = createNetworks({ ...c, seed: 99 }, 10);
+  const rest = await trainMinimax(nets, d, c, { dir: boxed, resume: true });
+  assert.equal(rest.stopped, false);
+  assert.deepEqual(rest.history, a.history);
+  for (const k of ['fA', 'fT', 'fB'] as const) assert.deepEqual(weights(nets[k]), weights(whole[k]), k);
 });
 
-test('minimax step 1 leaves f_T and f_B alone; lambda, B and the penalty show in the log', () => {
+test('minimax step 1 leaves f_T and f_B alone; lambda, B and the penalty show in the log', async () => {
   const d = tinyData();
   const c = tinyConfig({ epochs: 1, B: 0, lambda: 1 });
   const n = createNetworks(c, 10);
-  const r = trainMinimax(n, d, c, { dir: tempDir(), resume: false });
+  const r = await trainMinimax(n, d, c, { dir: tempDir(), resume: false });
   const h = r.history[0] as EpochLog;
   // With B = 0 the hinge is the RMS itself.
   assert.ok(Math.abs(h.Lpenalty - h.rms) < 1e-6);
@@ -80,7 +94,7 @@ test('checkpoint selection by the validation rule', () => {
   assert.equal(selectEpoch([log(0.9, 0.8, 0, 0.3), log(0.9, 0.8, 1, 0.2)]), 1);
 });
 
-test('dual lambda: after every f_A step lambda moves by dualLr (RMS - B), never below 0, and resumes exactly', () => {
+test('dual lambda: after every f_A step lambda moves by dualLr (RMS - B), never below 0, and resumes exactly', async () => {
   const d = tinyData();
   for (const [B, dualLr] of [
     [0, 50], // over budget every step: lambda climbs
@@ -88,7 +102,7 @@ test('dual lambda: after every f_A step lambda moves by dualLr (RMS - B), never 
   ] as const) {
     const c = tinyConfig({ epochs: 2, B, lambda: 1, lambdaRule: 'dual', dualLr, checkpointEvery: 1 });
     const steps: { lambda: number; rms: number }[] = [];
-    const r = trainMinimax(createNetworks(c, 10), d, c, {
+    const r = await trainMinimax(createNetworks(c, 10), d, c, {
       dir: tempDir(),
       resume: false,
       onStep: (s) => {
@@ -113,18 +127,18 @@ test('dual lambda: after every f_A step lambda moves by dualLr (RMS - B), never 
   }
   // Stopped mid-epoch and resumed: lambda comes back from the checkpoint, not from the config.
   const c = tinyConfig({ epochs: 2, B: 0, lambda: 1, lambdaRule: 'dual', dualLr: 50, checkpointEvery: 1 });
-  const whole = trainMinimax(createNetworks(c, 10), d, c, { dir: join(tempDir(), 'w'), resume: false });
+  const whole = await trainMinimax(createNetworks(c, 10), d, c, { dir: join(tempDir(), 'w'), resume: false });
   const dir = join(tempDir(), 'r');
-  stopAfter(6, c, dir);
-  const resumed = trainMinimax(createNetworks(c, 10), d, c, { dir, resume: true });
+  await stopAfter(6, c, dir);
+  const resumed = await trainMinimax(createNetworks(c, 10), d, c, { dir, resume: true });
   assert.deepEqual(resumed.history, whole.history);
 });
 
-test('fixed lambda never moves', () => {
+test('fixed lambda never moves', async () => {
   const d = tinyData();
   const c = tinyConfig({ epochs: 1, B: 0, lambda: 2 });
   const seen = new Set<number>();
-  const r = trainMinimax(createNetworks(c, 10), d, c, {
+  const r = await trainMinimax(createNetworks(c, 10), d, c, {
     dir: tempDir(),
     resume: false,
     onStep: (s) => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
+import { firstVideos } from '../../src/data/loader/index.js';
 import { openAnonymizer } from '../../src/deploy/runtime.js';
 import { exportOnnx } from '../../src/deploy/onnx/export.js';
 import { anonymizeVideoFrames, anonymizeVideoSet, learned } from '../../src/method/anonymize.js';
@@ -20,16 +21,16 @@ const motionConfig = () => tinyConfig({ fA: { name: 'unet-motion', options: { wi
 const motionWeights = (m: MotionUNet): number =>
   (m.unet.inc.double_conv.layers[0] as T.nn.Conv2d).weight.narrow(1, 3, 3).abs().sum().item();
 
-test('the minimax trains a motion-aware f_A on clips: its motion weights leave zero', () => {
+test('the minimax trains a motion-aware f_A on clips: its motion weights leave zero', async () => {
   const c = motionConfig();
   const n = createNetworks(c, 10);
   assert.equal(motionWeights(n.fA as MotionUNet), 0);
-  const r = trainMinimax(n, tinyData(), c, { dir: tempDir(), resume: false });
+  const r = await trainMinimax(n, tinyData(), c, { dir: tempDir(), resume: false });
   assert.ok(Number.isFinite(r.history[0]?.LA));
   assert.ok(motionWeights(n.fA as MotionUNet) > 0, 'the gradient of L_A reached the motion weights');
 });
 
-test('a motion-aware f_A anonymizes each video whole; chunks carry their past, so chunking changes nothing', () => {
+test('a motion-aware f_A anonymizes each video whole; chunks carry their past, so chunking changes nothing', async () => {
   T.manualSeed(0);
   const c = tinyConfig({
     fA: { name: 'unet-motion', options: { width: 4, gap: 2 } },
@@ -41,14 +42,14 @@ test('a motion-aware f_A anonymizes each video whole; chunks carry their past, s
   assert.ok(a.video, 'the anonymizer takes videos');
   assert.equal(a.video.context, 2);
   const set = videoSet(2, 0, 9);
-  const whole = anonymizeVideoSet(a, set);
-  const v = set.items[0]?.frames ?? [];
-  const chunked = anonymizeVideoFrames(a.video, v, set.width, set.height, 3);
+  const whole = await firstVideos(await anonymizeVideoSet(a, set), 1);
+  const [v] = await firstVideos(set, 1);
+  const chunked = anonymizeVideoFrames(a.video, v ?? [], set.width, set.height, 3);
   assert.equal(chunked.length, 9);
-  assert.deepEqual(chunked, whole.items[0]?.frames, 'chunks of 3 frames give what one pass gives');
+  assert.deepEqual(chunked, whole[0], 'chunks of 3 frames give what one pass gives');
   // Not what loose frames would give: the motion input is used.
-  const loose = anonymizeVideoSet({ ...a, video: undefined }, set);
-  assert.notDeepEqual(loose.items[0]?.frames, whole.items[0]?.frames);
+  const loose = await firstVideos(await anonymizeVideoSet({ ...a, video: undefined }, set), 1);
+  assert.notDeepEqual(loose[0], whole[0]);
 });
 
 test('a motion-aware f_A is refused where frames come loose: veil anonymize and the ONNX export', async () => {

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { holdOut, spacedIndices, type VideoSet } from '../../src/method/sets.js';
+import { spacedIndices } from '../../src/data/clips.js';
+import { holdOut, memoryVideoSet, type VideoSet } from '../../src/data/loader/index.js';
+import { READER } from './fixtures.js';
 
-const videos = (labels: number[]): VideoSet => ({
-  name: 't',
-  classes: ['a', 'b', 'c'],
-  width: 1,
-  height: 1,
-  items: labels.map((label, i) => ({ id: `v${i}`, label, frames: [], boxes: null })),
-});
+const videos = (labels: number[]): VideoSet =>
+  memoryVideoSet(
+    { name: 't', reader: READER, classes: ['a', 'b', 'c'], width: 1, height: 1 },
+    labels.map((label, i) => ({ id: `v${i}`, label, frames: [], boxes: null })),
+  );
 
 test('validation hold-out: every k-th video of each class, whatever the list order', () => {
   // Classes cycle with period 3, k = 2: an unstratified every-2nd rule would take class b only.

@@ -75,14 +75,14 @@ test("a run whose process is gone reads as 'interrupted'", () => {
   assert.ok(mine > 0);
 });
 
-test("training sweeps a killed run's temporary checkpoint, and leaves a live writer's", () => {
+test("training sweeps a killed run's temporary checkpoint, and leaves a live writer's", async () => {
   const dir = tempDir();
   const dead = join(dir, `.last.safetensors.${deadPid()}.tmp`);
   const live = join(dir, `.last.safetensors.${process.ppid}.tmp`);
   writeFileSync(dead, 'half a checkpoint');
   writeFileSync(live, 'being written');
   const c = tinyConfig({ epochs: 1 });
-  trainMinimax(createNetworks(c, 10), tinyData(), c, { dir, resume: false });
+  await trainMinimax(createNetworks(c, 10), tinyData(), c, { dir, resume: false });
   assert.equal(existsSync(dead), false);
   assert.equal(existsSync(live), true);
   assert.deepEqual(
@@ -96,12 +96,12 @@ test('thread counts are bounded by the cores', () => {
   setNumThreads(maxThreads());
 });
 
-test('resuming a run under another config is refused, naming its checkpoint', () => {
+test('resuming a run under another config is refused, naming its checkpoint', async () => {
   const dir = tempDir();
   const c = tinyConfig({ epochs: 1 });
-  trainMinimax(createNetworks(c, 10), tinyData(), c, { dir, resume: false });
+  await trainMinimax(createNetworks(c, 10), tinyData(), c, { dir, resume: false });
   const other = { ...c, epochs: 2, B: c.B + 0.1 };
-  assert.throws(
+  await assert.rejects(
     () => trainMinimax(createNetworks(other, 10), tinyData(), other, { dir, resume: true }),
     (e: Error & { exitCode?: number }) =>
       e.exitCode === 2 && /last\.safetensors was saved by a run with another config/.test(e.message),
@@ -109,7 +109,7 @@ test('resuming a run under another config is refused, naming its checkpoint', ()
   // The same settings may train longer: one more epoch on top of the first.
   const more = { ...c, epochs: 2 };
   assert.equal(
-    trainMinimax(createNetworks(more, 10), tinyData(), more, { dir, resume: true }).history.length,
+    (await trainMinimax(createNetworks(more, 10), tinyData(), more, { dir, resume: true })).history.length,
     2,
   );
 });

@@ -13,6 +13,7 @@ import { withBackbones } from '../../src/runs/experiment.js';
 import { demoConfig } from '../../src/runs/presets.js';
 import * as T from '../../src/torch/index.js';
 import { tempDir } from '../helpers.js';
+import { READER } from '../method/fixtures.js';
 
 const S = 16;
 
@@ -47,41 +48,41 @@ function tiny(ws: string) {
 
 const same = (a: T.Tensor, b: T.Tensor): boolean => T.tidy(() => T.amax(a.sub(b).abs()).item() === 0);
 
-test('the backbone draw is its own: another seed than the data, every 10th item held out', () => {
+test('the backbone draw is its own: another seed than the data, every 10th item held out', async () => {
   const c = tiny('');
-  const s = backboneSets(c.data, c.backbones);
+  const s = backboneSets(c.data, c.backbones, READER);
   assert.equal(s.videos.train.items.length + s.videos.val.items.length, 20);
   assert.equal(s.images.val.items.length, 4);
   // The variant's 10 actions and the two travel actions of the backbones' vocabulary.
   assert.equal(s.videos.train.classes.length, 12);
   assert.equal(s.images.train.attributes.length, 7);
-  assert.throws(
+  await assert.rejects(
     () => pretrainBackbones(tempDir('veil-bb-'), c.data, c.protocol, { ...c.backbones, seed: c.data.seed }),
     /own data seed/,
   );
 });
 
-test('backbones are trained once, reused while nothing changes, retrained when something does', () => {
+test('backbones are trained once, reused while nothing changes, retrained when something does', async () => {
   const ws = tempDir('veil-bb-');
   const c = tiny(ws);
   const dir = join(ws, 'backbones');
-  const first = pretrainBackbones(dir, c.data, c.protocol, c.backbones);
+  const first = await pretrainBackbones(dir, c.data, c.protocol, c.backbones);
   const stamp = statSync(first.action).mtimeMs;
   for (const v of [first.heldOut.top1, first.heldOut.cmap ?? NaN]) assert.ok(v >= 0 && v <= 1);
   assert.equal(first.heldOut.match, null);
-  const again = pretrainBackbones(dir, c.data, c.protocol, c.backbones);
+  const again = await pretrainBackbones(dir, c.data, c.protocol, c.backbones);
   assert.deepEqual(again, first);
   assert.equal(statSync(first.action).mtimeMs, stamp);
-  const other = pretrainBackbones(dir, c.data, c.protocol, { ...c.backbones, lr: 2e-3 });
+  const other = await pretrainBackbones(dir, c.data, c.protocol, { ...c.backbones, lr: 2e-3 });
   assert.notEqual(statSync(other.action).mtimeMs, stamp);
 });
 
-test("f_T and f_B start from the method's backbones (f_B's learned no label), the judges from theirs", () => {
+test("f_T and f_B start from the method's backbones (f_B's learned no label), the judges from theirs", async () => {
   const ws = tempDir('veil-bb-');
   const c = tiny(ws);
-  const judges = pretrainBackbones(join(ws, 'judges'), c.data, c.protocol, c.backbones);
+  const judges = await pretrainBackbones(join(ws, 'judges'), c.data, c.protocol, c.backbones);
   const mb = { ...c.backbones, seed: 98, privacy: 'ssl' as const, viewAugment: c.method.viewAugment };
-  const method = pretrainBackbones(join(ws, 'method'), c.data, c.protocol, mb);
+  const method = await pretrainBackbones(join(ws, 'method'), c.data, c.protocol, mb);
   assert.equal(method.privacyKind, 'ssl');
   assert.equal(method.heldOut.cmap, null, 'no label was read to score it either');
   assert.ok((method.heldOut.match ?? -1) >= 0 && (method.heldOut.match ?? 2) <= 1);
@@ -109,10 +110,10 @@ test("f_T and f_B start from the method's backbones (f_B's learned no label), th
   assert.throws(() => withBackbones(c, method, method), /must not start from the weights the method/);
 });
 
-test('a backbone of another architecture is refused, naming the file', () => {
+test('a backbone of another architecture is refused, naming the file', async () => {
   const ws = tempDir('veil-bb-');
   const c = tiny(ws);
-  const bb = pretrainBackbones(join(ws, 'b'), c.data, c.protocol, c.backbones);
+  const bb = await pretrainBackbones(join(ws, 'b'), c.data, c.protocol, c.backbones);
   const wider = createModel('r3d-small', { width: 8, classes: 10 });
   assert.throws(() => loadBackbone(wider, bb.action), /action\.safetensors: not a backbone .*shape/);
   const image = createModel('resnet-small', { width: 4, head: 'classifier', classes: 7 });

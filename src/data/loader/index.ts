@@ -1,7 +1,9 @@
-// The threaded loader: decode and augment ahead of the training loop, batches as tensors.
+// The one batch pipeline: datasets as lists of frame sources, read and augmented ahead of the
+// training loop by worker threads through a bounded cache, batches as tensors.
 export * from './batches.js';
-export * from './clips.js';
-export * from './images.js';
-export { TaskPool } from './pool.js';
-export type { ImageSource, VideoSource } from './tasks.js';
+export * from './cache.js';
+export * from './reader.js';
+export * from './sets.js';
 export * from './sources.js';
+export * from './stream.js';
+export { TaskPool } from './pool.js';

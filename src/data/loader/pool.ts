@@ -20,12 +20,12 @@ interface Slot {
 }
 
 /** The group's results, or its first failure as the error to throw. */
-function settle(outcomes: (Outcome | TaskResult | Error)[]): TaskResult[] | Error {
+export function settle(outcomes: (Outcome | TaskResult | Error)[]): TaskResult[] | Error {
   const out: TaskResult[] = [];
   for (const o of outcomes) {
     if (o instanceof Error) return o;
     if ('ok' in o && !o.ok) return o.file ? new DataError(o.file, o.message) : new Error(o.message);
-    out.push({ data: o.data, ...(o.info ? { info: o.info } : {}) });
+    out.push({ frames: o.frames });
   }
   return out;
 }

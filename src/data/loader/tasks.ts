@@ -1,230 +1,141 @@
-// The work a loader worker does for its share of a batch: get the frames (decode video files,
-// all of the share's files with one ffmpeg; read images; or render SynthPAR in memory), pick the
-// clips, augment. Pure TypeScript and child processes, no libtorch, so it runs in worker threads;
-// the results are Float32Arrays the main thread turns into tensors. Randomness comes only from
-// each task's key, never from the thread that runs it or the tasks it is grouped with.
-import { augmentFrames, type AugmentConfig, centreCrop, sampleAugment } from '../augment.js';
-import { testClips, trainClip } from '../clips.js';
+// The work a loader worker does for its share of a batch: read an item's frames (decode a video
+// file, all of the share's files with one ffmpeg; read an image; read a raw file; or take bytes in
+// shared memory) and augment them with parameters drawn beforehand on the main thread. Pure
+// TypeScript and child processes, no libtorch, so it runs in worker threads; outputs are written
+// in place into shared Float32Arrays the main thread turns into tensors. Nothing random happens
+// here: what a task yields depends on the task alone, never on the thread that runs it or the
+// tasks it is grouped with.
+import { open } from 'node:fs/promises';
+
+import { type AugmentParams, augmentFrames } from '../augment.js';
 import { DataError } from '../errors.js';
 import { readImage } from '../image.js';
-import { Rng } from '../rng.js';
-import type { Variant } from '../synthpar/catalog.js';
-import { synthImage } from '../synthpar/dataset.js';
-import { renderClipFrames } from '../synthpar/render.js';
-import { sampleScene } from '../synthpar/scene.js';
 import { type DecodeRequest, decodeFramesMany } from '../video/batch.js';
 import type { Frames } from '../video/decode.js';
-import { quickInfo } from '../video/avi.js';
-import type { VideoInfo } from '../video/probe.js';
+import { type FrameSource, frameCount, frameOf, frameSize } from './sources.js';
 
-export type VideoSource =
-  | { kind: 'file'; path: string }
-  | {
-      kind: 'synthpar';
-      seed: number;
-      variant: Variant;
-      index: number;
-      width: number;
-      height: number;
-      frames: number;
-    };
-
-export type ImageSource =
-  | { kind: 'file'; path: string }
-  | { kind: 'synthpar'; seed: number; variant: Variant; index: number; width: number; height: number };
-
-export interface ClipTask {
-  kind: 'clip';
-  source: VideoSource;
-  /** The file's metadata when the loader already has it (it caches what workers send back). */
-  info?: VideoInfo;
-  /** Key of the task's random stream: (seed, epoch, item). */
-  key: number[];
-  train: boolean;
-  frames: number;
-  stride: number;
+/** One augmented view of some of a source's frames, written into `into` as (3, T, H, W). */
+export interface Output {
+  /** Indices into the source's frames, in clip order (repeats allowed). */
+  frames: number[];
+  params: AugmentParams;
   width: number;
   height: number;
-  testClips: number;
-  testCrop: number;
-  /** Files are scaled on decode so that their short side has this many pixels. */
-  shortSide: number;
-  augment: AugmentConfig;
+  into: Float32Array;
 }
 
-export interface ImageTask {
-  kind: 'image';
-  source: ImageSource;
-  key: number[];
-  /** Two augmented views (NT-Xent), one augmented view, or a centre crop. */
-  mode: 'pair' | 'train' | 'eval';
-  width: number;
-  height: number;
-  testCrop: number;
-  shortSide: number;
-  augment: AugmentConfig;
+export interface Task {
+  source: FrameSource;
+  outputs: Output[];
+  /** Read every frame of the source and hand them back (the cache keeps them). */
+  whole: boolean;
 }
 
-export type Task = ClipTask | ImageTask;
-
-/** One (3, T, H, W) array per clip, or one or two (3, H, W) images; a video file's metadata. */
+/** The source's frames end to end on a SharedArrayBuffer, when the task asked for them whole. */
 export interface TaskResult {
-  data: Float32Array[];
-  info?: VideoInfo;
+  frames: Uint8Array | null;
 }
 
 const failed = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
-/** Outputs per task and the length of each. */
-function outputs(t: Task): { count: number; size: number } {
-  if (t.kind === 'clip') return { count: t.train ? 1 : t.testClips, size: 3 * t.frames * t.height * t.width };
-  return { count: t.mode === 'pair' ? 2 : 1, size: 3 * t.height * t.width };
+/** The distinct frame indices a task reads, sorted. */
+function needed(t: Task): number[] {
+  if (t.whole) return Array.from({ length: frameCount(t.source) }, (_, i) => i);
+  return [...new Set(t.outputs.flatMap((o) => o.frames))].sort((a, b) => a - b);
 }
 
-/** Each task's output arrays, as views of one buffer in the order runGroup documents. */
-function layout(tasks: readonly Task[]): Float32Array[][] {
-  const shapes = tasks.map(outputs);
-  const upTo = (n: number): number[] => Array.from({ length: n }, (_, k) => k);
-  const most = Math.max(0, ...shapes.map((s) => s.count));
-  const order: [number, number][] = [
-    ...tasks.flatMap((t, i) =>
-      t.kind === 'clip' ? upTo(shapes[i]!.count).map((k) => [i, k] as [number, number]) : [],
-    ),
-    ...upTo(most).flatMap((k) =>
-      tasks.flatMap((t, i) =>
-        t.kind === 'image' && k < shapes[i]!.count ? [[i, k] as [number, number]] : [],
-      ),
-    ),
-  ];
-  const buffer = new Float32Array(shapes.reduce((n, s) => n + s.count * s.size, 0));
-  const slots: Float32Array[][] = tasks.map(() => []);
-  let at = 0;
-  for (const [i, k] of order) slots[i]![k] = buffer.subarray(at, (at += shapes[i]!.size));
-  return slots;
+async function readRaw(s: Extract<FrameSource, { kind: 'raw' }>, idx: number[]): Promise<Uint8Array[]> {
+  const n = frameSize(s);
+  const f = await open(s.path, 'r').catch((e: unknown) => {
+    throw new DataError(s.path, `cannot open frames file: ${(e as Error).message}`, { cause: e });
+  });
+  try {
+    return await Promise.all(
+      idx.map(async (i) => {
+        const buf = new Uint8Array(n);
+        const { bytesRead } = await f.read(buf, 0, n, s.offset + i * n);
+        if (bytesRead !== n)
+          throw new DataError(s.path, `frame ${i} is cut short (${bytesRead} of ${n} bytes)`);
+        return buf;
+      }),
+    );
+  } finally {
+    await f.close();
+  }
 }
 
 export class TaskRunner {
-  /** Probes of the files this thread has met. */
-  private readonly probes = new Map<string, Promise<VideoInfo>>();
-
-  private probe(path: string): Promise<VideoInfo> {
-    let p = this.probes.get(path);
-    if (!p) {
-      p = quickInfo(path);
-      this.probes.set(path, p);
-      p.catch(() => this.probes.delete(path));
-    }
-    return p;
-  }
-
   async run(task: Task): Promise<TaskResult> {
     const [r] = await this.runGroup([task]);
     if (r instanceof Error) throw r;
     return r as TaskResult;
   }
 
-  /**
-   * Results in task order; a failing task gives its error without failing the others. All
-   * outputs share one buffer (transferred once), laid out so that a batch's tensor is a view of
-   * it: clips task after task (video-major), image views view after view (all first views, then
-   * all second views).
-   */
+  /** Results in task order; a failing task gives its error without failing the others. */
   async runGroup(tasks: readonly Task[]): Promise<(TaskResult | Error)[]> {
-    const slots = layout(tasks);
-    const out: (TaskResult | Error)[] = new Array(tasks.length);
-    const clips = tasks
-      .map((t, i) => [t, i] as const)
-      .filter((x): x is [ClipTask, number] => x[0].kind === 'clip');
-    const images = tasks
-      .map((t, i) => [t, i] as const)
-      .filter((x): x is [ImageTask, number] => x[0].kind === 'image');
-    await Promise.all([
-      this.clips(clips, slots, out),
-      ...images.map(([t, i]) =>
-        this.image(t, slots[i] as Float32Array[]).then(
-          (r) => (out[i] = r),
-          (e) => (out[i] = failed(e)),
-        ),
-      ),
-    ]);
-    return out;
+    const frames = await this.read(tasks);
+    return tasks.map((t, k) => {
+      const got = frames[k] as Map<number, Uint8Array> | Error;
+      if (got instanceof Error) return got;
+      try {
+        const { width, height } = t.source;
+        for (const o of t.outputs) {
+          const pick = o.frames.map((i) => got.get(i) as Uint8Array);
+          augmentFrames(pick, width, height, o.params, o.width, o.height, o.into);
+        }
+        if (!t.whole) return { frames: null };
+        const n = frameSize(t.source);
+        const all = new Uint8Array(new SharedArrayBuffer(frameCount(t.source) * n));
+        for (const [i, f] of got) all.set(f, i * n);
+        return { frames: all };
+      } catch (e) {
+        return failed(e);
+      }
+    });
   }
 
-  private async clips(
-    tasks: [ClipTask, number][],
-    slots: Float32Array[][],
-    out: (TaskResult | Error)[],
-  ): Promise<void> {
-    const plans: { task: ClipTask; slot: number; info?: VideoInfo; clips: number[][]; rng: Rng }[] = [];
-    await Promise.all(
-      tasks.map(async ([task, slot]) => {
-        try {
-          const s = task.source;
-          const info = s.kind === 'file' ? (task.info ?? (await this.probe(s.path))) : undefined;
-          const n = s.kind === 'file' ? (info as VideoInfo).frames : s.frames;
-          const rng = new Rng('veil-loader', ...task.key);
-          const clips = task.train
-            ? [trainClip(n, task.frames, task.stride, rng)]
-            : testClips(n, task.frames, task.stride, task.testClips);
-          plans.push({ task, slot, info, clips, rng });
-        } catch (e) {
-          out[slot] = failed(e);
-        }
+  /** Each task's frames by index, or its error; the group's video files share one ffmpeg. */
+  private async read(tasks: readonly Task[]): Promise<(Map<number, Uint8Array> | Error)[]> {
+    const out: (Map<number, Uint8Array> | Error)[] = new Array(tasks.length);
+    const videos = tasks.flatMap((t, k) => (t.source.kind === 'video' ? [k] : []));
+    const reqs: DecodeRequest[] = videos.map((k) => {
+      const t = tasks[k] as Task;
+      const s = t.source as Extract<FrameSource, { kind: 'video' }>;
+      return {
+        file: s.path,
+        indices: needed(t).map((i) => s.frames[i] as number),
+        opts: { info: s.info, size: { width: s.width, height: s.height } },
+      };
+    });
+    const decoded = decodeFramesMany(reqs).then((r) =>
+      r.forEach((f, j) => {
+        const k = videos[j] as number;
+        out[k] =
+          f instanceof DataError
+            ? f
+            : new Map(needed(tasks[k] as Task).map((i, n) => [i, (f as Frames).frames[n]!]));
       }),
     );
-    plans.sort((a, b) => a.slot - b.slot);
-    const files = plans.filter((p) => p.task.source.kind === 'file');
-    const reqs: DecodeRequest[] = files.map((p) => ({
-      file: (p.task.source as { path: string }).path,
-      indices: p.clips.flat(),
-      opts: { info: p.info as VideoInfo, shortSide: p.task.shortSide, onShort: 'repeat-last' },
-    }));
-    const decoded = await decodeFramesMany(reqs);
-    const frames = new Map<number, Frames | DataError>(
-      files.map((p, k) => [p.slot, decoded[k] as Frames | DataError]),
-    );
-    for (const p of plans) {
-      try {
-        let f = frames.get(p.slot);
-        if (f instanceof DataError) throw f;
-        if (!f) {
-          const s = p.task.source as Extract<VideoSource, { kind: 'synthpar' }>;
-          const r = renderClipFrames(sampleScene(s.seed, s.variant, s.index), s.frames, p.clips.flat(), {
-            width: s.width,
-            height: s.height,
-          });
-          f = { width: s.width, height: s.height, frames: r.frames };
+    await Promise.all([
+      decoded,
+      ...tasks.map(async (t, k) => {
+        const s = t.source;
+        if (s.kind === 'video') return;
+        try {
+          const idx = needed(t);
+          if (s.kind === 'bytes') out[k] = new Map(idx.map((i) => [i, frameOf(s, i)]));
+          else if (s.kind === 'raw') {
+            const f = await readRaw(s, idx);
+            out[k] = new Map(idx.map((i, n) => [i, f[n] as Uint8Array]));
+          } else {
+            const img = await readImage(s.path, { size: { width: s.width, height: s.height } });
+            out[k] = new Map([[0, img.data]]);
+          }
+        } catch (e) {
+          out[k] = failed(e);
         }
-        const t = p.task;
-        let at = 0;
-        const data = p.clips.map((c, k) => {
-          const params = t.train
-            ? sampleAugment(p.rng, f.width, f.height, t.width, t.height, t.augment)
-            : centreCrop(f.width, f.height, t.testCrop);
-          const clip = f.frames.slice(at, (at += c.length));
-          return augmentFrames(clip, f.width, f.height, params, t.width, t.height, slots[p.slot]?.[k]);
-        });
-        out[p.slot] = p.info ? { data, info: p.info } : { data };
-      } catch (e) {
-        out[p.slot] = failed(e);
-      }
-    }
-  }
-
-  private async image(task: ImageTask, slots: Float32Array[]): Promise<TaskResult> {
-    const rng = new Rng('veil-loader', ...task.key);
-    const s = task.source;
-    const img =
-      s.kind === 'synthpar'
-        ? synthImage({ seed: s.seed, variant: s.variant, width: s.width, height: s.height }, s.index)
-        : await readImage(s.path, { shortSide: task.shortSide });
-    const view = (k: number): Float32Array => {
-      const p =
-        task.mode === 'eval'
-          ? centreCrop(img.width, img.height, task.testCrop)
-          : sampleAugment(rng, img.width, img.height, task.width, task.height, task.augment);
-      return augmentFrames([img.data], img.width, img.height, p, task.width, task.height, slots[k]);
-    };
-    return { data: task.mode === 'pair' ? [view(0), view(1)] : [view(0)] };
+      }),
+    ]);
+    return out;
   }
 }

@@ -1,6 +1,6 @@
 // A loader worker thread: runs groups of tasks as they come (several groups at once, so that one
-// group's ffmpeg start-up overlaps another's augmentation) and hands the buffers back without
-// copying them.
+// group's ffmpeg start-up overlaps another's augmentation), writing into the shared buffers the
+// tasks name.
 import { parentPort } from 'node:worker_threads';
 
 import sharp from 'sharp';
@@ -36,11 +36,8 @@ port.on('message', (m: GroupMessage) => {
     .runGroup(m.tasks)
     .catch((e: unknown) => m.tasks.map(() => (e instanceof Error ? e : new Error(String(e)))))
     .then((results) => {
-      // The outputs are views of one buffer: transferred once (listing it twice would throw).
-      const buffers = new Set(
-        results.flatMap((r) => (r instanceof Error ? [] : r.data.map((a) => a.buffer as ArrayBuffer))),
-      );
-      port.postMessage({ id: m.id, outcomes: results.map(outcome) } satisfies ReplyMessage, [...buffers]);
+      // Outputs went into shared memory: nothing to copy or transfer back.
+      port.postMessage({ id: m.id, outcomes: results.map(outcome) } satisfies ReplyMessage);
     })
     .catch((e: unknown) => {
       const message = `loader worker could not reply: ${e instanceof Error ? e.message : String(e)}`;
