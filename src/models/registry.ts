@@ -32,11 +32,14 @@ export interface ModelSpec {
   paperInput: readonly number[];
   demoInput: readonly number[];
   /**
-   * The layout its weights (and so its activations) take, chosen by measurement: a training step
-   * on this 2-core CPU (libtorch 1.13, oneDNN, 1 thread, `npm run bench:models -- --formats`: the same
-   * step) is 1.6x faster channels-last for unet-small at 32x32, 1.2x for resnet-small, 1.07x for
-   * unetpp-r18 at 112x112 and 1.03x for resnet18; the 3D networks gain nothing from
-   * channels_last_3d (r3d-small 2-5% slower), so they keep PyTorch's default.
+   * The layout its weights (and so its activations) take. Measured (a training step on this
+   * 2-core CPU, libtorch 1.13, 1 thread, `npm run bench:models -- --formats`): channels-last is
+   * 1.6x faster for unet-small at 32x32, 1.2x for resnet-small, 1.07x for unetpp-r18 at 112x112,
+   * 1.03x for resnet18; the 3D networks gain nothing from channels_last_3d. But every network
+   * keeps PyTorch's default for now: with channels-last 2D networks, `veil train --size 112
+   * --frames 16` with 2 threads died in its first step with glibc's "double free or corruption"
+   * inside libtorch (1 thread, or the default layout, ran clean), so the gain waits until that
+   * crash is understood.
    */
   memoryFormat: MemoryFormat;
   build(o: ModelOptions): Network;
@@ -91,7 +94,7 @@ const privacySpec = (
   options: privacyOptions(w),
   paperInput: [3, 224, 224],
   demoInput: DEMO_IMAGE,
-  memoryFormat: 'channels_last',
+  memoryFormat: 'contiguous_format',
   build: (o) =>
     privacyResNet({
       depth,
@@ -113,7 +116,7 @@ const unetSpec = (name: string, description: string, w: number): ModelSpec => ({
   },
   paperInput: [3, 112, 112],
   demoInput: DEMO_IMAGE,
-  memoryFormat: 'channels_last',
+  memoryFormat: 'contiguous_format',
   build: (o) => new UNet({ width: o.width as number, convBias: o.convBias as boolean }),
 });
 
@@ -131,7 +134,7 @@ const SPECS: ModelSpec[] = [
     },
     paperInput: [3, 224, 224],
     demoInput: DEMO_IMAGE,
-    memoryFormat: 'channels_last',
+    memoryFormat: 'contiguous_format',
     build: (o) =>
       new UnetPlusPlus({
         encoderDepth: o.encoderDepth as number,
@@ -158,7 +161,7 @@ const SPECS: ModelSpec[] = [
     },
     paperInput: [3, 112, 112],
     demoInput: DEMO_IMAGE,
-    memoryFormat: 'channels_last',
+    memoryFormat: 'contiguous_format',
     build: (o) =>
       new MotionUNet({ width: o.width as number, convBias: o.convBias as boolean, gap: o.gap as number }),
   },

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { createModel, type Network } from '../../src/models/index.js';
+import { createModel, modelSpec, type Network } from '../../src/models/index.js';
 import { isContiguous, noGrad, tidy } from '../../src/torch/index.js';
 import { assertClose } from '../helpers.js';
 import { fill, testInput } from './fill.js';
@@ -56,7 +56,7 @@ test("resnet18 in train mode: batch statistics and moved running statistics equa
   m.dispose();
 });
 
-test('2D networks are built channels-last, 3D ones in the default layout, with the same outputs', () => {
+test('networks are built in their registry layout and give the same outputs channels-last', () => {
   for (const [name, options, shape] of [
     ['unet-small', {}, [2, 3, 32, 32]],
     ['resnet-small', { head: 'classifier', classes: 5 }, [2, 3, 32, 32]],
@@ -64,15 +64,16 @@ test('2D networks are built channels-last, 3D ones in the default layout, with t
   ] as const) {
     const m = filled(name, options).eval();
     const weights = Object.values(m.stateDict()).filter((t) => t.ndim >= 4);
-    const format = shape.length === 4 ? 'channels_last' : 'contiguous_format';
+    const format = modelSpec(name).memoryFormat;
     assert.ok(weights.length > 0 && weights.every((w) => isContiguous(w, format)), `${name}: ${format}`);
+    const other = shape.length === 4 ? 'channels_last' : 'channels_last_3d';
     tidy(() => {
       const x = testInput([...shape], `input:${name}-format`);
       const y = noGrad(() => m.forward(x));
-      const d = m.to({ memoryFormat: 'contiguous_format' });
+      const d = m.to({ memoryFormat: other });
       assert.ok(
-        weights.every((w) => isContiguous(w)),
-        `${name}: back to the default layout`,
+        weights.every((w) => isContiguous(w, other)),
+        `${name}: in ${other}`,
       );
       assertClose(
         noGrad(() => d.forward(x)),
