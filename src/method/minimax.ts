@@ -293,6 +293,11 @@ export async function trainMinimax(
 
   const loader = { wait: 0, seconds: 0 };
   let steps = 0;
+  /** Stopped early (--max-steps, or a stop between batches): checkpointed, nothing selected yet. */
+  const stopped = (): MinimaxResult => {
+    adv.dispose();
+    return { history: s.history, selectedEpoch: -1, rule: SELECTION_RULE, fAPath: '', stopped: true, loader };
+  };
   for (; s.epoch < c.epochs; s.epoch++, s.batch = 0, s.sums = zeroSums()) {
     // The epoch's orders come from (seed, epoch), each batch's augmentation from (seed, epoch, batch):
     // any batch can be rebuilt on resume without replaying the ones before it.
@@ -420,17 +425,7 @@ export async function trainMinimax(
         s.batch + 1 < nBatches
       )
         saveTrainState(last, { state: { ...s, batch: s.batch + 1 }, nets, optims }, c);
-      if (stop && s.batch + 1 < nBatches) {
-        adv.dispose();
-        return {
-          history: s.history,
-          selectedEpoch: -1,
-          rule: SELECTION_RULE,
-          fAPath: '',
-          stopped: true,
-          loader,
-        };
-      }
+      if (stop && s.batch + 1 < nBatches) return stopped();
     }
     const m = s.sums;
     const log: EpochLog = {
@@ -453,17 +448,7 @@ export async function trainMinimax(
       { state: { ...s, epoch: s.epoch + 1, batch: 0, sums: zeroSums() }, nets, optims },
       c,
     );
-    if (run.maxSteps !== undefined && steps >= run.maxSteps && s.epoch + 1 < c.epochs) {
-      adv.dispose();
-      return {
-        history: s.history,
-        selectedEpoch: -1,
-        rule: SELECTION_RULE,
-        fAPath: '',
-        stopped: true,
-        loader,
-      };
-    }
+    if (run.maxSteps !== undefined && steps >= run.maxSteps && s.epoch + 1 < c.epochs) return stopped();
   }
 
   adv.dispose();
