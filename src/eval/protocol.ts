@@ -7,8 +7,8 @@ import type { AugmentConfig } from '../data/augment.js';
 import { type ClipShape, type ImageSet, type Part, tensorOf, type VideoSet } from '../data/loader/index.js';
 import { imageLogits, infer, videoScores } from '../method/inference.js';
 import { attributeMetrics, type AttributeMetrics, hits, top1 } from '../method/metrics.js';
-import { fit } from '../method/step.js';
-import { createModel, loadBackbone } from '../models/index.js';
+import { fit, type FitOptions } from '../method/step.js';
+import { createModel, loadBackbone, type Network } from '../models/index.js';
 import * as T from '../torch/index.js';
 
 export interface ProtocolConfig {
@@ -148,33 +148,9 @@ export async function judgeAttacker(
   });
   if (c.attackerInit) loadBackbone(attacker, c.attackerInit);
   attacker.to(c.device);
-  const labels = test.items.map((im) => im.labels);
-  const perEpoch: PrivacyJudgement['perEpoch'] = [];
-  let best: AttributeMetrics | null = null;
-  let bestEpoch = -1;
-  let bestScores: number[][] = [];
   const views = (idx: number[]): Part[] => [
     { kind: 'images', set: train, idx, size: c.imageSize, augment: c.imageAugment, views: 1, targets: true },
   ];
-  const bce = (b: T.Tensor[][]): T.Tensor =>
-    T.binaryCrossEntropyWithLogits(attacker.forward(tensorOf(b, 0)), tensorOf(b, 0, 1));
-  // Scored on the test images after every epoch; the best epoch is kept (the worst case for privacy).
-  const scoreEpoch = async (epoch: number, loss: number): Promise<void> => {
-    attacker.eval();
-    const scores = await imageLogits(
-      (x) => infer((v) => attacker.forward(v), x, false),
-      test,
-      c.imageSize,
-      c.device,
-    );
-    const m = attributeMetrics(scores, labels);
-    perEpoch.push({ cmap: m.cmap, f1: m.f1, loss });
-    if (!best || m.cmap > best.cmap) {
-      best = m;
-      bestEpoch = epoch;
-      bestScores = scores;
-    }
-  };
   const o = {
     lr: c.lr,
     epochs: c.attackerEpochs,
@@ -184,8 +160,57 @@ export async function judgeAttacker(
     seed,
     autocast: c.autocast,
   };
-  await fit(attacker, o, views, bce, () => tick('privacy attacker'), scoreEpoch);
+  const on: AttackerData = {
+    parts: views,
+    targets: 1,
+    score: (predict) => imageLogits(predict, test, c.imageSize, c.device),
+    labels: test.items.map((im) => im.labels),
+  };
+  return fitAttacker(attacker, o, on, () => tick('privacy attacker'));
+}
+
+/** What a fresh attacker trains on and is scored on: images (judgeAttacker) or videos (VP-*). */
+export interface AttackerData {
+  /** The parts of a training batch of these indices; part 0's tensor `targets` holds the labels. */
+  parts: (idx: number[]) => Part[];
+  targets: number;
+  /** Logits per test item (image or video), from the attacker's logits on a batch. */
+  score: (predict: (x: T.Tensor) => number[][]) => Promise<number[][]>;
+  /** Each test item's attribute labels, in the order `score` gives them. */
+  labels: readonly (ArrayLike<number> & Iterable<number>)[];
+}
+
+/**
+ * Trains a fresh attacker with BCE and scores it on the test items after every epoch, keeping its
+ * best epoch (highest cMAP): the worst case for privacy. The image and the video attacker both
+ * judge this way. The attacker is disposed.
+ */
+export async function fitAttacker(
+  attacker: Network,
+  o: FitOptions,
+  on: AttackerData,
+  tick: () => void,
+): Promise<PrivacyJudgement> {
+  const bce = (b: T.Tensor[][]): T.Tensor =>
+    T.binaryCrossEntropyWithLogits(attacker.forward(tensorOf(b, 0)), tensorOf(b, 0, on.targets));
+  const perEpoch: PrivacyJudgement['perEpoch'] = [];
+  let best: AttributeMetrics | null = null;
+  let bestEpoch = -1;
+  let bestScores: number[][] = [];
+  const scoreEpoch = async (epoch: number, loss: number): Promise<void> => {
+    attacker.eval();
+    // Scored in float32 whatever the training ran in: bf16 logits tie, and ties move AP.
+    const scores = await on.score((x) => infer((v) => attacker.forward(v), x, false));
+    const m = attributeMetrics(scores, on.labels);
+    perEpoch.push({ cmap: m.cmap, f1: m.f1, loss });
+    if (!best || m.cmap > best.cmap) {
+      best = m;
+      bestEpoch = epoch;
+      bestScores = scores;
+    }
+  };
+  await fit(attacker, o, on.parts, bce, tick, scoreEpoch);
   attacker.dispose();
-  if (!best) throw new Error('judgeAttacker: attackerEpochs must be at least 1');
+  if (!best) throw new Error(`${o.key}: the attacker needs at least 1 epoch (attackerEpochs)`);
   return { best, bestEpoch, bestScores, perEpoch };
 }

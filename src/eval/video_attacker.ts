@@ -14,12 +14,15 @@ import {
   tensorOf,
   type VideoSet,
 } from '../data/loader/index.js';
-import { infer } from '../method/inference.js';
-import { attributeMetrics, type AttributeMetrics } from '../method/metrics.js';
-import { fit } from '../method/step.js';
 import { createModel, loadBackbone } from '../models/index.js';
 import * as T from '../torch/index.js';
-import type { PrivacyJudgement, ProtocolConfig, Tick } from './protocol.js';
+import {
+  type AttackerData,
+  fitAttacker,
+  type PrivacyJudgement,
+  type ProtocolConfig,
+  type Tick,
+} from './protocol.js';
 
 /** Each video's attribute labels, looked up by its id. */
 export interface VideoAttributes {
@@ -68,7 +71,6 @@ export async function judgeVideoAttacker(
   if (c.actionInit) loadBackbone(attacker, c.actionInit);
   attacker.to(c.device);
   const trainLabels = train.items.map((v) => labels.of(v.id));
-  const testLabels = test.items.map((v) => labels.of(v.id));
   const clips = (idx: number[]): Part[] => [
     {
       kind: 'train-clips',
@@ -79,24 +81,6 @@ export async function judgeVideoAttacker(
       targets: (i) => trainLabels[i] as Uint8Array,
     },
   ];
-  const bce = (b: T.Tensor[][]): T.Tensor =>
-    T.binaryCrossEntropyWithLogits(attacker.forward(tensorOf(b, 0)), tensorOf(b, 0, 2));
-  const perEpoch: PrivacyJudgement['perEpoch'] = [];
-  let best: AttributeMetrics | null = null;
-  let bestEpoch = -1;
-  let bestScores: number[][] = [];
-  const scoreEpoch = async (epoch: number, loss: number): Promise<void> => {
-    attacker.eval();
-    // Scored in float32 whatever the training ran in: bf16 logits tie, and ties move AP.
-    const scores = await videoLogits((x) => infer((v) => attacker.forward(v), x, false), test, c);
-    const m = attributeMetrics(scores, testLabels);
-    perEpoch.push({ cmap: m.cmap, f1: m.f1, loss });
-    if (!best || m.cmap > best.cmap) {
-      best = m;
-      bestEpoch = epoch;
-      bestScores = scores;
-    }
-  };
   // The 3D network fine-tunes at the action judge's rate, as it is the action judge's network.
   const o = {
     lr: c.actionLr,
@@ -107,10 +91,13 @@ export async function judgeVideoAttacker(
     seed,
     autocast: c.autocast,
   };
-  await fit(attacker, o, clips, bce, () => tick('video attacker'), scoreEpoch);
-  attacker.dispose();
-  if (!best) throw new Error('judgeVideoAttacker: attackerEpochs must be at least 1');
-  return { best, bestEpoch, bestScores, perEpoch };
+  const on: AttackerData = {
+    parts: clips,
+    targets: 2,
+    score: (predict) => videoLogits(predict, test, c),
+    labels: test.items.map((v) => labels.of(v.id)),
+  };
+  return fitAttacker(attacker, o, on, () => tick('video attacker'));
 }
 
 /** Steps of judgeVideoAttacker, for progress bars. */
