@@ -2,35 +2,13 @@
 // columns (kind, method, B, lambda, seeds, top-1, cMAP, F1) whichever command made the run: the
 // protocol's results per seed where the run has them, else a minimax run's last validation epoch.
 import { meanStd } from '../eval/metrics.js';
+import type { Stat } from '../eval/report/table_row.js';
 import { baselines } from '../method/baselines.js';
 import { type ExperimentConfig, minimaxRuns } from './experiment.js';
+import type { CompareRow, MethodKind } from './compare_row.js';
 import type { Registry, RunRow } from './registry.js';
 
-export interface Stat {
-  mean: number;
-  std: number;
-  /** Values averaged (seeds; 1 for a minimax run's last epoch). */
-  n: number;
-}
-
-/** One line of `veil runs compare`: a method of a run, with the same columns for every kind. */
-export interface CompareRow {
-  run: number;
-  kind: string;
-  method: string;
-  B: number | null;
-  lambda: number | null;
-  seeds: number | null;
-  top1: Stat | null;
-  cmap: Stat | null;
-  f1: Stat | null;
-  /** protocol: fresh judges per seed; validation: a minimax run's last epoch (val top-1, f_B's instance match). */
-  source: 'protocol' | 'validation' | 'none';
-  /** What the method is: a baseline, SPAct, veil at a B, an ablation of veil; null for a minimax run's own row. */
-  methodKind: MethodKind | null;
-}
-
-export type MethodKind = 'baseline' | 'spact' | 'veil' | 'ablation';
+export type { CompareRow, MethodKind, Stat };
 
 const BASELINES = baselines().map((b) => b.name);
 

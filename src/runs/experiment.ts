@@ -26,14 +26,8 @@ import { hashSeed } from '../data/rng.js';
 import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
 import { type DataConfig, ensureSynthPAR, readSets, type Sets, synthparSource } from './data.js';
 import { followRun } from './follow.js';
-import {
-  chanceOf,
-  type Candidate,
-  judgeCandidate,
-  mergeSeeds,
-  type MethodKind,
-  type MethodResult,
-} from './judge.js';
+import { chanceOf, type Candidate, judgeCandidate, mergeSeeds, type MethodResult } from './judge.js';
+import type { MethodKind } from './compare_row.js';
 import { judgeNovel, type NovelResult } from './novel.js';
 import { CONSOLE, type RunOutput } from './progress.js';
 import { Registry } from './registry.js';

@@ -5,9 +5,7 @@ import { type ImageSet, middleFrames, type VideoSet } from '../data/loader/index
 import { anonymizeImageSet, anonymizeVideoSet, forgetSets } from '../method/anonymize.js';
 import type { Anonymizer } from '../method/baselines.js';
 import type { EpochLog } from '../method/minimax.js';
-
-/** 'ablation': veil at one B with one thing changed (lambda, its rule, the penalty's gradient). */
-export type MethodKind = 'baseline' | 'spact' | 'veil' | 'ablation';
+import type { MethodKind } from './compare_row.js';
 
 /** One anonymizer judged over the seeds, as results.json holds it. */
 export interface MethodResult {

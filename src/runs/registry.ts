@@ -11,29 +11,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 
 import { processAlive } from '../torch/index.js';
+import type { EpochRow, ResultRow, RunRow } from './registry_rows.js';
+
+export type { EpochRow, ResultRow, RunRow };
 
 // better-sqlite3 is CommonJS; version 12 (13 crashes on Node 20).
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-
-export interface RunRow {
-  id: number;
-  kind: string;
-  name: string;
-  /** 'running', 'done', 'failed', or 'interrupted' (its process is gone without finishing it). */
-  status: string;
-  created: string;
-  config: unknown;
-  /** The folder of its files (metrics.csv, event files, fA.safetensors), relative to the workspace; null when it has none or was recorded before runs named it. */
-  dir: string | null;
-}
-
-export interface ResultRow {
-  run: number;
-  method: string;
-  seed: number;
-  metric: string;
-  value: number;
-}
 
 export interface OpenOptions {
   /** For commands that only read: the file must exist and is never written (SQLite may still add its -shm and -wal beside it). */
@@ -162,12 +145,12 @@ export class Registry {
     return r;
   }
 
-  epochs(run: number): { epoch: number; metric: string; value: number }[] {
+  epochs(run: number): EpochRow[] {
     return this.guard(
       () =>
         this.db
           .prepare('SELECT epoch, metric, value FROM epochs WHERE run = ? ORDER BY epoch, metric')
-          .all(run) as { epoch: number; metric: string; value: number }[],
+          .all(run) as EpochRow[],
     );
   }
 

@@ -12,6 +12,7 @@ import { type TableInput, type TableRow, tableRows } from '../eval/report/table.
 import { RAW } from '../eval/stats.js';
 import { compareRows } from '../runs/compare.js';
 import type { Registry, RunRow } from '../runs/registry.js';
+import type { CompareOut, CompareRowOut } from './api_types.js';
 import { badRequest, HttpError } from './http_error.js';
 
 export interface CompareKey {
@@ -24,20 +25,6 @@ export function parseKey(s: string): CompareKey {
   const m = /^(\d{1,9}):(.{1,200})$/s.exec(s);
   if (!m) throw badRequest(`a compared row is RUN:METHOD (e.g. 3:raw data), got '${s.slice(0, 80)}'`);
   return { run: Number(m[1]), method: m[2] as string };
-}
-
-export interface CompareRowOut extends TableRow {
-  run: number;
-  /** The method's name in the plot: the method, with its run when two runs share it. */
-  label: string;
-  /** 'results.json' (intervals over the test set) or 'registry' (seeds only). */
-  from: 'results.json' | 'registry';
-}
-
-export interface CompareOut {
-  rows: CompareRowOut[];
-  chance: { top1: number; cmap: number } | null;
-  svg: string;
 }
 
 interface Source {
@@ -109,7 +96,7 @@ export function compareRuns(workspace: string, reg: Registry, keys: readonly Com
   });
   const firstRaw = picked.find((p) => p.input.method === RAW);
   const names = picked.map((p) => p.input.method);
-  const rows = picked.map(({ k, s, input }): CompareRowOut => {
+  const rows = picked.map(({ k, s, input }) => {
     // Drops are from raw data judged alongside: the run's own, else the first raw data chosen.
     const raw = s.inputs.find((i) => i.method === RAW) ?? firstRaw?.input;
     const withRaw = raw && raw !== input ? [raw, input] : [input];
@@ -124,9 +111,16 @@ export function compareRuns(workspace: string, reg: Registry, keys: readonly Com
   });
   const chance = picked.map((p) => p.s.chance).find((c) => c !== null) ?? null;
   const svg = privacyUtilitySvg(
-    picked.map((p, i) => ({ ...p.input, method: (rows[i] as CompareRowOut).label })),
+    picked.map((p, i) => ({ ...p.input, method: (rows[i] as { label: string }).label })),
     chance,
     rows.map((r) => ({ ...r, method: r.label })),
   );
-  return { rows, chance, svg };
+  // A drop with no raw data to drop from is NaN: null, as JSON would write it anyway.
+  const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+  const out = rows.map((r): CompareRowOut => ({
+    ...r,
+    top1Drop: orNull(r.top1Drop),
+    cmapDrop: orNull(r.cmapDrop),
+  }));
+  return { rows: out, chance, svg };
 }

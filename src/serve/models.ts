@@ -11,25 +11,9 @@ import { readOnnxMetadata } from '../deploy/onnx/metadata.js';
 import { readCheckpointSpec } from '../models/index.js';
 import type { Registry } from '../runs/registry.js';
 import { runDir } from '../runs/run_dir.js';
+import type { ModelEntry, ModelInfo } from './api_types.js';
 import { badRequest, HttpError, notFound } from './http_error.js';
 import { isInside, pathSegments, resolveInside } from './paths.js';
-
-export interface ModelEntry {
-  /** 'run:ID' (a run's fA.safetensors) or 'file:PATH' (an .onnx file, PATH relative to the workspace). */
-  key: string;
-  label: string;
-  /** The registry name (unet-small), when known without exporting. */
-  model: string | null;
-  /** The training resolution 'HxW', when recorded. */
-  input: string | null;
-}
-
-export interface ModelInfo extends ModelEntry {
-  /** H and W of the input must be multiples of it. */
-  stride: number;
-  bytes: number;
-  metadata: Record<string, string>;
-}
 
 const sizeText = (i: { height: number; width: number } | null): string | null =>
   i ? `${i.height}x${i.width}` : null;

@@ -16,6 +16,7 @@ import { Registry, type RunRow } from '../runs/registry.js';
 import { compareRows } from '../runs/compare.js';
 import { runDir } from '../runs/run_dir.js';
 import { readEvents } from '../runs/tensorboard_read.js';
+import type { RunDetail, RunList } from './api_types.js';
 import { CHARTS, type ChartName, runChart } from './charts.js';
 import { compareRuns, parseKey } from './compare.js';
 import { badRequest, HttpError, notFound } from './http_error.js';
@@ -232,7 +233,7 @@ export async function startServer(o: ServeOptions): Promise<VeilServer> {
     if (path === 'runs')
       return sendJson(
         res,
-        withRegistry((reg) => {
+        withRegistry((reg): RunList => {
           const all = reg?.runs() ?? [];
           return {
             workspace: r.workspace,
@@ -249,7 +250,7 @@ export async function startServer(o: ServeOptions): Promise<VeilServer> {
     if (seg[0] === 'runs' && seg.length === 2)
       return sendJson(
         res,
-        withRegistry((reg) => {
+        withRegistry((reg): RunDetail => {
           const { run, all } = getRun(reg, seg[1]);
           const d = runDir(r.workspace, run, all);
           const files =

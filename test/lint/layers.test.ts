@@ -20,7 +20,7 @@ const eslint = new ESLint({ cwd: ROOT });
 function hostIn(dir: string): string {
   const full = join(ROOT, 'src', dir);
   const file = readdirSync(full)
-    .filter((f) => f.endsWith('.ts'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
     .sort()[0];
   if (!file) throw new Error(`no .ts file in src/${dir}`);
   return join(full, file);

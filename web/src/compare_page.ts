@@ -1,7 +1,7 @@
 // Compare: the chosen rows (a method of a run) on the privacy-utility plot (the report's plot:
 // chance and prior lines, intervals where the experiment's results.json has them) and as a
 // Table 1 style table with drops from raw data. The choice lives in the URL (?r=RUN:METHOD ...).
-import { type CompareOut, getJson, type RunSummary } from './api.js';
+import { type CompareOut, getJson, type RunList } from './api.js';
 import { h, interval, showError, stat, svgNode } from './dom.js';
 
 export async function comparePage(app: HTMLElement, q: URLSearchParams): Promise<void> {
@@ -9,7 +9,7 @@ export async function comparePage(app: HTMLElement, q: URLSearchParams): Promise
   const picker = h('fieldset', { id: 'picker' });
   const out = h('div', { id: 'compare-out' });
   app.replaceChildren(h('h1', {}, 'Compare'), picker, out);
-  const { runs } = await getJson<{ runs: RunSummary[] }>('/api/runs');
+  const { runs } = await getJson<RunList>('/api/runs');
   const rows = runs.flatMap((r) =>
     r.rows.filter((x) => x.source === 'protocol').map((x) => ({ r, x, key: `${r.id}:${x.method}` })),
   );

@@ -1,5 +1,7 @@
 // Building the pages' elements: h() makes an element with attributes and children (text is always
 // set as text, never parsed as HTML), and the number formats every page shares.
+import type { Stat } from './api.js';
+
 type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -27,13 +29,6 @@ export function svgNode(text: string): Node {
   const root = doc.documentElement;
   if (root.nodeName !== 'svg') throw new Error('the server sent no SVG');
   return document.importNode(root, true);
-}
-
-export interface Stat {
-  mean: number;
-  std: number;
-  n: number;
-  ci?: { low: number; high: number };
 }
 
 /** 95.71±2.02 (percent when scale is 100), or '-' for none. */

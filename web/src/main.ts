@@ -1,5 +1,5 @@
 // The front end of `veil serve`: one page shell, the page picked by the path.
-import { getJson } from './api.js';
+import { getJson, type RunList } from './api.js';
 import { showError } from './dom.js';
 import { anonymizePage } from './anonymize_page.js';
 import { comparePage } from './compare_page.js';
@@ -21,7 +21,7 @@ async function start(): Promise<void> {
   const page = PAGES[path];
   try {
     if (!page) throw new Error(`no page ${path}`);
-    const ws = getJson<{ workspace: string }>('/api/runs').then(
+    const ws = getJson<RunList>('/api/runs').then(
       (r) => ((document.getElementById('workspace') as HTMLElement).textContent = r.workspace),
       () => undefined,
     );

@@ -1,7 +1,7 @@
 // Runs: the workspace's run registry as one table, a row per method of a run (an experiment has
 // one per baseline and learned method; a minimax run one, with its last validation epoch). Rows
 // judged by the protocol can be ticked and compared. Refreshes while a run is running.
-import { getJson, type RunSummary } from './api.js';
+import { getJson, type RunList } from './api.js';
 import { h, opt, showError, stat } from './dom.js';
 
 const keyOf = (run: number, method: string): string => `${run}:${method}`;
@@ -34,7 +34,7 @@ export async function runsPage(app: HTMLElement): Promise<void> {
   );
   let timer = 0;
   const load = async (): Promise<void> => {
-    const { runs } = await getJson<{ runs: RunSummary[] }>('/api/runs');
+    const { runs } = await getJson<RunList>('/api/runs');
     if (runs.length === 0) {
       table.replaceChildren(
         h(

@@ -2,6 +2,9 @@
 // drops from raw data; mean and standard deviation over evaluation seeds.
 import { meanStd } from '../metrics.js';
 import { cmapEstimate, type Interval, top1Estimate } from '../stats.js';
+import type { Stat, TableRow } from './table_row.js';
+
+export type { Stat, TableRow };
 
 const interval = ({ low, high }: Interval): Interval => ({ low, high });
 
@@ -16,27 +19,6 @@ export interface TableInput {
   /** Per seed: each test video's hit and each test image's logits (results from before: absent). */
   correct?: number[][];
   scores?: number[][][];
-}
-
-export interface Stat {
-  mean: number;
-  std: number;
-  n: number;
-  /** 95% bootstrap interval over the test videos or images, when the per-item results are there. */
-  ci?: Interval;
-}
-
-export interface TableRow {
-  method: string;
-  kind: string;
-  B: number | null;
-  top1: Stat;
-  cmap: Stat;
-  f1: Stat;
-  f1LogitAbove05: Stat;
-  /** Raw's mean minus this method's (positive: lower than raw), in the metric's units. */
-  top1Drop: number;
-  cmapDrop: number;
 }
 
 const stat = (v: number[]): Stat => ({ ...meanStd(v), n: v.length });
