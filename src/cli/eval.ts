@@ -234,6 +234,12 @@ export const command = defineCommand({
       autocast: c.autocast,
       device: c.device,
     };
+    const given = {
+      clips: values['clips-per-batch'] !== undefined,
+      images: values['images-per-batch'] !== undefined,
+    };
+    checkBatches(protocol, sets, src, given);
+    if (novelSets && novelSrc) checkBatches(protocol, novelSets, novelSrc, given);
     if (!protocol.actionInit)
       note(
         'note: the action judges train from scratch (no --backbones or --action-init); at demo sizes they need the backbones to learn SynthPAR',
@@ -317,6 +323,32 @@ interface Scores {
   top1: number[];
   cmap: number[];
   f1: number[];
+}
+
+/**
+ * A judge's batch larger than its training set: each epoch would take no step (the last partial
+ * batch is dropped), and the untrained judge's numbers would read as a result. Named by its flag.
+ */
+function checkBatches(
+  p: ProtocolConfig,
+  sets: Sets,
+  src: DataSource,
+  given: { clips: boolean; images: boolean },
+): void {
+  const flag = (name: string, v: number, isGiven: boolean): string =>
+    isGiven ? `--${name} ${v}` : `--${name} (default ${v})`;
+  const videos = sets.trainVideos.items.length;
+  if (videos < p.clipsPerBatch)
+    throw new UsageError(
+      `${flag('clips-per-batch', p.clipsPerBatch, given.clips)} is more than the ${videos} training videos of ${src.action}: ` +
+        `the action judge${sets.videoAttributes ? ' and the video attacker' : ''} would take no step; give --clips-per-batch ${videos} or less`,
+    );
+  const images = sets.trainImages.items.length;
+  if (!sets.videoAttributes && images < p.imagesPerBatch)
+    throw new UsageError(
+      `${flag('images-per-batch', p.imagesPerBatch, given.images)} is more than the ${images} training images of ${src.privacy}: ` +
+        `the attacker would take no step; give --images-per-batch ${images} or less`,
+    );
 }
 
 /** Judging steps of one protocol's sets: the video attacker's when the labels are per video (VP-*). */

@@ -107,6 +107,12 @@ export async function fit(
   tick: () => void = () => {},
   onEpoch: (epoch: number, meanLoss: number) => void | Promise<void> = () => {},
 ): Promise<number[]> {
+  // The last partial batch is dropped, so fewer items than a batch would make every epoch a zero-step
+  // one: the network left as it started, judged and reported as if trained.
+  if (o.epochs > 0 && o.n < o.batch)
+    throw new Error(
+      `${o.key}: ${o.n} training items make no batch of ${o.batch}; an epoch would take no step`,
+    );
   const opt = T.Adam(o.params ?? net.parameters(), { lr: o.lr });
   const schedule = o.cosine ? new T.CosineLR(opt, o.epochs) : null;
   const losses: number[] = [];

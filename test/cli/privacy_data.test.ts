@@ -415,3 +415,72 @@ test(
     );
   },
 );
+
+test(
+  'veil eval refuses a judge batch larger than its training set, naming the flag',
+  { timeout: 600_000 },
+  () => {
+    // fit drops the last partial batch: a batch over the training set trains a judge on nothing, and
+    // the untrained judge's numbers would read as a result. UCF101's 15 listed training videos less
+    // the 3 veil eval holds out for validation; VISPR's 24 training images.
+    const raw = [
+      '--baseline',
+      'raw data',
+      '--workspace',
+      join(dir, 'ws-batch'),
+      '--judge-epochs',
+      '1',
+      ...TOY,
+    ];
+    const clips = veil(
+      'eval',
+      ...raw,
+      '--action-data',
+      ucf(),
+      '--privacy-data',
+      vispr(),
+      '--clips-per-batch',
+      '16',
+    );
+    assert.equal(clips.status, 2, clips.stderr);
+    assert.match(
+      clips.stderr,
+      /--clips-per-batch 16 is more than the 12 training videos of .*ucf: the action judge would take no step; give --clips-per-batch 12 or less/,
+    );
+    const images = veil(
+      'eval',
+      ...raw,
+      '--action-data',
+      ucf(),
+      '--privacy-data',
+      vispr(),
+      '--images-per-batch',
+      '25',
+    );
+    assert.equal(images.status, 2, images.stderr);
+    assert.match(
+      images.stderr,
+      /--images-per-batch 25 is more than the 24 training images of .*vispr: the attacker would take no step/,
+    );
+    // VP-*: the video attacker trains on the clips' batches too; the novel protocol's sets are checked as well.
+    const vp = veil(
+      'eval',
+      ...raw,
+      '--action-data',
+      hmdb(),
+      '--privacy-data',
+      vpHmdb(),
+      '--novel-action-data',
+      ucf(),
+      '--novel-privacy-data',
+      vpUcf(),
+      '--clips-per-batch',
+      '16',
+    );
+    assert.equal(vp.status, 2, vp.stderr);
+    assert.match(
+      vp.stderr,
+      /training videos of .*hmdb: the action judge and the video attacker would take no step/,
+    );
+  },
+);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { step } from '../../src/method/step.js';
+import { fit, step } from '../../src/method/step.js';
 import { createModel } from '../../src/models/index.js';
 import * as T from '../../src/torch/index.js';
 
@@ -37,4 +37,20 @@ test('bf16 steps never leave a NaN in the weights, even where libtorch computes 
   }
   // Not asserted: how often libtorch errs varies from run to run (0 to most of the 30 here).
   if (redone) console.log(`${redone} bf16 step(s) redone in float32`);
+});
+
+test('fit refuses a training set smaller than one batch, where every epoch would take no step', async () => {
+  const m = createModel('resnet-small', { width: 4, head: 'classifier', classes: 2 });
+  const o = { lr: 1e-3, epochs: 2, n: 7, batch: 8, key: 'judge-attacker', seed: 0, autocast: false };
+  let drawn = 0;
+  const parts = () => {
+    drawn++;
+    return [];
+  };
+  await assert.rejects(
+    fit(m, o, parts, () => T.zeros([])),
+    /judge-attacker: 7 training items make no batch of 8; an epoch would take no step/,
+  );
+  assert.equal(drawn, 0, 'nothing read before the refusal');
+  m.dispose();
 });
