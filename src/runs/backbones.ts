@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { AugmentConfig } from '../data/augment.js';
+import { UsageError } from '../data/errors.js';
 import {
   FrameReader,
   holdOut,
@@ -185,10 +186,21 @@ export async function pretrainBackbones(
       }
     }
     const t0 = Date.now();
-    mkdirSync(dir, { recursive: true });
     const sets = backboneSets(d, b, reader);
     const { train: clips, val: valClips } = sets.videos;
     const { train: images, val: valImages } = sets.images;
+    // A draw with fewer training items than a batch would train a backbone on nothing (fit refuses
+    // it): said before anything is written, with the flag of `veil pretrain backbones` that sizes it.
+    const short = (n: number, batch: number, flag: string, what: string, of: number): string =>
+      `--backbone-${flag} ${of}: the backbone draw's ${n} training ${flag} (the rest held out) make no batch of ` +
+      `${batch}, so the ${what} would take no step; draw more`;
+    if (clips.items.length < b.clipsPerBatch)
+      throw new UsageError(short(clips.items.length, b.clipsPerBatch, 'clips', 'action backbone', b.clips));
+    if (images.items.length < b.imagesPerBatch)
+      throw new UsageError(
+        short(images.items.length, b.imagesPerBatch, 'images', 'privacy backbone', b.images),
+      );
+    mkdirSync(dir, { recursive: true });
     const bar = output.bar(
       'backbones',
       b.actionEpochs * Math.floor(clips.items.length / b.clipsPerBatch) +

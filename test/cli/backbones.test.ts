@@ -15,9 +15,9 @@ const defaults: MethodValues = { preset: 'demo', 'video-frames': 16, variant: 'k
 
 test('veil pretrain backbones writes a folder that --backbones reads', { timeout: 300_000 }, () => {
   const ws = tempDir('veil-cli-bb-');
-  // Toy sizes: 16-pixel frames, 20 clips and 40 images, one epoch.
+  // Toy sizes: 16-pixel frames, one epoch; 32 clips and 40 images leave a batch of each to train on.
   const tiny = ['--workspace', ws, '--size', '16', '--frames', '4', '--video-frames', '4'];
-  tiny.push('--backbone-clips', '20', '--backbone-images', '40', '--backbone-epochs', '1');
+  tiny.push('--backbone-clips', '32', '--backbone-images', '40', '--backbone-epochs', '1');
   const r = veil('pretrain', 'backbones', '--for', 'method', ...tiny);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /backbones \(.*method\): held-out raw top-1 [\d.]+%, instance match [\d.]+%/);
@@ -46,4 +46,13 @@ test('a bad --backbones folder or count is named', () => {
   const r = veil('pretrain', 'backbones', '--backbone-clips', 'many', '--workspace', tempDir('veil-cli-bb-'));
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--backbone-clips takes an integer, got 'many'/);
+  // Too few to make a batch: the backbone would train on nothing; refused before anything is written.
+  const ws = tempDir('veil-cli-bb-');
+  const few = veil('pretrain', 'backbones', '--for', 'method', '--backbone-clips', '20', '--workspace', ws);
+  assert.equal(few.status, 2, few.stderr);
+  assert.match(
+    few.stderr,
+    /--backbone-clips 20: the backbone draw's 12 training clips \(the rest held out\) make no batch of 16, so the action backbone would take no step/,
+  );
+  assert.ok(!existsSync(join(ws, 'backbones')), 'nothing written');
 });
