@@ -71,6 +71,18 @@ function video(out: string, source: string, seed: number): void {
   ]);
 }
 
+/** VP-HMDB51 -> VP-UCF101, the novel protocol of STPrivacy's video-level labels. */
+const vpToVp = (): string[] => [
+  '--action-data',
+  hmdb(),
+  '--privacy-data',
+  vpHmdb(),
+  '--novel-action-data',
+  ucf(),
+  '--novel-privacy-data',
+  vpUcf(),
+];
+
 /** A video's five VP labels: set by its class and number, so every attribute has both values in test. */
 const vpLabels = (label: number, i: number): number[] =>
   VP_ATTRIBUTES.map((_, a) => ((label + i + a) % 2 === 0 ? 1 : 0));
@@ -327,19 +339,7 @@ test(
     const ws = join(dir, 'ws-vp');
     const judged = ['--workspace', ws, '--judge-epochs', '1', ...TOY];
     const raw = ['--baseline', 'raw data', ...judged];
-    const vp = veil(
-      'eval',
-      ...raw,
-      '--action-data',
-      hmdb(),
-      '--privacy-data',
-      vpHmdb(),
-      '--novel-action-data',
-      ucf(),
-      '--novel-privacy-data',
-      vpUcf(),
-      '--json',
-    );
+    const vp = veil('eval', ...raw, ...vpToVp(), '--json');
     assert.equal(vp.status, 0, vp.stderr);
     const v = JSON.parse(vp.stdout) as {
       attributes: string[];
@@ -432,51 +432,21 @@ test(
       '1',
       ...TOY,
     ];
-    const clips = veil(
-      'eval',
-      ...raw,
-      '--action-data',
-      ucf(),
-      '--privacy-data',
-      vispr(),
-      '--clips-per-batch',
-      '16',
-    );
+    const ucfVispr = ['eval', ...raw, '--action-data', ucf(), '--privacy-data', vispr()];
+    const clips = veil(...ucfVispr, '--clips-per-batch', '16');
     assert.equal(clips.status, 2, clips.stderr);
     assert.match(
       clips.stderr,
       /--clips-per-batch 16 is more than the 12 training videos of .*ucf: the action judge would take no step; give --clips-per-batch 12 or less/,
     );
-    const images = veil(
-      'eval',
-      ...raw,
-      '--action-data',
-      ucf(),
-      '--privacy-data',
-      vispr(),
-      '--images-per-batch',
-      '25',
-    );
+    const images = veil(...ucfVispr, '--images-per-batch', '25');
     assert.equal(images.status, 2, images.stderr);
     assert.match(
       images.stderr,
       /--images-per-batch 25 is more than the 24 training images of .*vispr: the attacker would take no step/,
     );
     // VP-*: the video attacker trains on the clips' batches too; the novel protocol's sets are checked as well.
-    const vp = veil(
-      'eval',
-      ...raw,
-      '--action-data',
-      hmdb(),
-      '--privacy-data',
-      vpHmdb(),
-      '--novel-action-data',
-      ucf(),
-      '--novel-privacy-data',
-      vpUcf(),
-      '--clips-per-batch',
-      '16',
-    );
+    const vp = veil('eval', ...raw, ...vpToVp(), '--clips-per-batch', '16');
     assert.equal(vp.status, 2, vp.stderr);
     assert.match(
       vp.stderr,
