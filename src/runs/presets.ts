@@ -7,10 +7,10 @@ import type { Goal } from '../eval/stats.js';
 import type { BackboneConfig } from './backbones.js';
 import type { Ablation, ExperimentConfig } from './experiment.js';
 
-// SynthPAR's actions are not mirror-symmetric (raise_hand and wave use the right arm, box leads
-// with one side), so SynthPAR clips are never flipped. At demo
-// sizes a person is a few pixels wide: crops keep at least 80% of a side and nothing is erased
-// (an erased rectangle of up to a third of the frame can remove the person and the label with it).
+// SynthPAR's actions are not mirror-symmetric (raise_hand and the swings use the right arm), so
+// SynthPAR clips are never flipped. At demo sizes a person is a few pixels wide: crops keep at
+// least 80% of a side and nothing is erased (an erased rectangle of up to a third of the frame can
+// remove the person and the label with it).
 const clipAugment = { ...CLIP_AUGMENT, flip: 0, scale: [0.8, 1] as [number, number], erasing: 0 };
 const viewAugment = { ...VIEW_AUGMENT, scale: [0.8, 1] as [number, number] };
 // The attacker sees whole images: a resized crop resamples a badge or logo of a few pixels into a

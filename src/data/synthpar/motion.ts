@@ -91,21 +91,35 @@ export const MOTIONS: Record<string, Motion> = {
     [p.armL, p.armR] = out(0.15 + 0.4 * k, 0.1 - 0.15 * k);
     return p;
   },
-  wave: (tau, m) => {
+  // The raised right forearm swings from side to side (swing_racket, swing_paddle).
+  swing: (tau, m) => {
     const s = Math.sin(phaseOf(tau, m));
     const p = rest();
     p.armR = limb(2.3, Math.PI + 0.45 * m.amp * s);
     p.lean = -0.03 * s;
     return p;
   },
-  jump: (tau, m) => {
-    const s = Math.sin(phaseOf(tau, m));
-    const air = pos(s);
-    const ground = pos(-s);
+  // The right hand, held out in front of the chest, shakes up and down twice as fast as the other
+  // periodic motions (shake_rattle, shake_bottle).
+  shake: (tau, m) => {
+    const s = Math.sin(2 * phaseOf(tau, m));
     const p = rest();
-    p.lift = 0.12 * m.amp * air;
-    [p.legL, p.legR] = out(0.06 + 0.7 * ground, 0.04 - 0.6 * ground);
-    [p.armL, p.armR] = out(0.2 + 2.4 * air);
+    p.armR = limb(0.9 + 0.1 * s, 1.75 + 0.45 * m.amp * s);
+    return p;
+  },
+  // The raised right forearm comes down onto something at waist height and back (novel).
+  chop: (tau, m) => {
+    const e = wave01(phaseOf(tau, m)) * Math.min(1, m.amp);
+    const p = rest();
+    p.armR = limb(1.2 - 0.5 * e, 2.6 - 1.6 * e);
+    p.lean = 0.04 * e;
+    return p;
+  },
+  // The right hand circles in front of the waist (novel).
+  stir: (tau, m) => {
+    const ph = phaseOf(tau, m);
+    const p = rest();
+    p.armR = limb(0.45 + 0.12 * m.amp * Math.sin(ph), 1.45 + 0.35 * m.amp * Math.cos(ph));
     return p;
   },
   clap_overhead: (tau, m) => {
@@ -119,27 +133,6 @@ export const MOTIONS: Record<string, Motion> = {
     const p = rest();
     [p.legL, p.legR] = out(0.06 + 1.0 * s, 0.04 - 0.5 * s);
     [p.armL, p.armR] = out(0.15 + 1.35 * s);
-    return p;
-  },
-  box: (tau, m) => {
-    const s = Math.sin(phaseOf(tau, m));
-    const punch = (e: number): Limb => limb(0.7 + 0.85 * e, Math.PI - (Math.PI - 1.55) * e);
-    const l = punch(pos(s));
-    const r = punch(pos(-s));
-    const p = rest();
-    p.armL = limb(-l.upper, -l.lower);
-    p.armR = r;
-    [p.legL, p.legR] = out(0.15);
-    p.lean = 0.05 * m.amp * -s;
-    return p;
-  },
-  jumping_jack: (tau, m) => {
-    const ph = phaseOf(tau, m);
-    const s = wave01(ph);
-    const p = rest();
-    p.lift = 0.03 * m.amp * Math.abs(Math.sin(ph));
-    [p.armL, p.armR] = out(0.2 + 2.6 * s);
-    [p.legL, p.legR] = out(0.05 + 0.3 * s);
     return p;
   },
   raise_arms: (tau, m) => {
@@ -157,12 +150,6 @@ export const MOTIONS: Record<string, Motion> = {
     [p.armL, p.armR] = out(0.15 + 0.25 * k, 0.1 + 0.5 * k);
     return p;
   },
-  arm_circles: (tau, m) => {
-    const ph = phaseOf(tau, m);
-    const p = rest();
-    [p.armL, p.armR] = out(1.57 + 0.35 * m.amp * Math.sin(ph), 1.57 + 0.5 * m.amp * Math.cos(ph));
-    return p;
-  },
   march: (tau, m) => {
     const s = Math.sin(phaseOf(tau, m));
     const p = rest();
@@ -178,30 +165,6 @@ export const MOTIONS: Record<string, Motion> = {
     p.lean = 0.4 * m.amp * s;
     p.armL = limb(-(0.15 + 2.5 * pos(s)), -(0.1 + 2.6 * pos(s)));
     p.armR = limb(0.15 + 2.5 * pos(-s), 0.1 + 2.6 * pos(-s));
-    return p;
-  },
-  kick: (tau, m) => {
-    const e = pos(Math.sin(phaseOf(tau, m))) ** 2 * m.amp;
-    const p = rest();
-    p.legR = limb(0.06 + 1.3 * e, 0.06 + 1.5 * e);
-    [p.armL, p.armR] = out(0.4 + 0.6 * e);
-    return p;
-  },
-  reach_side: (tau, m) => {
-    const s = Math.sin(phaseOf(tau, m));
-    const p = rest();
-    p.lean = 0.3 * m.amp * s;
-    p.armR = limb(0.15 + 1.4 * pos(s), 0.1 + 1.45 * pos(s));
-    p.armL = limb(-(0.15 + 1.4 * pos(-s)), -(0.1 + 1.45 * pos(-s)));
-    [p.legL, p.legR] = out(0.25);
-    return p;
-  },
-  windmill: (tau, m) => {
-    const ph = phaseOf(tau, m);
-    const p = rest();
-    p.armL = limb(-ph, -ph - 0.2);
-    p.armR = limb(ph + Math.PI, ph + Math.PI + 0.2);
-    [p.legL, p.legR] = out(0.2);
     return p;
   },
 };

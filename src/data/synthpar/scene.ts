@@ -13,6 +13,7 @@ import {
   type ActionDef,
   actionsOf,
   attributesOf,
+  motionOfAction,
   type Variant,
 } from './catalog.js';
 import type { MotionParams } from './motion.js';
@@ -60,9 +61,14 @@ export interface Context {
 /** How often the context shows the scene's own action (otherwise another one, uniformly). */
 export const CONTEXT_MATCH = 0.6;
 
-/** The activities of a list of actions: a time-reversed action counted with its twin. */
-export const activitiesOf = (actions: readonly ActionDef[]): string[] =>
-  actions.filter((a) => !a.reverseOf).map((a) => a.id);
+/**
+ * The activities of a list of actions, one per motion: a time-reversed action is counted with its
+ * twin, and the actions that share a motion (swing_racket, swing_paddle) share a context, as a
+ * tennis court and a squash court look alike from afar.
+ */
+export const activitiesOf = (actions: readonly ActionDef[]): string[] => [
+  ...new Set(actions.filter((a) => !a.reverseOf).map((a) => motionOfAction(a, actions))),
+];
 
 /** The colour of the context of the k-th of n activities: hues spread around the wheel. */
 const contextColor = (k: number, n: number): Rgb => hsv((360 * k) / n, 0.85, 0.9);
@@ -152,7 +158,8 @@ export function sampleScene(seed: number, variant: Variant, index: number, o: Sc
     throw new Error(
       `SynthPAR ${variant}: no action '${action}' (have ${actions.map((a) => a.id).join(', ')})`,
     );
-  const def = actions[label] as { id: string; reverseOf?: string };
+  const def = actions[label] as ActionDef;
+  const drawn = motionOfAction(def, actions);
   const attributes = {
     ...drawAttributes(variant, stream(variant, seed, index, 'attributes')),
     ...o.attributes,
@@ -180,6 +187,7 @@ export function sampleScene(seed: number, variant: Variant, index: number, o: Sc
     ball: attributes.sports_ball,
     tattoo: attributes.tattoo,
     heavy: attributes.heavy_build,
+    held: def.held ?? null,
     child: attributes.child,
   };
 
@@ -214,6 +222,7 @@ export function sampleScene(seed: number, variant: Variant, index: number, o: Sc
           ball: false,
           tattoo: false,
           heavy: false,
+          held: null,
           child: false,
         },
         x: side,
@@ -225,7 +234,7 @@ export function sampleScene(seed: number, variant: Variant, index: number, o: Sc
 
   const c0 = stream(variant, seed, index, 'context');
   const activities = activitiesOf(actions);
-  const own = activities.indexOf(def.reverseOf ?? def.id);
+  const own = activities.indexOf(drawn);
   const match = c0.bool(CONTEXT_MATCH);
   const other = c0.int(0, activities.length - 2);
   const of = match ? own : other >= own ? other + 1 : other;
@@ -251,7 +260,7 @@ export function sampleScene(seed: number, variant: Variant, index: number, o: Sc
     index,
     action,
     label,
-    motion: def.reverseOf ?? def.id,
+    motion: drawn,
     reversed: def.reverseOf !== undefined,
     attributes,
     actor,
