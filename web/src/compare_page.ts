@@ -2,7 +2,7 @@
 // chance and prior lines, intervals where the experiment's results.json has them) and as a
 // Table 1 style table with drops from raw data. The choice lives in the URL (?r=RUN:METHOD ...).
 import { type CompareOut, getJson, type RunList } from './api.js';
-import { h, interval, showError, stat, svgNode } from './dom.js';
+import { choiceBox, h, interval, showError, stat, svgNode } from './dom.js';
 
 export async function comparePage(app: HTMLElement, q: URLSearchParams): Promise<void> {
   const chosen = new Set(q.getAll('r'));
@@ -20,16 +20,7 @@ export async function comparePage(app: HTMLElement, q: URLSearchParams): Promise
           h(
             'label',
             {},
-            h('input', {
-              type: 'checkbox',
-              checked: chosen.has(key),
-              'data-key': key,
-              onchange: (e) => {
-                if ((e.target as HTMLInputElement).checked) chosen.add(key);
-                else chosen.delete(key);
-                void draw();
-              },
-            }),
+            choiceBox(chosen, key, () => void draw()),
             ` ${x.method} (run ${r.id})`,
           ),
         )

@@ -24,6 +24,20 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 }
 
 /** An SVG document from the server (the report's own charts), as a node of this page. */
+/** A checkbox that keeps `key` in `chosen` while ticked, then calls `changed` (a row picker's). */
+export function choiceBox(chosen: Set<string>, key: string, changed: () => void): HTMLInputElement {
+  return h('input', {
+    type: 'checkbox',
+    checked: chosen.has(key),
+    'data-key': key,
+    onchange: (e) => {
+      if ((e.target as HTMLInputElement).checked) chosen.add(key);
+      else chosen.delete(key);
+      changed();
+    },
+  });
+}
+
 export function svgNode(text: string): Node {
   const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
   const root = doc.documentElement;

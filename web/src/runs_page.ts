@@ -2,7 +2,7 @@
 // one per baseline and learned method; a minimax run one, with its last validation epoch). Rows
 // judged by the protocol can be ticked and compared. Refreshes while a run is running.
 import { getJson, type RunList } from './api.js';
-import { h, opt, showError, stat } from './dom.js';
+import { choiceBox, h, opt, showError, stat } from './dom.js';
 
 const keyOf = (run: number, method: string): string => `${run}:${method}`;
 
@@ -62,18 +62,7 @@ export async function runsPage(app: HTMLElement): Promise<void> {
       r.rows.map((x) => {
         const key = keyOf(r.id, x.method);
         const box =
-          x.source === 'protocol'
-            ? h('input', {
-                type: 'checkbox',
-                checked: chosen.has(key),
-                'data-key': key,
-                onchange: (e) => {
-                  if ((e.target as HTMLInputElement).checked) chosen.add(key);
-                  else chosen.delete(key);
-                  compare.disabled = chosen.size === 0;
-                },
-              })
-            : '';
+          x.source === 'protocol' ? choiceBox(chosen, key, () => (compare.disabled = chosen.size === 0)) : '';
         const star = x.source === 'validation' ? ' *' : '';
         return h(
           'tr',
