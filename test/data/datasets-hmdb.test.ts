@@ -67,13 +67,13 @@ test('HMDB51: bad lines, missing videos and missing action folders are reported 
   const splits = join(dir, 'testTrainMulti_7030_splits');
   const { samples } = await readHmdb51(dir, { subset: 'train' });
   await rm(samples[0]!.path);
-  await appendFile(join(splits, 'kick_test_split1.txt'), 'extra.avi 3\n');
+  await appendFile(join(splits, 'march_test_split1.txt'), 'extra.avi 3\n');
   await writeFile(join(splits, 'fly_test_split1.txt'), 'a.avi 1\n');
   await assert.rejects(readHmdb51(dir, { subset: 'train' }), (e: unknown) => {
     assert.ok(e instanceof DatasetError);
     assert.equal(e.problems.length, 3);
     assert.match(e.message, /hmdb51\/fly: video folder of action 'fly'/);
-    assert.match(e.message, /kick_test_split1\.txt:4: expected '<video> <0\|1\|2>', got 'extra\.avi 3'/);
+    assert.match(e.message, /march_test_split1\.txt:4: expected '<video> <0\|1\|2>', got 'extra\.avi 3'/);
     assert.match(e.message, new RegExp(`video ${samples[0]!.path} does not exist`));
     return true;
   });
@@ -101,7 +101,7 @@ test('PA-HMDB51: frame-range attributes per video, joined to the HMDB51 videos',
 
 test('PA-HMDB51: several values in a range, bad ranges and missing videos', async () => {
   const dir = await copy('broken-pa');
-  const file = join(dir, 'PrivacyAttributes', 'kick.json');
+  const file = join(dir, 'PrivacyAttributes', 'march.json');
   const ann = JSON.parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
   const [first, second] = Object.keys(ann) as [string, string];
   ann[first]!.gender = [
@@ -109,7 +109,7 @@ test('PA-HMDB51: several values in a range, bad ranges and missing videos', asyn
     [4, 7, 0],
   ];
   await writeFile(file, JSON.stringify(ann));
-  const s = (await readPaHmdb51(dir)).samples.find((x) => x.id === `kick/${first}`)!;
+  const s = (await readPaHmdb51(dir)).samples.find((x) => x.id === `march/${first}`)!;
   assert.deepEqual(paValuesAt(s, 2).gender, [1, 2]);
   assert.deepEqual(paValuesAt(s, 5).gender, [0]);
   assert.deepEqual(paValuesAt(s).gender, [0, 1, 2]);
@@ -122,13 +122,13 @@ test('PA-HMDB51: several values in a range, bad ranges and missing videos', asyn
   await assert.rejects(readPaHmdb51(dir), (e: unknown) => {
     assert.ok(e instanceof DatasetError);
     assert.equal(e.problems.length, 3);
-    assert.match(e.message, new RegExp(`kick\\.json: ${first}: 'face' missing or not a list`));
-    assert.match(e.message, new RegExp(`kick\\.json: ${second}: 'nudity' missing`));
-    assert.match(e.message, /kick\.json: ghost\.avi: video .*ghost\.avi does not exist/);
+    assert.match(e.message, new RegExp(`march\\.json: ${first}: 'face' missing or not a list`));
+    assert.match(e.message, new RegExp(`march\\.json: ${second}: 'nudity' missing`));
+    assert.match(e.message, /march\.json: ghost\.avi: video .*ghost\.avi does not exist/);
     return true;
   });
   await writeFile(file, '[1, 2');
-  await assert.rejects(readPaHmdb51(dir), /kick\.json: invalid JSON/);
+  await assert.rejects(readPaHmdb51(dir), /march\.json: invalid JSON/);
 });
 
 test('a folder of videos per class, in any container; empty classes are errors', async () => {

@@ -79,15 +79,15 @@ test('UCF101: missing videos, wrong labels and broken lists are errors naming fi
   await rm(samples[2]!.path);
   await appendFile(
     join(lists, 'trainlist01.txt'),
-    'Jump/v_Jump_g20_c09.avi 6\nWave/v_Jump_g08_c01.avi 1\nnonsense\n',
+    'Squat/v_Squat_g20_c09.avi 6\nClapOverhead/v_Squat_g08_c01.avi 1\nnonsense\n',
   );
   await assert.rejects(readUcf101(dir, { subset: 'train' }), (e: unknown) => {
     assert.ok(e instanceof DatasetError);
     assert.equal(e.problems.length, 4);
     assert.match(e.message, /4 problems in UCF101 train split 1/);
     assert.match(e.message, new RegExp(`trainlist01\\.txt:\\d+: video ${samples[2]!.path} does not exist`));
-    assert.match(e.message, /trainlist01\.txt:\d+: video .*v_Jump_g20_c09\.avi does not exist/);
-    assert.match(e.message, /trainlist01\.txt:\d+: label 1 but classInd\.txt gives Wave index 5/);
+    assert.match(e.message, /trainlist01\.txt:\d+: video .*v_Squat_g20_c09\.avi does not exist/);
+    assert.match(e.message, /trainlist01\.txt:\d+: label 1 but classInd\.txt gives ClapOverhead index 5/);
     assert.match(e.message, /trainlist01\.txt:\d+: expected 'Class\/file\.avi <index>', got 'nonsense'/);
     return true;
   });
@@ -179,7 +179,7 @@ test('CSV manifest: SynthPAR video attributes, split filter, quoting and broken 
   await writeFile(
     csv,
     text +
-      'UCF-101/Jump/none.avi,Jump,train,0,0,0,0,0,0,0\n"oops,Jump\nUCF-101/Jump/v_Jump_g01_c01.avi,Jump,train,2,0,0,0,0,0,0\n',
+      'UCF-101/Squat/none.avi,Squat,train,0,0,0,0,0,0,0\n"oops,Squat\nUCF-101/Squat/v_Squat_g01_c01.avi,Squat,train,2,0,0,0,0,0,0\n',
   );
   await assert.rejects(readManifest(csv), (e: unknown) => {
     assert.ok(e instanceof DatasetError);
@@ -190,7 +190,7 @@ test('CSV manifest: SynthPAR video attributes, split filter, quoting and broken 
     return true;
   });
   const idx = join(dir, 'idx.csv');
-  await writeFile(idx, 'path,label\nUCF-101/Jump/v_Jump_g01_c01.avi,2\nUCF-101/Box/v_Box_g01_c01.avi,0\n');
+  await writeFile(idx, 'path,label\nUCF-101/Squat/v_Squat_g01_c01.avi,2\nUCF-101/SitDown/v_SitDown_g01_c01.avi,0\n');
   assert.deepEqual(
     (await readManifest(idx)).samples.map((s) => s.label),
     [2, 0],
