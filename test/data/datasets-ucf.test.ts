@@ -190,7 +190,10 @@ test('CSV manifest: SynthPAR video attributes, split filter, quoting and broken 
     return true;
   });
   const idx = join(dir, 'idx.csv');
-  await writeFile(idx, 'path,label\nUCF-101/Squat/v_Squat_g01_c01.avi,2\nUCF-101/SitDown/v_SitDown_g01_c01.avi,0\n');
+  await writeFile(
+    idx,
+    'path,label\nUCF-101/Squat/v_Squat_g01_c01.avi,2\nUCF-101/SitDown/v_SitDown_g01_c01.avi,0\n',
+  );
   assert.deepEqual(
     (await readManifest(idx)).samples.map((s) => s.label),
     [2, 0],
