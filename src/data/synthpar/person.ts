@@ -228,8 +228,9 @@ export function drawPerson(
  * The object in a hand: a square on even pixels, about a third of the body's height wide, checked
  * in 2x2-pixel squares (an even number a side, so that dark and light cover the same area) or
  * plain in their mean colour. Single-pixel checks were the finest detail, but the judges' small
- * action backbone never learned them in its 20 epochs (the pairs at chance on development draw 7, objects of 4 to 7 pixels): a 2x2 check is
- * still gone at a quarter of the resolution or under a strong blur.
+ * action backbone never learned them in its 20 epochs (the pairs at chance on development draw 7,
+ * objects of 4 to 7 pixels): a 2x2 check is still gone at a quarter of the resolution or under a
+ * strong blur.
  */
 function drawHeld(cv: Canvas, hand: Pt, h: number, held: Held): void {
   const cells = 2 * Math.max(1, Math.round((0.34 * h) / 4));
