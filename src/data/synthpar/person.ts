@@ -56,9 +56,11 @@ const INK: Rgb = [0.1, 0.12, 0.35];
 const TATTOO: Rgb = [0.12, 0.2, 0.45];
 const BALL: Rgb = [0.95, 0.5, 0.1];
 // The held objects' two tones, a dark and a light wood, and, for the plain one, their mean: the
-// same colour at any scale above a check. The objects cost the attacker's ID-badge AP (draw 7:
+// same colour at any scale above a check. With the objects the attacker's ID-badge AP fell (draw 7:
 // 91.5 before them, 73.6 with a white-and-ink check, 80.4 with wood; draw 8: 88.5 before, 64.1
-// with wood), which is why the demo's raw cMAP misses 90% on draw 8.
+// with wood) although they never cover the badge (scratch measurement: no badge pixel hidden in
+// any frame): a light check reads like the small white card. A badge as tall as it is wide at
+// small renders brought it back (draw 7: 93.7).
 const HELD_DARK: Rgb = [0.2, 0.1, 0.04];
 const HELD_LIGHT: Rgb = [0.96, 0.78, 0.5];
 const HELD_MEAN = mix(HELD_DARK, HELD_LIGHT, 0.5);
@@ -156,9 +158,11 @@ export function drawPerson(
   if (look.badge) {
     const [cx, cy] = chest(0.75, -0.35);
     // Sized by the body: small renders show marks, from about 224 pixels the letters are legible.
+    // At small renders a square card, as large as the logo: a 3x1.5-pixel one was mistaken for
+    // the held objects' light checks.
     const bw = Math.max(torsoR * 1.4, 2 * MARK_R);
     const px = bw / (look.badge.length * 4 + 1);
-    const bh = Math.max(7 * px, MARK_R);
+    const bh = Math.max(7 * px, 2 * MARK_R);
     cv.rect(cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2, BADGE);
     drawText(cv, look.badge, cx - bw / 2 + px, cy - 2.5 * px, px, INK);
   }
