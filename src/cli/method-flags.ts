@@ -166,6 +166,13 @@ export const METHOD_FLAGS = [
     help: "the distortion budget B of L_penalty (config field 'B')",
   },
   {
+    name: 'distortion',
+    type: 'string',
+    choices: ['rms', 'motion'],
+    defaultText: 'rms',
+    help: "what B bounds: rms (the paper: RMS(X - f_A(X))) or motion (RMS of the distortion's change between frames: appearance free, motion kept)",
+  },
+  {
     name: 'lambda',
     type: 'number',
     min: 0,

@@ -6,7 +6,7 @@ import { modelNames, modelSpec, resolveOptions } from '../models/index.js';
 import * as T from '../torch/index.js';
 import type { Device } from '../torch/index.js';
 import type { ClipShape } from '../data/loader/index.js';
-import type { PenaltyGrad } from './losses.js';
+import { DISTORTIONS, type Distortion, type PenaltyGrad } from './losses.js';
 
 export interface NetChoice {
   name: string;
@@ -62,8 +62,10 @@ export interface MethodConfig {
   B: number;
   lambda: number;
   lambdaRule: LambdaRule;
-  /** 'dual': lambda <- max(0, lambda + dualLr (RMS - B)) after every f_A step. */
+  /** 'dual': lambda <- max(0, lambda + dualLr (D - B)) after every f_A step, D what B bounds. */
   dualLr: number;
+  /** What B bounds (losses.ts): absent or 'rms' the paper's RMS distortion; 'motion' beyond it. */
+  distortion?: Distortion;
   wT: number;
   wB: number;
   penaltyGrad: PenaltyGrad;
@@ -140,6 +142,8 @@ export function validateConfig(c: MethodConfig): MethodConfig {
   num('B', c.B, 0);
   num('lambda', c.lambda, 0);
   num('dualLr', c.dualLr, 0);
+  if (c.distortion !== undefined && !DISTORTIONS.includes(c.distortion))
+    bad('distortion', DISTORTIONS.map((d) => `'${d}'`).join(' or '), c.distortion);
   if (c.lambdaRule !== 'fixed' && c.lambdaRule !== 'dual')
     bad('lambdaRule', "'fixed' or 'dual'", c.lambdaRule);
   num('wT', c.wT, 0);

@@ -37,13 +37,44 @@ export function rmsDistortion(x: Tensor, xa: Tensor): Tensor {
   return T.tidy(() => T.sqrt(T.mean(T.square(x.float().sub(xa.float())))));
 }
 
+/**
+ * What the budget B bounds. 'rms': the paper's RMS(X - f_A(X)). 'motion' (beyond the paper): the
+ * RMS of how the distortion Z = X - f_A(X) changes from one frame of a clip to the next,
+ * RMS(Z_t+1 - Z_t): f_A must leave what moves as it was and may change what stays (a face, a
+ * badge, the clothes of a person in place) at no cost. Only clips have frames to compare.
+ */
+export type Distortion = 'rms' | 'motion';
+export const DISTORTIONS: readonly Distortion[] = ['rms', 'motion'];
+
+/** The distortion B bounds, of a clip batch (B, 3, T, H, W) and its anonymized version. */
+export function distortion(x: Tensor, xa: Tensor, kind: Distortion = 'rms'): Tensor {
+  if (kind === 'rms') return rmsDistortion(x, xa);
+  const t = x.shape[2] ?? 0;
+  if (x.ndim !== 5 || t < 2)
+    throw new Error(`distortion 'motion': expects clips (B, 3, T >= 2, H, W), got [${x.shape.join(', ')}]`);
+  return T.tidy(() => {
+    const z = x.float().sub(xa.float());
+    const dz = T.narrow(z, 2, 1, t - 1).sub(T.narrow(z, 2, 0, t - 1));
+    return T.sqrt(T.mean(T.square(dz)));
+  });
+}
+
 /** How L_penalty passes gradient: the paper's differentiable hinge, or none (the released code). */
 export type PenaltyGrad = 'hinge' | 'none';
 
-/** L_penalty = max(0, RMS(X - f_A(X)) - B): zero while f_A stays within the budget B. */
-export function penaltyLoss(x: Tensor, xa: Tensor, B: number, grad: PenaltyGrad = 'hinge'): Tensor {
+/**
+ * L_penalty = max(0, D(X, f_A(X)) - B): zero while f_A stays within the budget B; D is the paper's
+ * RMS(X - f_A(X)) unless `kind` says otherwise.
+ */
+export function penaltyLoss(
+  x: Tensor,
+  xa: Tensor,
+  B: number,
+  grad: PenaltyGrad = 'hinge',
+  kind: Distortion = 'rms',
+): Tensor {
   return T.tidy(() => {
-    const hinge = T.relu(rmsDistortion(x, xa).sub(B));
+    const hinge = T.relu(distortion(x, xa, kind).sub(B));
     // The released code calls .item() on it: a constant in L_A, no gradient reaches f_A.
     return grad === 'none' ? hinge.detach() : hinge;
   });

@@ -26,7 +26,7 @@ import * as T from '../torch/index.js';
 import { Adversaries } from './adversaries.js';
 import { type MethodConfig, withDefaults } from './config.js';
 import { infer, videoTop1 } from './inference.js';
-import { anonymizerLoss, penaltyLoss, rmsDistortion } from './losses.js';
+import { anonymizerLoss, distortion, penaltyLoss, rmsDistortion } from './losses.js';
 import { type Networks, privacyViews, type Tick, trainClips } from './pretrain.js';
 import { stepOn } from './step.js';
 import { loadTrainState, saveTrainState } from './train_state.js';
@@ -51,8 +51,11 @@ export interface EpochLog {
   LB2: number;
   /** lambda at the epoch's end (moves only under lambdaRule 'dual'). */
   lambda: number;
-  /** Co-trained f_T's top-1, f_B's instance-match accuracy (privacyMatch), f_A's RMS distortion. */
-  val: { top1: number; privacyMatch: number; rms: number };
+  /**
+   * Co-trained f_T's top-1, f_B's instance-match accuracy (privacyMatch), f_A's RMS distortion, and
+   * the distortion B bounds where that is not RMS (MethodConfig.distortion).
+   */
+  val: { top1: number; privacyMatch: number; rms: number; distortion?: number };
 }
 
 interface Sums {
@@ -194,17 +197,24 @@ async function validate(
   const centre = drawBatch([{ kind: 'test-clips', set: d.valVideos, idx, shape: c.clip, clips: 1 }], null);
   await centre.ready;
   const b = centre.take(c.device);
-  const rms = T.tidy(() =>
+  const [rms, budgeted] = T.tidy(() =>
     T.noGrad(() => {
       const x = tensorOf(b, 0);
-      return rmsDistortion(x, anonymizeClip(n.fA, x)).item();
+      const xa = anonymizeClip(n.fA, x);
+      const kind = c.distortion ?? 'rms';
+      return [rmsDistortion(x, xa).item(), kind === 'rms' ? null : distortion(x, xa, kind).item()];
     }),
   );
   T.dispose(b);
   // With an ensemble, the best attacker among its members.
   const matches: number[] = [];
   for (const fB of adv.members) matches.push(await privacyMatch({ ...n, fB }, d.valImages, c));
-  return { top1, privacyMatch: Math.max(...matches), rms };
+  return {
+    top1,
+    privacyMatch: Math.max(...matches),
+    rms,
+    ...(budgeted === null ? {} : { distortion: budgeted }),
+  };
 }
 
 export interface MinimaxRun {
@@ -338,6 +348,9 @@ export async function trainMinimax(
           fT.eval().freeze();
           adv.train(false);
           const parts = { LT: 0, LB: 0, Lpenalty: 0, rms: 0 };
+          // What B bounds: the paper's RMS unless c.distortion says otherwise.
+          const kind = c.distortion ?? 'rms';
+          let D = 0;
           let members: Record<string, number> = {};
           const LA = await stepOn(
             optA,
@@ -350,11 +363,12 @@ export async function trainMinimax(
               const LB = adv.anonymizerLoss(fA, batch, 1, (each) => {
                 members = Object.fromEntries(each.map((l, m) => [`LB${m}`, l]));
               });
-              const Lpenalty = penaltyLoss(x, xa, c.B, c.penaltyGrad);
+              const Lpenalty = penaltyLoss(x, xa, c.B, c.penaltyGrad, kind);
               parts.LT = LT.item();
               parts.LB = LB.item();
               parts.Lpenalty = Lpenalty.item();
               parts.rms = T.noGrad(() => rmsDistortion(x, xa).item());
+              D = kind === 'rms' ? parts.rms : T.noGrad(() => distortion(x, xa, kind).item());
               return anonymizerLoss(LT, LB, Lpenalty, { wT: c.wT, wB: c.wB, lambda: s.lambda });
             },
             c.autocast,
@@ -369,12 +383,19 @@ export async function trainMinimax(
           sums.rms += parts.rms;
           sums.n1++;
           const lambda = s.lambda;
-          if (c.lambdaRule === 'dual') s.lambda = Math.max(0, s.lambda + c.dualLr * (parts.rms - c.B));
+          if (c.lambdaRule === 'dual') s.lambda = Math.max(0, s.lambda + c.dualLr * (D - c.B));
           log = {
             epoch: s.epoch,
             step: s.epoch * nBatches + s.batch,
             phase: 1,
-            losses: { LA, ...parts, lambda, ...members, ...restarted },
+            losses: {
+              LA,
+              ...parts,
+              ...(kind === 'rms' ? {} : { distortion: D }),
+              lambda,
+              ...members,
+              ...restarted,
+            },
           };
         } else {
           // Step 2: f_A frozen; f_T minimises L_T and f_B minimises L_B on anonymized data.

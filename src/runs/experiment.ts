@@ -69,7 +69,9 @@ export interface Ablation {
   name: string;
   /** Its run folder under <workspace>/runs/. */
   dir: string;
-  change: Partial<Pick<MethodConfig, 'B' | 'lambda' | 'lambdaRule' | 'penaltyGrad' | 'adversaries' | 'fA'>>;
+  change: Partial<
+    Pick<MethodConfig, 'B' | 'lambda' | 'lambdaRule' | 'penaltyGrad' | 'adversaries' | 'fA' | 'distortion'>
+  >;
 }
 
 export interface ExperimentResult {

@@ -36,6 +36,7 @@ export interface MethodValues {
   'privacy-init'?: string | undefined;
   budget?: number | undefined;
   lambda?: number | undefined;
+  distortion?: 'rms' | 'motion' | undefined;
   'lambda-rule'?: 'fixed' | 'dual' | undefined;
   'dual-lr'?: number | undefined;
   'w-t'?: number | undefined;
@@ -146,6 +147,8 @@ export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'metho
     B: v.budget ?? base.B,
     lambda: v.lambda ?? base.lambda,
     lambdaRule: v['lambda-rule'] ?? base.lambdaRule,
+    // Absent unless asked for: a run's config (and so its resume check) stays the paper's.
+    ...((v.distortion ?? base.distortion) && { distortion: v.distortion ?? base.distortion }),
     dualLr: v['dual-lr'] ?? base.dualLr,
     wT: v['w-t'] ?? base.wT,
     wB: v['w-b'] ?? base.wB,

@@ -105,6 +105,12 @@ export function beyondVariants(o: {
       dir: `beyond-B${B}-motion-ensemble3-restart${o.reinitEvery}`,
       change: { ...base, fA: motion, adversaries: { count: 3, ...restart } },
     },
+    // B bounds the distortion's change between frames: appearance may go, motion must stay.
+    {
+      name: `${at}, motion budget`,
+      dir: `beyond-B${B}-motion-budget`,
+      change: { ...base, distortion: 'motion' as const },
+    },
   ];
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { type EpochLog, selectEpoch, trainMinimax } from '../../src/method/minimax.js';
+import { validateConfig } from '../../src/method/config.js';
 import { createNetworks } from '../../src/method/pretrain.js';
 import type { Network } from '../../src/models/index.js';
 import { tempDir } from '../helpers.js';
@@ -132,6 +133,43 @@ test('dual lambda: after every f_A step lambda moves by dualLr (RMS - B), never 
   await stopAfter(6, c, dir);
   const resumed = await trainMinimax(createNetworks(c, 10), d, c, { dir, resume: true });
   assert.deepEqual(resumed.history, whole.history);
+});
+
+test('the motion budget: dual lambda follows the distortion B bounds, logged beside RMS, validated too', async () => {
+  const d = tinyData();
+  const B = 0.01;
+  const dualLr = 50;
+  const c = tinyConfig({ epochs: 1, B, lambda: 1, lambdaRule: 'dual', dualLr, distortion: 'motion' });
+  const steps: { lambda: number; D: number; rms: number }[] = [];
+  const r = await trainMinimax(createNetworks(c, 10), d, c, {
+    dir: tempDir(),
+    resume: false,
+    onStep: (s) => {
+      if (s.phase === 1)
+        steps.push({
+          lambda: s.losses.lambda as number,
+          D: s.losses.distortion as number,
+          rms: s.losses.rms as number,
+        });
+    },
+  });
+  assert.ok(steps.length >= 2);
+  for (let i = 1; i < steps.length; i++) {
+    const prev = steps[i - 1] as { lambda: number; D: number };
+    assert.ok(Number.isFinite(prev.D) && prev.D >= 0);
+    const want = Math.max(0, prev.lambda + dualLr * (prev.D - B));
+    assert.ok(Math.abs((steps[i]?.lambda as number) - want) < 1e-9, `step ${i}`);
+  }
+  assert.ok(
+    steps.some((s) => Math.abs(s.D - s.rms) > 1e-6),
+    'the motion distortion is not the RMS',
+  );
+  const val = r.history[0]?.val;
+  assert.ok(val && typeof val.distortion === 'number' && typeof val.rms === 'number');
+  assert.throws(
+    () => validateConfig({ ...c, distortion: 'ssim' as 'rms' }),
+    /'distortion' must be 'rms' or 'motion'/,
+  );
 });
 
 test('fixed lambda never moves', async () => {

@@ -72,16 +72,24 @@ test('the beyond study: the paper at one B, then each variant with one mechanism
     assert.deepEqual(dual?.method, ablDual?.method, "the reference is the ablations' dual row, reused");
     assert.equal(dual?.dir, ablDual?.dir);
     const variants = runs.slice(2);
-    assert.equal(variants.length, 4);
+    assert.equal(variants.length, 5);
     assert.equal(new Set(runs.map((r) => r.dir)).size, runs.length);
     for (const r of runs) validateConfig(r.method);
     // What each variant changes from the dual reference.
     const changed = variants.map((r) =>
-      (['adversaries', 'fA'] as const).filter(
+      (['adversaries', 'fA', 'distortion'] as const).filter(
         (k) => JSON.stringify(r.method[k]) !== JSON.stringify(dual?.method[k]),
       ),
     );
-    assert.deepEqual(changed, [['adversaries'], ['adversaries'], ['fA'], ['adversaries', 'fA']]);
+    assert.deepEqual(changed, [
+      ['adversaries'],
+      ['adversaries'],
+      ['fA'],
+      ['adversaries', 'fA'],
+      ['distortion'],
+    ]);
+    assert.equal(variants[4]?.method.distortion, 'motion');
+    assert.equal(dual?.method.distortion, undefined, "the paper's RMS: absent from every other run's config");
     assert.deepEqual(
       variants.map((r) => [r.method.adversaries.count, r.method.adversaries.reinitEvery > 0]),
       [
@@ -89,6 +97,7 @@ test('the beyond study: the paper at one B, then each variant with one mechanism
         [1, true],
         [1, false],
         [3, true],
+        [1, false],
       ],
     );
     const motion = variants[2]?.method;

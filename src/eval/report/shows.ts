@@ -16,8 +16,8 @@ import {
 export interface RunLogs {
   method: string;
   B: number | null;
-  histories?: { val?: { rms: number } }[][];
-  history?: { val?: { rms: number } }[];
+  histories?: { val?: { rms: number; distortion?: number } }[][];
+  history?: { val?: { rms: number; distortion?: number } }[];
 }
 
 const points = (v: number): string => (v * 100).toFixed(1);
@@ -100,10 +100,16 @@ function budgets(rows: readonly StudyRow[], runs: readonly RunLogs[]): string[] 
     const hs = logs?.histories ?? (logs?.history ? [logs.history] : []);
     const epochs = hs.flat().flatMap((e) => (e.val ? [e.val] : []));
     if (epochs.length === 0) continue;
-    const within = epochs.filter((e) => e.rms <= (r.B as number) + 1e-9).length;
-    const last = hs.map((h) => h.at(-1)?.val?.rms ?? NaN);
+    // What B bounds: RMS, or the run's other distortion where it has one (MethodConfig.distortion).
+    const D = (v: { rms: number; distortion?: number }): number => v.distortion ?? v.rms;
+    const what = epochs.some((e) => e.distortion !== undefined) ? 'distortion' : 'RMS';
+    const within = epochs.filter((e) => D(e) <= (r.B as number) + 1e-9).length;
+    const last = hs.map((h) => {
+      const v = h.at(-1)?.val;
+      return v ? D(v) : NaN;
+    });
     out.push(
-      `${r.method}: validation RMS within B in ${within} of ${epochs.length} epochs over ${hs.length} minimax seed(s); ` +
+      `${r.method}: validation ${what} within B in ${within} of ${epochs.length} epochs over ${hs.length} minimax seed(s); ` +
         `at the last epoch ${last.map((v) => v.toFixed(3)).join(', ')} against B = ${r.B}` +
         (within === epochs.length ? ' (the budget held).' : within === 0 ? ' (the budget never held).' : '.'),
     );
