@@ -191,7 +191,7 @@ export const METHOD_FLAGS = [
     type: 'number',
     min: 0,
     defaultText: preset((c) => c.dualLr),
-    help: "--lambda-rule dual's step: lambda += X (RMS - B) after every f_A step, never below 0",
+    help: "--lambda-rule dual's step: lambda += X (D - B) after every f_A step, never below 0 (D: what --distortion names)",
   },
   {
     name: 'w-t',
