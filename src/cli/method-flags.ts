@@ -2,6 +2,7 @@
 // config field of the same name (src/runs/options.ts turns them into a MethodConfig); left out,
 // the field keeps the --preset's value, which the help shows for both presets.
 import type { MethodConfig } from '../method/config.js';
+import { DISTORTIONS } from '../method/losses.js';
 import { presetConfig } from '../runs/options.js';
 import { DEMO_VIDEO_FRAMES, demoConfig } from '../runs/presets.js';
 import { DEVICE, type FlagSpec, WORKSPACE } from './flags.js';
@@ -168,7 +169,7 @@ export const METHOD_FLAGS = [
   {
     name: 'distortion',
     type: 'string',
-    choices: ['rms', 'motion'],
+    choices: DISTORTIONS,
     defaultText: 'rms',
     help: "what B bounds: rms (the paper: RMS(X - f_A(X))) or motion (RMS of the distortion's change between frames: appearance free, motion kept)",
   },

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { detectLayouts } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
 import { type MethodConfig, PAPER, validateConfig } from '../method/config.js';
+import type { Distortion } from '../method/losses.js';
 import { cudaAvailable, cudaDeviceCount, type Device, parseDevice } from '../torch/index.js';
 import { readBackbones } from './backbones.js';
 import type { DataConfig, DataSource, PrivacyFormat } from './data.js';
@@ -36,7 +37,7 @@ export interface MethodValues {
   'privacy-init'?: string | undefined;
   budget?: number | undefined;
   lambda?: number | undefined;
-  distortion?: 'rms' | 'motion' | undefined;
+  distortion?: Distortion | undefined;
   'lambda-rule'?: 'fixed' | 'dual' | undefined;
   'dual-lr'?: number | undefined;
   'w-t'?: number | undefined;
@@ -130,6 +131,7 @@ export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'metho
   const method = role === 'method';
   const actionInit = method ? initFile(v, 'action-init') : undefined;
   const privacyInit = method ? initFile(v, 'privacy-init') : undefined;
+  const distortion = v.distortion ?? base.distortion;
   const c: MethodConfig = {
     ...base,
     fA: net('f-a', v['f-a'], base.fA),
@@ -148,7 +150,7 @@ export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'metho
     lambda: v.lambda ?? base.lambda,
     lambdaRule: v['lambda-rule'] ?? base.lambdaRule,
     // Absent unless asked for: a run's config (and so its resume check) stays the paper's.
-    ...((v.distortion ?? base.distortion) && { distortion: v.distortion ?? base.distortion }),
+    ...(distortion && { distortion }),
     dualLr: v['dual-lr'] ?? base.dualLr,
     wT: v['w-t'] ?? base.wT,
     wB: v['w-b'] ?? base.wB,
