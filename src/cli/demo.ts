@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 
 import { writeReport } from '../eval/report/index.js';
 import { runExperiment } from '../runs/experiment.js';
+import { defaultLanes } from '../runs/lanes.js';
 import { deviceOption } from '../runs/options.js';
 import { DEMO_SWEEP, demoConfig, REPORT_SEED, STUDIES, type Study } from '../runs/presets.js';
 import { DEVICE, defineCommand, execute, QUIET, WORKSPACE } from './flags.js';
@@ -57,6 +58,16 @@ export const command = defineCommand({
       help: 'the SynthPAR draw to study',
     },
     DEVICE,
+    {
+      name: 'lanes',
+      type: 'int',
+      min: 1,
+      placeholder: 'N',
+      defaultText: '2 on a CPU of two or more cores (VEIL_THREADS = cores / N each), 1 on a GPU',
+      help:
+        'processes the independent work (backbones, minimax runs, judges) is spread over; 1 runs it ' +
+        'all in this one',
+    },
     QUIET,
   ],
   async run({ values }) {
@@ -71,7 +82,8 @@ export const command = defineCommand({
     });
     // One device for the whole experiment: the method's networks and the judges alike.
     const cfg = { ...base, method: { ...base.method, device }, protocol: { ...base.protocol, device } };
-    const result = await runExperiment(cfg, values.quiet ? SILENT : CONSOLE);
+    const lanes = values.lanes ?? defaultLanes(device);
+    const result = await runExperiment(cfg, values.quiet ? SILENT : CONSOLE, { lanes });
     const report = await writeReport(join(ws, 'results.json'), join(ws, 'report'));
     console.log(
       readFileSync(report.markdown, 'utf8').split('\n![')[0] +

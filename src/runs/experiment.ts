@@ -5,31 +5,25 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { firstVideos, FrameReader } from '../data/loader/index.js';
+import { FrameReader } from '../data/loader/index.js';
 import { type GridRow, writeFrameGrid } from '../eval/report/grid.js';
 import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
 import type { Goal } from '../eval/stats.js';
-import { learned } from '../method/anonymize.js';
 import { baselines } from '../method/baselines.js';
 import { type MethodConfig, type NetChoice, validateConfig } from '../method/config.js';
-import { minimaxBatches, type MinimaxData, SELECTION_RULE, trainMinimax } from '../method/minimax.js';
+import { minimaxBatches, type MinimaxData, SELECTION_RULE } from '../method/minimax.js';
 import { createNetworks, pretrainAction, pretrainAnonymizer, pretrainPrivacy } from '../method/pretrain.js';
-import {
-  createModel,
-  loadAnonymizer,
-  loadCheckpointInto,
-  type Network,
-  saveCheckpoint,
-} from '../models/index.js';
-import { manualSeed, writeFileAtomic } from '../torch/index.js';
+import { createModel, type Network, saveCheckpoint } from '../models/index.js';
+import { getNumThreads, manualSeed, setNumThreads, writeFileAtomic } from '../torch/index.js';
 import { hashSeed } from '../data/rng.js';
-import { type BackboneConfig, type Backbones, pretrainBackbones } from './backbones.js';
+import type { BackboneConfig, Backbones } from './backbones.js';
 import { type DataConfig, ensureSynthPAR, readSets, type Sets, synthparSource } from './data.js';
-import { followRun } from './follow.js';
-import { chanceOf, type Candidate, judgeCandidate, mergeSeeds, type MethodResult } from './judge.js';
+import { chanceOf, mergeSeeds, type MethodResult } from './judge.js';
 import type { MethodKind } from './compare_row.js';
 import { judgeNovel, type NovelResult } from './novel.js';
-import { CONSOLE, type RunOutput } from './progress.js';
+import { type DataRef, type JudgedRef, seedDir, type TaskIO } from './lane_tasks.js';
+import { Lanes } from './lanes.js';
+import { CONSOLE, type RunOutput, shareBar } from './progress.js';
 import { Registry } from './registry.js';
 
 export interface ExperimentConfig {
@@ -191,17 +185,26 @@ function plannedSteps(
   };
 }
 
-export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOLE) {
+export interface RunOptions {
+  /** Lanes (lanes.ts) the independent work is spread over; 1 runs everything in this process. */
+  lanes?: number;
+}
+
+export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOLE, o: RunOptions = {}) {
   const log = (s: string): void => out.log(s);
   validateConfig(c.method);
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const lap = (k: string, since: number): number => (timings[k] = (Date.now() - since) / 1000);
+  // One reader for every set of the run: one pool of loader workers, one bound on cached frames.
+  const reader = new FrameReader();
+  const lanes = new Lanes(o.lanes ?? 1, reader);
+  // What this process trains itself (the pre-training) runs beside the lanes: a lane's share of the cores.
+  const threads = getNumThreads();
+  setNumThreads(lanes.threads);
   mkdirSync(c.workspace, { recursive: true });
   const registry = Registry.forWorkspace(c.workspace);
   const runId = registry.startRun('experiment', 'sweep', c);
-  // One reader for every set of the run: one pool of loader workers, one bound on cached frames.
-  const reader = new FrameReader();
   try {
     // 1. Data: SynthPAR written in the UCF101 and VISPR layouts, read back by the real readers.
     let t = Date.now();
@@ -219,39 +222,36 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     );
 
     // 2. Backbones (the stand-in for Kinetics-400 / ImageNet weights) for f_T, f_B and the judges.
+    // The judges' are first needed by the judges: with two lanes they train on in one while the
+    // other trains the method's, then the minimax runs.
     t = Date.now();
-    const bb = c.backbones
-      ? await pretrainBackbones(
-          join(c.workspace, 'backbones', 'judges'),
-          c.data,
-          c.protocol,
-          c.backbones,
-          out,
-          reader,
-        )
-      : null;
-    const mb = c.methodBackbones
-      ? await pretrainBackbones(
-          join(c.workspace, 'backbones', 'method'),
-          c.data,
-          c.protocol,
-          c.methodBackbones,
-          out,
-          reader,
-        )
-      : null;
-    c = withBackbones(c, mb, bb);
+    const ref: DataRef = { root, data: c.data, valEvery: c.valEvery };
+    lanes.provide(ref, sets);
+    const noScores: TaskIO['record'] = () => {};
+    const backbonesIn = (set: 'judges' | 'method', b: BackboneConfig | null): Promise<Backbones | null> =>
+      b
+        ? lanes.run(
+            'backbones',
+            { dir: join(c.workspace, 'backbones', set), data: c.data, protocol: c.protocol, b },
+            { out, record: noScores },
+          )
+        : Promise.resolve(null);
+    const judgesReady = backbonesIn('judges', c.backbones);
+    judgesReady.catch(() => {}); // awaited before the judges; failing sooner is not unhandled
+    const mb = await backbonesIn('method', c.methodBackbones);
+    c = withBackbones(c, mb, null);
     lap('backbones', t);
 
     const learnedRuns = minimaxRuns(c);
     // Each run's own config is checked too: an ablation's change must make a valid one.
     for (const r of learnedRuns) validateConfig(r.method);
     const judgings = baselines().length * c.seeds + learnedRuns.length * c.minimaxSeeds;
-    const steps = plannedSteps(c, sets, judgings);
+    // The judges will start from their backbones (the head-only epochs count) once they are there.
+    const judgesInit = c.backbones ? join(c.workspace, 'backbones', 'judges') : null;
+    const steps = plannedSteps({ ...c, protocol: { ...c.protocol, actionInit: judgesInit } }, sets, judgings);
     if (learnedRuns.length === 0) steps.pretrain = 0;
     const bar = out.bar('veil', steps.pretrain + steps.minimax + steps.judges);
     const tick = (what: string): void => bar.tick(what);
-
     // 3. Pre-training: f_A as an identity, f_B with NT-Xent, f_T on raw clips.
     t = Date.now();
     const m = c.method;
@@ -280,87 +280,88 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     }
     lap('pretrain', t);
 
-    // 4. The minimax for SPAct and each B, each from the same pre-trained networks.
+    // 4. The minimax for SPAct and each B, each from the same pre-trained networks; minimax seed k:
+    // the same start, its own batch order and augmentation.
     t = Date.now();
-    const trained: {
-      run: (typeof learnedRuns)[number];
-      k: number;
-      result: Awaited<ReturnType<typeof trainMinimax>>;
-    }[] = [];
-    const valVideos = {
-      videos: await firstVideos(sets.valVideos, 4),
-      width: c.data.width,
-      height: c.data.height,
-    };
-    for (const run of learnedRuns)
-      for (let k = 0; k < c.minimaxSeeds; k++) {
-        // Minimax seed k: the same start, its own batch order and augmentation.
-        const method = { ...run.method, seed: run.method.seed + k };
-        const n = createNetworks(method, sets.trainVideos.classes.length);
-        for (const [key, net] of Object.entries(n))
-          loadCheckpointInto(
-            net,
-            join(pre, key === 'fA' ? anonymizerFile(m, method.fA) : `${key}.safetensors`),
+    const trained = await Promise.all(
+      learnedRuns.flatMap((run) =>
+        Array.from({ length: c.minimaxSeeds }, async (_, k) => {
+          const method = { ...run.method, seed: run.method.seed + k };
+          const result = await lanes.run(
+            'minimax',
+            {
+              workspace: c.workspace,
+              ref,
+              label: c.minimaxSeeds > 1 ? `${run.name} (minimax seed ${k})` : run.name,
+              dir: seedDir(c.workspace, run.dir, k),
+              method,
+              start: {
+                fA: join(pre, anonymizerFile(m, method.fA)),
+                fB: join(pre, 'fB.safetensors'),
+                fT: join(pre, 'fT.safetensors'),
+              },
+            },
+            { out: shareBar(bar, log), record: noScores },
           );
-        const label = c.minimaxSeeds > 1 ? `${run.name} (minimax seed ${k})` : run.name;
-        const dir = join(c.workspace, 'runs', k === 0 ? run.dir : `${run.dir}-seed${k}`);
-        const id = registry.startRun('minimax', label, method, dir);
-        const follow = followRun(dir, registry, id, method, { fA: n.fA, videos: valVideos });
-        let result;
-        try {
-          result = await trainMinimax(n, sets, method, {
-            dir,
-            resume: true,
-            tick: (w) => tick(`${label}: ${w}`),
-            onStep: follow.onStep,
-            onEpoch: follow.onEpoch,
-          });
-        } finally {
-          follow.close();
-        }
-        registry.finishRun(id, 'done');
-        trained.push({ run, k, result });
-        for (const net of Object.values(n)) net.dispose();
-      }
+          return { run, k, result };
+        }),
+      ),
+    );
     for (const net of Object.values(nets)) net.dispose();
     lap('minimax', t);
 
     // 5. Every anonymizer through the same protocol: fresh f_T and fresh attacker per seed.
     t = Date.now();
-    const candidates: Candidate[] = [
-      ...baselines().map((a) => ({ a, kind: 'baseline' as const, B: null, extra: {} })),
-      ...trained.map(({ run, k, result }) => {
-        const { net: fA } = loadAnonymizer(result.fAPath);
-        return {
-          a: learned(run.name, fA.to(m.device), { autocast: m.autocast }),
-          kind: run.kind,
-          B: run.B,
-          k,
-          extra: { history: result.history, selectedEpoch: result.selectedEpoch, fAPath: result.fAPath },
-        };
-      }),
+    const bb = await judgesReady;
+    c = withBackbones(c, mb, bb);
+    timings.backbones = (timings.backbones ?? 0) + (Date.now() - t) / 1000;
+    t = Date.now();
+    const candidates: JudgedRef[] = [
+      ...baselines().map((a) => ({
+        anonymizer: { baseline: a.name },
+        name: a.name,
+        kind: 'baseline' as const,
+        B: null,
+      })),
+      ...trained.map(({ run, k, result }) => ({
+        anonymizer: {
+          learned: { name: run.name, fAPath: result.fAPath, device: m.device, autocast: m.autocast },
+        },
+        name: run.name,
+        kind: run.kind,
+        B: run.B,
+        k,
+        extra: { history: result.history, selectedEpoch: result.selectedEpoch, fAPath: result.fAPath },
+      })),
     ];
-    const judged: MethodResult[] = [];
     // The paper's Figure 2: the middle frame of the first test videos, raw and through each anonymizer.
     const shown = Math.min(6, sets.testVideos.items.length);
-    const gridRows: GridRow[] = [];
-    for (const cand of candidates) {
-      // A baseline: `seeds` fresh judges. An f_A of minimax seed k: one fresh judge of its own (seed k).
-      const k = cand.k ?? 0;
-      const n = cand.k === undefined ? c.seeds : 1;
-      const { result: r, shown: frames } = await judgeCandidate(
-        cand,
-        sets,
-        c.protocol,
-        n,
-        tick,
-        (seed, scores) => registry.logResult(runId, cand.a.name, seed, { ...scores }),
-        k,
-        shown,
-      );
-      if (k === 0) gridRows.push({ name: cand.a.name, frames });
-      judged.push(r);
-    }
+    const outcomes = await Promise.all(
+      candidates.map((cand) =>
+        lanes.run(
+          'judge',
+          {
+            ref,
+            protocol: c.protocol,
+            anonymizer: cand.anonymizer,
+            kind: cand.kind,
+            B: cand.B,
+            // A baseline: `seeds` fresh judges. An f_A of minimax seed k: one fresh judge of its own (seed k).
+            seeds: cand.k === undefined ? c.seeds : 1,
+            firstSeed: cand.k ?? 0,
+            show: shown,
+          },
+          {
+            out: shareBar(bar, log),
+            record: (seed, scores) => registry.logResult(runId, cand.name, seed, { ...scores }),
+          },
+        ),
+      ),
+    );
+    const judged: MethodResult[] = outcomes.map((o, i) => ({ ...o.result, ...candidates[i]?.extra }));
+    const gridRows: GridRow[] = outcomes.flatMap((o, i) =>
+      (candidates[i]?.k ?? 0) === 0 ? [{ name: o.result.method, frames: o.shown }] : [],
+    );
     // One row per method: the minimax seeds of a learned method side by side.
     const methods = [...new Set(judged.map((r) => r.method))].map((name) =>
       mergeSeeds(judged.filter((r) => r.method === name)),
@@ -377,9 +378,9 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
           bb,
           c,
           // Raw data and the first minimax seed's f_A of each learned method.
-          candidates.filter((x) => (x.kind !== 'baseline' || x.a.name === 'raw data') && (x.k ?? 0) === 0),
+          candidates.filter((x) => (x.kind !== 'baseline' || x.name === 'raw data') && (x.k ?? 0) === 0),
+          lanes,
           out,
-          reader,
         )
       : null;
     if (c.novel) lap('novel protocol', t);
@@ -407,6 +408,8 @@ export async function runExperiment(c: ExperimentConfig, out: RunOutput = CONSOL
     throw e;
   } finally {
     registry.close();
+    await lanes.close();
     await reader.close();
+    setNumThreads(threads);
   }
 }

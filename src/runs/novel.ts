@@ -5,12 +5,13 @@
 // weights as its UCF101 and VISPR-1 ones: features learned elsewhere, a new head for new labels.
 import { join } from 'node:path';
 
-import { FrameReader } from '../data/loader/index.js';
 import { judgeSteps, type ProtocolConfig } from '../eval/protocol.js';
 import type { Backbones } from './backbones.js';
-import { type DataConfig, ensureSynthPAR, readSets, synthparSource } from './data.js';
-import { type Candidate, chanceOf, judgeCandidate, type MethodResult } from './judge.js';
-import { type RunOutput, SILENT } from './progress.js';
+import { type DataConfig, ensureSynthPAR } from './data.js';
+import type { MethodResult } from './judge.js';
+import type { JudgedRef } from './lane_tasks.js';
+import type { Lanes } from './lanes.js';
+import { type RunOutput, shareBar, SILENT } from './progress.js';
 
 /** What the novel protocol takes from the experiment's config. */
 export interface NovelConfig {
@@ -32,43 +33,36 @@ export interface NovelResult {
 export async function judgeNovel(
   bb: Backbones | null,
   c: NovelConfig,
-  candidates: readonly Candidate[],
+  candidates: readonly JudgedRef[],
+  lanes: Lanes,
   out: RunOutput = SILENT,
-  reader?: FrameReader,
 ): Promise<NovelResult> {
-  const own = reader ? null : new FrameReader();
-  try {
-    return await judge(reader ?? (own as FrameReader));
-  } finally {
-    await own?.close();
-  }
-
-  async function judge(reader: FrameReader): Promise<NovelResult> {
-    const data = { ...c.data, variant: 'novel' as const, seed: c.data.seed + 1 };
-    const root = join(c.workspace, 'synthpar-novel');
-    const gen = out.bar('SynthPAR novel write', data.clips + data.images);
-    await ensureSynthPAR(root, data, () => gen.tick());
-    gen.finish();
-    const sets = await readSets(synthparSource(root), data, c.valEvery, reader);
-    const protocol = { ...c.protocol, actionInit: bb?.action ?? null, attackerInit: bb?.privacy ?? null };
-    const bar = out.bar(
-      'novel protocol',
-      candidates.length *
-        c.seeds *
-        judgeSteps(protocol, sets.trainVideos.items.length, sets.trainImages.items.length),
-    );
-    const methods: MethodResult[] = [];
-    for (const cand of candidates)
-      methods.push(
-        (await judgeCandidate(cand, sets, protocol, c.seeds, (w) => bar.tick(`novel: ${w}`))).result,
-      );
-    bar.finish();
-    return {
-      classes: sets.trainVideos.classes,
-      attributes: sets.trainImages.attributes,
-      testLabels: sets.testImages.items.map((im) => Array.from(im.labels)),
-      chance: chanceOf(sets),
-      methods,
-    };
-  }
+  const data = { ...c.data, variant: 'novel' as const, seed: c.data.seed + 1 };
+  const root = join(c.workspace, 'synthpar-novel');
+  const gen = out.bar('SynthPAR novel write', data.clips + data.images);
+  await ensureSynthPAR(root, data, () => gen.tick());
+  gen.finish();
+  const ref = { root, data, valEvery: c.valEvery };
+  const record = (): void => {};
+  const info = await lanes.run('info', ref, { out, record });
+  const protocol = { ...c.protocol, actionInit: bb?.action ?? null, attackerInit: bb?.privacy ?? null };
+  const bar = out.bar(
+    'novel protocol',
+    candidates.length * c.seeds * judgeSteps(protocol, info.trainVideos, info.trainImages),
+  );
+  const methods = await Promise.all(
+    candidates.map(async (cand) => {
+      const args = { ref, protocol, anonymizer: cand.anonymizer, kind: cand.kind, B: cand.B };
+      const io = { out: shareBar(bar, out.log, 'novel: '), record };
+      return (await lanes.run('judge', { ...args, seeds: c.seeds, firstSeed: 0, show: 0 }, io)).result;
+    }),
+  );
+  bar.finish();
+  return {
+    classes: info.classes,
+    attributes: info.attributes,
+    testLabels: info.testLabels,
+    chance: info.chance,
+    methods,
+  };
 }
