@@ -3,7 +3,7 @@
 // result. It ends when the experiment disconnects.
 import { DataError } from '../data/errors.js';
 import { FrameReader } from '../data/loader/index.js';
-import { laneContext, TASKS, type TaskIO } from './lane_tasks.js';
+import { laneContext, runTask, type TaskArgs, type TaskIO, type TaskName } from './lane_tasks.js';
 import type { LaneMessage, TaskMessage } from './lanes.js';
 import type { Bar } from './progress.js';
 
@@ -29,8 +29,8 @@ process.on('message', (m: TaskMessage) => {
     },
     record: (seed, s) => send({ type: 'record', id, seed, s }),
   };
-  const task = TASKS[m.name] as (c: typeof ctx, a: unknown, io: TaskIO) => Promise<unknown>;
-  task(ctx, m.args, io).then(
+  // The experiment sends each task its own arguments (Lanes.run is typed by task).
+  runTask(ctx, m.name, m.args as TaskArgs<TaskName>, io).then(
     (result) => send({ type: 'done', id, result }),
     (e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));

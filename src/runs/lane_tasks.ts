@@ -226,6 +226,17 @@ export type TaskName = keyof typeof TASKS;
 export type TaskArgs<K extends TaskName> = Parameters<(typeof TASKS)[K]>[1];
 export type TaskResult<K extends TaskName> = Awaited<ReturnType<(typeof TASKS)[K]>>;
 
+/** Runs task `name` with a process's context: what a lane does with each task it is sent. */
+export function runTask<K extends TaskName>(
+  ctx: LaneContext,
+  name: K,
+  args: TaskArgs<K>,
+  io: TaskIO,
+): Promise<TaskResult<K>> {
+  const task = TASKS[name] as (c: LaneContext, a: TaskArgs<K>, io: TaskIO) => Promise<TaskResult<K>>;
+  return task(ctx, args, io);
+}
+
 /** The run folder of minimax seed k of a run. */
 export const seedDir = (workspace: string, dir: string, k: number): string =>
   join(workspace, 'runs', k === 0 ? dir : `${dir}-seed${k}`);

@@ -15,8 +15,7 @@ import type { Sets } from './data.js';
 import {
   type DataRef,
   laneContext,
-  type LaneContext,
-  TASKS,
+  runTask,
   type TaskArgs,
   type TaskIO,
   type TaskName,
@@ -53,17 +52,6 @@ interface Pending {
   bars: Map<number, Bar>;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
-}
-
-/** The work of one task in this process: TASKS[name] with the process's context. */
-function runHere<K extends TaskName>(
-  ctx: LaneContext,
-  name: K,
-  args: TaskArgs<K>,
-  io: TaskIO,
-): Promise<TaskResult<K>> {
-  const task = TASKS[name] as (c: LaneContext, a: TaskArgs<K>, io: TaskIO) => Promise<TaskResult<K>>;
-  return task(ctx, args, io);
 }
 
 export class Lanes {
@@ -111,7 +99,7 @@ export class Lanes {
   run<K extends TaskName>(name: K, args: TaskArgs<K>, io: TaskIO): Promise<TaskResult<K>> {
     if (this.here) {
       const ctx = this.here;
-      const next = this.chain.then(() => runHere(ctx, name, args, io));
+      const next = this.chain.then(() => runTask(ctx, name, args, io));
       this.chain = next.catch(() => {});
       return next;
     }
