@@ -32,14 +32,14 @@ export interface ModelSpec {
   paperInput: readonly number[];
   demoInput: readonly number[];
   /**
-   * The layout its weights (and so its activations) take. Measured (a training step on this
-   * 2-core CPU, libtorch 1.13, 1 thread, `npm run bench:models -- --formats`): channels-last is
-   * 1.6x faster for unet-small at 32x32, 1.2x for resnet-small, 1.07x for unetpp-r18 at 112x112,
-   * 1.03x for resnet18; the 3D networks gain nothing from channels_last_3d. But every network
-   * keeps PyTorch's default for now: with channels-last 2D networks, `veil train --size 112
-   * --frames 16` with 2 threads died in its first step with glibc's "double free or corruption"
-   * inside libtorch (1 thread, or the default layout, ran clean), so the gain waits until that
-   * crash is understood.
+   * The layout its weights (and so its activations) take, chosen by measurement: a training step
+   * on this 2-core CPU (libtorch 1.13, oneDNN, 1 thread as in a lane; `npm run bench:models --
+   * --formats` measures the other layout) at the demo's 32x32, batch 32, bf16 autocast as the demo
+   * trains: unet-small (width 8) 59.7 -> 46.2 ms channels-last (1.29x), resnet-small (width 8, small
+   * stem) 24.4 -> 21.4 ms (1.14x); in float32 1.55x and 1.19x; earlier, unetpp-r18 at 112x112 1.07x
+   * and resnet18 1.03x. r3d-small is 1-6% slower in channels_last_3d, so the 3D networks keep
+   * PyTorch's default. (Channels-last was off for a while: a strided 1x1 convolution's bf16 weight
+   * gradient corrupts the heap in this oneDNN; F.conv2d/conv3d now run those as stride-1 ones.)
    */
   memoryFormat: MemoryFormat;
   build(o: ModelOptions): Network;
@@ -94,7 +94,7 @@ const privacySpec = (
   options: privacyOptions(w),
   paperInput: [3, 224, 224],
   demoInput: DEMO_IMAGE,
-  memoryFormat: 'contiguous_format',
+  memoryFormat: 'channels_last',
   build: (o) =>
     privacyResNet({
       depth,
@@ -116,7 +116,7 @@ const unetSpec = (name: string, description: string, w: number): ModelSpec => ({
   },
   paperInput: [3, 112, 112],
   demoInput: DEMO_IMAGE,
-  memoryFormat: 'contiguous_format',
+  memoryFormat: 'channels_last',
   build: (o) => new UNet({ width: o.width as number, convBias: o.convBias as boolean }),
 });
 
@@ -134,7 +134,7 @@ const SPECS: ModelSpec[] = [
     },
     paperInput: [3, 224, 224],
     demoInput: DEMO_IMAGE,
-    memoryFormat: 'contiguous_format',
+    memoryFormat: 'channels_last',
     build: (o) =>
       new UnetPlusPlus({
         encoderDepth: o.encoderDepth as number,
@@ -161,7 +161,7 @@ const SPECS: ModelSpec[] = [
     },
     paperInput: [3, 112, 112],
     demoInput: DEMO_IMAGE,
-    memoryFormat: 'contiguous_format',
+    memoryFormat: 'channels_last',
     build: (o) =>
       new MotionUNet({ width: o.width as number, convBias: o.convBias as boolean, gap: o.gap as number }),
   },

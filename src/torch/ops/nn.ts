@@ -15,10 +15,42 @@ export interface ConvOptions {
 }
 
 export const conv2d = (x: Tensor, w: Tensor, b: Tensor | null = null, o: ConvOptions = {}): Tensor =>
-  op('aten::conv2d', x, w, b, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1);
+  convolution('aten::conv2d', x, w, b, o);
 
 export const conv3d = (x: Tensor, w: Tensor, b: Tensor | null = null, o: ConvOptions = {}): Tensor =>
-  op('aten::conv3d', x, w, b, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1);
+  convolution('aten::conv3d', x, w, b, o);
+
+/**
+ * A strided 1x1 convolution (a ResNet shortcut) runs as a stride-1 one on the input's every
+ * stride-th pixel: the same products (output and input gradient bit for bit in float32, the
+ * weight gradient's sums in another order). libtorch 1.13's oneDNN (2.6.3)
+ * corrupts the heap in the bfloat16 weight gradient of a strided 1x1 convolution in channels-last
+ * (e.g. 8 -> 16 channels, stride 2, 8 images of 112x112: "double free or corruption", in PyTorch
+ * 1.13 as well); the stride-1 kernel is sound. test/torch/conv_stride.test.ts runs that case.
+ */
+function convolution(name: string, x: Tensor, w: Tensor, b: Tensor | null, o: ConvOptions): Tensor {
+  const spatial = w.ndim - 2;
+  const each = (v: IntOrTuple | undefined, d: number): number[] =>
+    Array.isArray(v) ? v : Array<number>(spatial).fill(v ?? d);
+  const stride = each(o.stride, 1);
+  const pointwise =
+    w.shape.slice(2).every((k) => k === 1) &&
+    each(o.padding, 0).every((p) => p === 0) &&
+    stride.some((s) => s > 1);
+  if (!pointwise) return op(name, x, w, b, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1);
+  let sub = x;
+  stride.forEach((s, i) => {
+    if (s === 1) return;
+    const next = op('aten::slice.Tensor', sub, 2 + i, 0, null, s);
+    if (sub !== x) sub.dispose();
+    sub = next;
+  });
+  try {
+    return op(name, sub, w, b, 1, 0, 1, o.groups ?? 1);
+  } finally {
+    if (sub !== x) sub.dispose();
+  }
+}
 
 export interface ConvTransposeOptions extends ConvOptions {
   outputPadding?: IntOrTuple;
