@@ -79,11 +79,10 @@ export const command = defineCommand({
       sweep: values.sweep,
       study: values.study as Study,
       dataSeed: values['data-seed'],
+      device,
     });
-    // One device for the whole experiment: the method's networks and the judges alike.
-    const cfg = { ...base, method: { ...base.method, device }, protocol: { ...base.protocol, device } };
     const lanes = values.lanes ?? defaultLanes(device);
-    const result = await runExperiment(cfg, values.quiet ? SILENT : CONSOLE, { lanes });
+    const result = await runExperiment(base, values.quiet ? SILENT : CONSOLE, { lanes });
     const report = await writeReport(join(ws, 'results.json'), join(ws, 'report'));
     console.log(
       readFileSync(report.markdown, 'utf8').split('\n![')[0] +

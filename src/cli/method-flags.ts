@@ -7,6 +7,7 @@ import { presetConfig } from '../runs/options.js';
 import { DEMO_VIDEO_FRAMES, demoConfig } from '../runs/presets.js';
 import { DEVICE, type FlagSpec, WORKSPACE } from './flags.js';
 import { LOADER_FLAGS } from './loader.js';
+import { bf16Pays } from '../torch/index.js';
 
 const DEMO = presetConfig('demo');
 const PAPER = presetConfig('paper');
@@ -304,7 +305,9 @@ export const METHOD_FLAGS = [
   {
     name: 'autocast',
     type: 'boolean',
-    help: `bfloat16 autocast on the CPU or GPU (${DEMO.autocast ? 'on' : 'off'} in the demo preset, ${PAPER.autocast ? 'on' : 'off'} in the paper's)`,
+    help:
+      'bfloat16 autocast where the device has bf16 hardware: a GPU, or a CPU with AVX512-BF16 or AMX ' +
+      `(this CPU: ${bf16Pays('cpu') ? 'yes' : 'no'}); elsewhere float32 (on in the demo preset, ${PAPER.autocast ? 'on' : 'off'} in the paper's)`,
   },
   DEVICE,
   ...LOADER_FLAGS,

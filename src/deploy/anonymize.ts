@@ -11,7 +11,14 @@ import { DataError, UsageError } from '../data/errors.js';
 import { readImage, writeImage } from '../data/image.js';
 import { Progress, type ProgressSink } from '../data/progress.js';
 import { modelSpec } from '../models/index.js';
-import { defaultThreads, type Device, getNumThreads, maxThreads, setNumThreads } from '../torch/index.js';
+import {
+  bf16Pays,
+  defaultThreads,
+  type Device,
+  getNumThreads,
+  maxThreads,
+  setNumThreads,
+} from '../torch/index.js';
 import { CODECS, containerFor, STREAM_FORMATS, type Codec } from './containers.js';
 import { anonymizeFrames, type WorkingSize } from './frames.js';
 import { planWork, type Plan, type WorkItem } from './plan.js';
@@ -319,6 +326,11 @@ export function validateConfig(cfg: AnonymizeConfig): void {
   if ((cfg.device ?? 'cpu') !== 'cpu' && cfg.runtime !== 'libtorch')
     throw new UsageError(
       `--device ${cfg.device}: only --runtime libtorch runs on a GPU here; onnx runs on the CPU`,
+    );
+  if (cfg.precision === 'bfloat16' && !bf16Pays(cfg.device ?? 'cpu'))
+    throw new UsageError(
+      '--precision bfloat16: this CPU has no bf16 instructions (AVX512-BF16 or AMX); oneDNN would ' +
+        'emulate them, slower than float32, or have no bf16 convolution at all',
     );
   if (
     cfg.threads != null &&

@@ -9,7 +9,7 @@ import { detectLayouts } from '../data/datasets/index.js';
 import { UsageError } from '../data/errors.js';
 import { type MethodConfig, PAPER, validateConfig } from '../method/config.js';
 import type { Distortion } from '../method/losses.js';
-import { cudaAvailable, cudaDeviceCount, type Device, parseDevice } from '../torch/index.js';
+import { bf16Pays, cudaAvailable, cudaDeviceCount, type Device, parseDevice } from '../torch/index.js';
 import { readBackbones } from './backbones.js';
 import type { DataConfig, DataSource, PrivacyFormat } from './data.js';
 import { demoConfig } from './presets.js';
@@ -81,9 +81,9 @@ export function deviceOption(v: string | undefined): Device {
   return d;
 }
 
-/** The config a preset starts from. */
-export function presetConfig(preset: 'demo' | 'paper'): MethodConfig {
-  return preset === 'paper' ? PAPER : demoConfig('').method;
+/** The config a preset starts from (the demo's asks for bf16 autocast where `device` has it). */
+export function presetConfig(preset: 'demo' | 'paper', device: Device = 'cpu'): MethodConfig {
+  return preset === 'paper' ? PAPER : demoConfig('', { device }).method;
 }
 
 /** A network flag: `name` or `name:{"width":8}`. */
@@ -115,7 +115,8 @@ export function initFile(v: MethodValues, flag: 'action-init' | 'privacy-init'):
 export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'method'): MethodConfig {
   if (v.preset !== 'demo' && v.preset !== 'paper')
     throw new UsageError(`--preset must be demo or paper, got '${String(v.preset)}'`);
-  const base = presetConfig(v.preset);
+  const device = deviceOption(v.device);
+  const base = presetConfig(v.preset, device);
   // f_T and f_B start from pre-trained backbones (the paper: Kinetics-400 and ImageNet).
   let bb: ReturnType<typeof readBackbones> | null = null;
   try {
@@ -170,9 +171,10 @@ export function methodConfig(v: MethodValues, role: 'method' | 'judges' = 'metho
     temperature: v.temperature ?? base.temperature,
     seed: v.seed ?? base.seed,
     checkpointEvery: v['checkpoint-every'] ?? base.checkpointEvery,
-    // The flag can only switch autocast on: the demo preset has it on already.
-    autocast: v.autocast || base.autocast,
-    device: deviceOption(v.device),
+    // The flag can only switch autocast on (the demo preset has it on already), and only where bf16
+    // has hardware to run on: without it oneDNN emulates bf16 (slower) or has no bf16 convolution.
+    autocast: (v.autocast || base.autocast) && bf16Pays(device),
+    device,
   };
   try {
     return validateConfig(c);

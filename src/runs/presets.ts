@@ -4,6 +4,7 @@
 import { CLIP_AUGMENT, VIEW_AUGMENT } from '../data/augment.js';
 import { type MethodConfig, PAPER } from '../method/config.js';
 import type { Goal } from '../eval/stats.js';
+import { bf16Pays, type Device } from '../torch/index.js';
 import type { BackboneConfig } from './backbones.js';
 import type { Ablation, ExperimentConfig } from './experiment.js';
 
@@ -131,20 +132,23 @@ export interface DemoOptions {
   study?: Study;
   /** The SynthPAR draw (default REPORT_SEED). */
   dataSeed?: number | undefined;
+  /** One device for the whole experiment: the method's networks and the judges alike. */
+  device?: Device;
 }
 
 export function demoConfig(workspace: string, o: DemoOptions = {}): ExperimentConfig {
-  const { quick = false, seeds, sweep, study = 'main' } = o;
+  const { quick = false, seeds, sweep, study = 'main', device = 'cpu' } = o;
   const size = 32;
   const small = (w: number) => ({ width: w });
   // ImageNet's stem quarters a 32-pixel image before the first block: badges, logos and faces of
   // two pixels are gone. The full demo's attacker backbone (then 8 epochs) read 74.8% held-out cMAP
   // with it and 90.5% with the CIFAR stem (3x3, stride 1, no max-pool), which f_B and the attacker use.
   const privacyNet = { width: 8, smallStem: true };
-  // bfloat16 autocast for the method and the judges alike, where the CPU has bf16 instructions
-  // (AVX512-BF16 or AMX): a training step of r3d-small (width 8, 16 clips of 8x32x32, one thread)
-  // takes 42.6 ms instead of 53.8 on this machine's AVX512-BF16, resnet-small 21.4 instead of 27.2.
-  const autocast = true;
+  // bfloat16 autocast for the method and the judges alike, where the device has bf16 instructions
+  // (bf16Pays): a training step of r3d-small (width 8, 16 clips of 8x32x32, one thread) takes
+  // 42.6 ms instead of 53.8 on this machine's AVX512-BF16, resnet-small 21.4 instead of 27.2. A
+  // CPU without them (AVX2 only) has no bf16 convolutions: the demo runs there in float32.
+  const autocast = bf16Pays(device);
   // The judges' backbones: their own draw; the attacker learns the attributes (worst case).
   const backbones: BackboneConfig = {
     seed: 1007,
@@ -216,6 +220,7 @@ export function demoConfig(workspace: string, o: DemoOptions = {}): ExperimentCo
         actionFrameFraction: 0.01,
       },
       autocast,
+      device,
     },
     sweep: sweep ?? (quick ? [0.05, 0.3] : DEMO_SWEEP),
     spact: true,
@@ -250,7 +255,7 @@ export function demoConfig(workspace: string, o: DemoOptions = {}): ExperimentCo
       imageAugment: attackerAugment,
       testClips: 5,
       autocast,
-      device: 'cpu',
+      device,
     },
     seeds: seeds ?? (quick ? 1 : 2),
     minimaxSeeds: quick ? 1 : 3,
