@@ -11,13 +11,14 @@
 //   --iters N      at both sizes: the best of N after one warm-up      --no-torch
 //   --formats      also veil's forward+backward in the memory format the registry did not choose
 //                  (the measurement behind each network's `memoryFormat`)
+//   --bf16         everything under bfloat16 autocast, in veil and PyTorch (as the demo trains where bf16Pays)
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 
 import { createModel, listModels, modelSpec, type Network } from '../src/models/index.js';
-import { getNumThreads, noGrad, rand, tidy } from '../src/torch/index.js';
+import { autocast, getNumThreads, noGrad, rand, tidy, type Tensor } from '../src/torch/index.js';
 
 interface Case {
   name: string;
@@ -27,6 +28,8 @@ interface Case {
   warmup: number;
   /** Forward (inference) only: a paper-size batch of 8 is too big to train on 2 cores' memory. */
   fwdOnly: boolean;
+  /** Under bfloat16 autocast. */
+  bf16: boolean;
 }
 
 type Timing = { fwd: number; fwdbwd: number | null };
@@ -52,13 +55,14 @@ function timed(fn: () => void, warmup: number, iters: number): number {
 
 function benchVeil(m: Network, c: Case): Timing {
   const x = rand(c.shape);
+  const run = (): Tensor => (c.bf16 ? autocast(() => m.forward(x)) : m.forward(x));
   const forward = (): void => {
     m.eval();
-    tidy(() => noGrad(() => m.forward(x)).dispose());
+    tidy(() => noGrad(run).dispose());
   };
   const step = (): void => {
     m.train();
-    tidy(() => m.forward(x).sum().backward());
+    tidy(() => run().float().sum().backward());
     for (const p of m.parameters()) p.grad = null;
   };
   const t = {
@@ -121,8 +125,11 @@ async function main(): Promise<void> {
   const iters = arg('--iters') === undefined ? undefined : Number(arg('--iters'));
   const specs = listModels().filter((s) => !only || only.includes(s.name));
   const torch = await startTorch();
+  const bf16 = process.argv.includes('--bf16');
   const how = iters ? `best of ${iters} after 1 warm-up` : 'demo: best of 3 after 1 warm-up; paper: 1 pass';
-  console.log(`veil bench:models: ${getNumThreads()} threads, ms per sample, ${how}`);
+  console.log(
+    `veil bench:models: ${getNumThreads()} threads, ms per sample, ${how}${bf16 ? ', bf16 autocast' : ''}`,
+  );
   const formats = process.argv.includes('--formats');
   const rows = [
     ['network', 'input', 'veil fwd', 'torch fwd', 'ratio', 'veil fwd+bwd', 'torch fwd+bwd', 'ratio'],
@@ -151,6 +158,7 @@ async function main(): Promise<void> {
         iters: iters ?? (paperDefault ? 1 : 3),
         warmup: paperDefault ? 0 : 1,
         fwdOnly,
+        bf16,
       };
       const v = benchVeil(m, c);
       const t = typeof torch === 'string' ? undefined : await torch.ask(c);

@@ -82,13 +82,17 @@ def main():
         m = BUILD[c['name']]()
         x = torch.rand(c['shape'])
 
+        cast = torch.autocast('cpu', dtype=torch.bfloat16, enabled=bool(c.get('bf16')))
+
         def forward():
-            with torch.no_grad():
+            with torch.no_grad(), cast:
                 m.eval()(x)
 
         def train_step():
             m.train()
-            m(x).sum().backward()
+            with cast:
+                y = m(x).float().sum()
+            y.backward()
             m.zero_grad(set_to_none=True)
 
         fwdbwd = None if c.get('fwdOnly') else timed(train_step, c['warmup'], c['iters'])
