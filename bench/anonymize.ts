@@ -126,10 +126,9 @@ async function main(): Promise<void> {
       ],
     ]);
     const frames = Math.round(SECONDS * 25);
-    const threads = Math.max(1, defaultThreads() - 1);
     console.log(
       `veil anonymize, end to end: ${frames} frames of 320x240 h264 + aac; ${defaultThreads()} cores, ` +
-        `${threads} inference thread(s), ffmpeg on the rest; best of ${REPEATS}`,
+        `${defaultThreads()} inference thread(s) beside ffmpeg's; best of ${REPEATS}`,
     );
     const ceiling = await best(() => ioCeiling(video, join(dir, 'io.mp4'), frames));
     const rows: [string, number][] = [['ffmpeg decode + encode alone (I/O ceiling)', ceiling]];

@@ -73,7 +73,7 @@ export const command = defineCommand({
       min: 1,
       max: maxThreads,
       maxText: "this machine's cores",
-      defaultText: 'all cores but one, left to ffmpeg',
+      defaultText: 'every core (VEIL_THREADS)',
       help: 'inference threads',
     },
     DEVICE,

@@ -51,7 +51,7 @@ export interface AnonymizeConfig {
   raw: RawInput | null;
   /** stdout container (matroska, nut, rawvideo); null: rawvideo for raw input, else matroska. */
   format: string | null;
-  /** Inference threads; null: all cores but one, which the decoding and encoding ffmpeg share. */
+  /** Inference threads; null: every core (VEIL_THREADS), ffmpeg's decoding and encoding beside them. */
   threads?: number | null;
   /** Where the libtorch runtime runs f_A (frames are decoded and encoded on the CPU either way). */
   device?: Device;
@@ -347,8 +347,11 @@ export async function anonymize(cfg: AnonymizeConfig, sink: ProgressSink | null)
   const t0 = performance.now();
   const plan = await planWork(cfg.input, cfg.output, cfg.force);
   // libtorch's threads are process-wide (pre- and post-processing use them too): set for the
-  // run, put back after. On a busy machine, OpenMP threads beyond the free cores spin and stall.
-  const threads = cfg.threads ?? Math.max(1, defaultThreads() - 1);
+  // run, put back after. Every core by default (VEIL_THREADS lowers it): f_A outweighs ffmpeg's
+  // decoding and encoding, so leaving ffmpeg a core of its own was slower (bench:anonymize's clip,
+  // unet-small at 112x112 on 2 cores: libtorch 60.8 frames/s with 2 threads against 47.8 with 1,
+  // onnxruntime 69.3 against 62.0).
+  const threads = cfg.threads ?? defaultThreads();
   const previousThreads = getNumThreads();
   setNumThreads(threads);
   try {
