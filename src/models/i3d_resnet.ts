@@ -8,7 +8,7 @@
 // + 37,632 (conv1 5x7x7 instead of 7x7) + 3,678,208 (the extra two temporal taps of the nine
 // inflated 1x1 convolutions: 2 * sum of in * planes) + 819,600 (fc 2048 -> 400). The fixture
 // script checks it against the PyTorch reference.
-import { adaptiveAvgPool3d, dropout, flatten, maxPool3d, nn, relu, type Tensor } from '../torch/index.js';
+import { adaptiveAvgPool3d, dropout, flatten, maxPool3d, nn, relu_, type Tensor } from '../torch/index.js';
 import { kaimingConvs } from './init.js';
 import { checkInput, Network, pipe, residualRelu } from './network.js';
 
@@ -45,7 +45,7 @@ export class InflatedBottleneck extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    const branch = pipe(x, this.conv1, this.bn1, relu, this.conv2, this.bn2, relu, this.conv3, this.bn3);
+    const branch = pipe(x, this.conv1, this.bn1, relu_, this.conv2, this.bn2, relu_, this.conv3, this.bn3);
     return residualRelu(x, branch, this.downsample);
   }
 }
@@ -113,7 +113,7 @@ export class I3DResNet50 extends Network {
       x,
       this.conv1,
       this.bn1,
-      relu,
+      relu_,
       (t) => maxPool3d(t, [2, 3, 3], { stride: 2 }),
       ...this.layer1,
       (t) => maxPool3d(t, [2, 1, 1], { stride: [2, 1, 1] }),

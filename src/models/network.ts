@@ -1,6 +1,6 @@
 // What every network of the zoo has in common: a role in the method (f_A, f_T or f_B), one input
 // tensor in and one out, and a cost that can be counted from its layer shapes.
-import { add, nn, relu, type Tensor } from '../torch/index.js';
+import { add, nn, relu_, type Tensor } from '../torch/index.js';
 import { countFlops } from './flops.js';
 
 /** f_A: frame to frame; f_T: clip to action logits; f_B: image to embedding or attribute logits. */
@@ -61,7 +61,7 @@ export function residualRelu(x: Tensor, branch: Tensor, downsample: Layer | null
   const sum = add(branch, shortcut);
   branch.dispose();
   if (shortcut !== x) shortcut.dispose();
-  const out = relu(sum);
+  const out = relu_(sum); // in place, as torchvision's blocks: the sum is read by nothing else
   sum.dispose();
   return out;
 }

@@ -1,7 +1,7 @@
 // torchvision's ResNet (v1.5: the stride sits in the 3x3 convolution), names and all:
 // conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, fc. It is f_B's encoder and the UNet++
 // encoder of f_A. `width` scales every stage (64 gives torchvision's network exactly).
-import { adaptiveAvgPool2d, flatten, maxPool2d, nn, relu, type Tensor } from '../torch/index.js';
+import { adaptiveAvgPool2d, flatten, maxPool2d, nn, relu_, type Tensor } from '../torch/index.js';
 import { kaimingConvs } from './init.js';
 import { Network, pipe, residualRelu, type Layer } from './network.js';
 
@@ -32,7 +32,7 @@ export class BasicBlock extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return residualRelu(x, pipe(x, this.conv1, this.bn1, relu, this.conv2, this.bn2), this.downsample);
+    return residualRelu(x, pipe(x, this.conv1, this.bn1, relu_, this.conv2, this.bn2), this.downsample);
   }
 }
 
@@ -58,7 +58,7 @@ export class Bottleneck extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    const branch = pipe(x, this.conv1, this.bn1, relu, this.conv2, this.bn2, relu, this.conv3, this.bn3);
+    const branch = pipe(x, this.conv1, this.bn1, relu_, this.conv2, this.bn2, relu_, this.conv3, this.bn3);
     return residualRelu(x, branch, this.downsample);
   }
 }
@@ -125,7 +125,7 @@ export class ResNet extends Network {
   /** Stage outputs at strides 1, 2, 4, 8, 16, 32 (1, 1, 1, 2, 4, 8 with the small stem), input first. */
   stages(x: Tensor, depth = 5): Tensor[] {
     const out = [x];
-    const stem = pipe(x, this.conv1, this.bn1, relu);
+    const stem = pipe(x, this.conv1, this.bn1, relu_);
     out.push(stem);
     const layers = [this.layer1, this.layer2, this.layer3, this.layer4];
     let y = stem;

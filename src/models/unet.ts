@@ -13,10 +13,10 @@ class DoubleConv extends nn.Module {
     this.double_conv = new nn.Sequential(
       new nn.Conv2d(cin, mid, 3, { padding: 1, bias }),
       new nn.BatchNorm2d(mid),
-      new nn.ReLU(),
+      new nn.ReLU({ inplace: true }),
       new nn.Conv2d(mid, cout, 3, { padding: 1, bias }),
       new nn.BatchNorm2d(cout),
-      new nn.ReLU(),
+      new nn.ReLU({ inplace: true }),
     );
   }
 

@@ -13,7 +13,7 @@ const conv2dReLU = (cin: number, cout: number): nn.Sequential =>
   new nn.Sequential(
     new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false }),
     new nn.BatchNorm2d(cout),
-    new nn.ReLU(),
+    new nn.ReLU({ inplace: true }),
   );
 
 /** Nearest x2 up-sampling, concatenation with the skip features, two Conv2dReLU. */

@@ -25,7 +25,7 @@ const conv2Plus1D: ConvBuilder = {
     new nn.Sequential(
       new nn.Conv3d(cin, mid, [1, 3, 3], { stride: [1, stride, stride], padding: [0, 1, 1], bias: false }),
       new nn.BatchNorm3d(mid),
-      new nn.ReLU(),
+      new nn.ReLU({ inplace: true }),
       new nn.Conv3d(mid, cout, [3, 1, 1], { stride: [stride, 1, 1], padding: [1, 0, 0], bias: false }),
     ),
   downsampleStride: (s) => [s, s, s],
@@ -59,7 +59,7 @@ export class VideoBasicBlock extends nn.Module {
     this.conv1 = new nn.Sequential(
       first.conv(cin, planes, mid, stride),
       new nn.BatchNorm3d(planes),
-      new nn.ReLU(),
+      new nn.ReLU({ inplace: true }),
     );
     this.conv2 = new nn.Sequential(builder.conv(planes, planes, mid, 1), new nn.BatchNorm3d(planes));
     this.downsample = downsample;
@@ -75,7 +75,7 @@ const basicStem = (w: number): nn.Sequential =>
   new nn.Sequential(
     new nn.Conv3d(3, w, [3, 7, 7], { stride: [1, 2, 2], padding: [1, 3, 3], bias: false }),
     new nn.BatchNorm3d(w),
-    new nn.ReLU(),
+    new nn.ReLU({ inplace: true }),
   );
 
 /** R(2+1)D's stem: 1x7x7 to 45 channels, then 3x1x1. */
@@ -84,10 +84,10 @@ const r2plus1dStem = (w: number): nn.Sequential => {
   return new nn.Sequential(
     new nn.Conv3d(3, mid, [1, 7, 7], { stride: [1, 2, 2], padding: [0, 3, 3], bias: false }),
     new nn.BatchNorm3d(mid),
-    new nn.ReLU(),
+    new nn.ReLU({ inplace: true }),
     new nn.Conv3d(mid, w, [3, 1, 1], { padding: [1, 0, 0], bias: false }),
     new nn.BatchNorm3d(w),
-    new nn.ReLU(),
+    new nn.ReLU({ inplace: true }),
   );
 };
 
