@@ -73,7 +73,7 @@ export const command = defineCommand({
   async run({ values }) {
     const ws = resolve(values.workspace);
     const device = deviceOption(values.device);
-    const base = demoConfig(ws, {
+    const cfg = demoConfig(ws, {
       quick: values.quick,
       seeds: values.seeds,
       sweep: values.sweep,
@@ -82,7 +82,7 @@ export const command = defineCommand({
       device,
     });
     const lanes = values.lanes ?? defaultLanes(device);
-    const result = await runExperiment(base, values.quiet ? SILENT : CONSOLE, { lanes });
+    const result = await runExperiment(cfg, values.quiet ? SILENT : CONSOLE, { lanes });
     const report = await writeReport(join(ws, 'results.json'), join(ws, 'report'));
     console.log(
       readFileSync(report.markdown, 'utf8').split('\n![')[0] +
