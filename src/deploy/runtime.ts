@@ -1,7 +1,7 @@
 // Where f_A runs: veil's libtorch engine (float32, or bfloat16 under autocast where the device has
-// bf16 hardware, see bf16Pays; its thread count is the process's, set by the caller), or onnxruntime-node on the
-// exported graph with its own threads. Both take and return (N, 3, H, W) tensors in
-// [0, 1] with H and W multiples of `stride`.
+// bf16 hardware, see bf16Pays; its thread count is the process's, set by the caller), or
+// onnxruntime-node on the exported graph with its own threads. Both take and return (N, 3, H, W)
+// tensors in [0, 1] with H and W multiples of `stride`.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 

@@ -29,15 +29,16 @@ export const conv3d = (x: Tensor, w: Tensor, b: Tensor | null = null, o: ConvOpt
  * 1.13 as well); the stride-1 kernel is sound. test/torch/conv_stride.test.ts runs that case.
  */
 function convolution(name: string, x: Tensor, w: Tensor, b: Tensor | null, o: ConvOptions): Tensor {
-  const spatial = w.ndim - 2;
+  const direct = (): Tensor =>
+    op(name, x, w, b, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1);
+  // Most convolutions are stride 1: decided from the options alone, without asking for w's shape.
+  const strided = Array.isArray(o.stride) ? o.stride.some((s) => s > 1) : (o.stride ?? 1) > 1;
+  if (!strided) return direct();
+  const shape = w.shape;
   const each = (v: IntOrTuple | undefined, d: number): number[] =>
-    Array.isArray(v) ? v : Array<number>(spatial).fill(v ?? d);
+    Array.isArray(v) ? v : Array<number>(shape.length - 2).fill(v ?? d);
   const stride = each(o.stride, 1);
-  const pointwise =
-    w.shape.slice(2).every((k) => k === 1) &&
-    each(o.padding, 0).every((p) => p === 0) &&
-    stride.some((s) => s > 1);
-  if (!pointwise) return op(name, x, w, b, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1);
+  if (!shape.slice(2).every((k) => k === 1) || !each(o.padding, 0).every((p) => p === 0)) return direct();
   let sub = x;
   stride.forEach((s, i) => {
     if (s === 1) return;
